@@ -1,0 +1,19 @@
+//go:build tools
+
+// Package tools pins the versions of code generators and libraries that the
+// project uses before any package imports them.
+package tools
+
+import (
+	_ "github.com/asynkron/protoactor-go/actor"
+	_ "github.com/dgraph-io/badger/v4"
+	_ "github.com/ethereum/go-ethereum/crypto"
+	_ "github.com/libp2p/go-libp2p"
+	_ "github.com/libp2p/go-libp2p-kad-dht"
+	_ "github.com/libp2p/go-libp2p-pubsub"
+	_ "connectrpc.com/connect"
+	_ "google.golang.org/protobuf/cmd/protoc-gen-go"
+	_ "github.com/stretchr/testify/require"
+	_ "go.uber.org/goleak"
+	_ "github.com/prometheus/client_golang/prometheus"
+)
