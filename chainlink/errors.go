@@ -8,4 +8,8 @@ var (
 	ErrStreamExists   = errors.New("chainlink: stream already exists")
 	ErrNotRegistered  = errors.New("chainlink: caller is not a registered node")
 	ErrClosed         = errors.New("chainlink: closed")
+	// ErrInvalidArgument reports a write the chain refuses as a whole (the
+	// EVM contract reverts it): empty node list, replication factor out of
+	// range, malformed batch.
+	ErrInvalidArgument = errors.New("chainlink: invalid argument")
 )

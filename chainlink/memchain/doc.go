@@ -1,0 +1,23 @@
+// Package memchain is an in-memory Towns chain: blocks sealed on a timer (or
+// by hand with Mine), a deterministic pseudo-RANDAO, compare-and-swap
+// miniblock registration with a result per item, the miniblock hash history
+// and the node registry.
+//
+// One Chain is shared by many in-process nodes. Each node writes through its
+// own handle, Client(addr), so that "only registered nodes may write" is
+// enforced as on the EVM contracts. Node registration is open by default, as
+// on a devchain: any address may register itself, after which it may create
+// streams and register miniblocks. With Config.ClosedRegistration only
+// addresses passed to Approve may register.
+//
+// Writes behave like transactions: they are queued and applied in order when
+// the next block is sealed, and the call returns once that block exists, so
+// the including block's head (and its randao) is always readable. With
+// BlockTime zero, no timer runs: blocks are sealed by Mine, or, with AutoMine,
+// by every write.
+//
+// Open persists the state to a file, rewritten atomically (temp file and
+// rename) after every sealed block. The whole state is rewritten each time:
+// this suits tests and single dev nodes, not large deployments; the EVM
+// devchain is the durable backend.
+package memchain
