@@ -477,3 +477,10 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	return nil
 }
+
+// Pending is the number of writes waiting for the next block.
+func (c *Chain) Pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.pending)
+}
