@@ -1,0 +1,1008 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/dgraph-io/badger/v4"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/towns-node/node/proto/pb"
+)
+
+// Key layout. Every per-stream key is prefix | len(id) | id | ..., so the
+// keys of one stream never share a prefix with another's, and numbers are
+// big-endian so that key order is numeric order.
+//
+//	r id                 -> encoded pb.StreamRecord
+//	s id                 -> stream state: last block, latest snapshot, next slot, last hash
+//	b id num             -> block: uvarint(len(hash)) hash data
+//	n id num             -> snapshot carried by block num
+//	p id gen slot        -> minipool slot: event hash
+//	e id hash            -> minipool event data (envelope)
+//	x id hash            -> staged block
+//	i id num hash        -> staging index, for NextProcessable
+//	m key                -> node metadata
+//	v                    -> storage format version
+//
+// Minipool slots hold only the event hash, the envelope lives under its hash:
+// WriteMiniblock renumbers every remaining event into the next generation,
+// and moving 32-byte hashes instead of whole envelopes keeps that
+// transaction small.
+const (
+	pfxRecord   = 'r'
+	pfxState    = 's'
+	pfxBlock    = 'b'
+	pfxSnapshot = 'n'
+	pfxPool     = 'p'
+	pfxEvent    = 'e'
+	pfxStaged   = 'x'
+	pfxStageIdx = 'i'
+	pfxMeta     = 'm'
+)
+
+var (
+	keyVersion    = []byte{'v'}
+	formatVersion = []byte{1}
+)
+
+// BadgerOptions tunes OpenBadger. The zero value is a production node.
+type BadgerOptions struct {
+	// Small shrinks memtables, caches and value-log files, for tests and
+	// simulations that open many stores on a small machine.
+	Small bool
+	// Logger receives badger's own logs. Nil silences them.
+	Logger *slog.Logger
+	// MaxBatch caps how many write calls share one commit and sync.
+	// Zero means 1024.
+	MaxBatch int
+}
+
+// Badger is the on-disk Store.
+//
+// Durability and group commit. Badger runs with SyncWrites off and every
+// write call goes to one goroutine (run). It takes the calls waiting at that
+// moment, applies them all in one badger transaction, commits it and calls
+// DB.Sync once, then answers every caller of the batch. So a call returns
+// only after its data is synced, and concurrent callers (many streams) share
+// one sync. Badger's own SyncWrites would not do this: its writer batches
+// concurrent commits but syncs the memtable WAL once per transaction
+// (db.writeToLSM), i.e. one sync per caller.
+//
+// Why an acked write survives kill -9 and power loss: with these settings
+// every value below ValueThreshold (1 MiB, badger's default and maximum) is
+// written to the memtable's write-ahead log (*.mem); larger values go to the
+// value log (*.vlog) and the WAL holds a pointer. Commit writes both logs
+// through mmap, so once it returns the bytes are in the kernel page cache and
+// survive the death of the process; DB.Sync then msyncs the WAL and fsyncs
+// the value log, so they survive the machine too. Each batch is exactly one
+// transaction followed by one Sync, so a memtable rotation cannot leave an
+// acked write in an older, unsynced WAL: badger rotates before writing a
+// transaction, never inside one, and everything before was synced by the
+// previous batch. On open, badger replays the WALs and keeps a transaction
+// only if its commit marker is there, so a transaction cut by a crash
+// vanishes whole: a miniblock is either fully applied or not at all.
+//
+// Readers see a write as soon as it is committed, slightly before it is
+// synced and acked. That write can still be lost in a crash, but nobody was
+// told it succeeded.
+type Badger struct {
+	db  *badger.DB
+	log *slog.Logger
+
+	mu     sync.RWMutex // held by readers; Close takes it to wait for them
+	closed bool
+
+	reqs      chan *writeReq
+	quit      chan struct{}
+	loopDone  chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+	maxBatch  int
+
+	syncs  atomic.Int64
+	writes atomic.Int64
+}
+
+var _ Store = (*Badger)(nil)
+
+// BadgerStats counts group commits since open.
+type BadgerStats struct {
+	Writes int64 // write calls applied
+	Syncs  int64 // commits + syncs done for them
+}
+
+// OpenBadger opens (or creates) a store in dir.
+func OpenBadger(dir string, opts BadgerOptions) (*Badger, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	o := badger.DefaultOptions(dir)
+	// Durability comes from the group commit loop's explicit DB.Sync after
+	// each batch (see Badger). SyncWrites would add one WAL sync per
+	// transaction on top of it.
+	o.SyncWrites = false
+	// Only the commit loop writes, one transaction at a time, so optimistic
+	// conflicts cannot happen: skip their bookkeeping.
+	o.DetectConflicts = false
+	// Badger logs through our slog logger, not to stderr.
+	o.Logger = slogLogger{logger}
+	if opts.Small {
+		// Defaults cost ~0.5 GiB per store (5 x 64 MiB memtables, 256 MiB
+		// block cache) and 1 GiB value-log files; tests open dozens.
+		o.MemTableSize = 8 << 20
+		o.NumMemtables = 2
+		o.BlockCacheSize = 8 << 20
+		o.ValueLogFileSize = 16 << 20
+		// Two is badger's minimum; fewer goroutines on a small machine.
+		o.NumCompactors = 2
+	}
+	db, err := badger.Open(o)
+	if err != nil {
+		return nil, fmt.Errorf("store: open badger in %s: %w", dir, err)
+	}
+	if err := checkVersion(db); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	b := &Badger{
+		db:       db,
+		log:      logger,
+		reqs:     make(chan *writeReq),
+		quit:     make(chan struct{}),
+		loopDone: make(chan struct{}),
+		maxBatch: opts.MaxBatch,
+	}
+	if b.maxBatch <= 0 {
+		b.maxBatch = 1024
+	}
+	go b.run()
+	return b, nil
+}
+
+func checkVersion(db *badger.DB) error {
+	return db.Update(func(txn *badger.Txn) error {
+		it, err := txn.Get(keyVersion)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			if err := txn.Set(keyVersion, formatVersion); err != nil {
+				return fmt.Errorf("store: write format version: %w", err)
+			}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("store: read format version: %w", err)
+		}
+		v, err := it.ValueCopy(nil)
+		if err != nil {
+			return fmt.Errorf("store: read format version: %w", err)
+		}
+		if !bytes.Equal(v, formatVersion) {
+			return fmt.Errorf("store: format version %x, this build reads %x", v, formatVersion)
+		}
+		return nil
+	})
+}
+
+// Close stops the commit loop and closes the database. Calls in flight get
+// their answer first. Close is idempotent.
+func (b *Badger) Close() error {
+	b.closeOnce.Do(func() {
+		b.mu.Lock() // waits for readers
+		b.closed = true
+		b.mu.Unlock()
+		close(b.quit)
+		<-b.loopDone
+		if err := b.db.Close(); err != nil {
+			b.closeErr = fmt.Errorf("store: close badger: %w", err)
+		}
+	})
+	return b.closeErr
+}
+
+// Stats reports how many write calls shared how many syncs.
+func (b *Badger) Stats() BadgerStats {
+	return BadgerStats{Writes: b.writes.Load(), Syncs: b.syncs.Load()}
+}
+
+// --- group commit -------------------------------------------------------
+
+// writeReq is one write call waiting for the commit loop. op runs on the
+// loop's transaction; it must do every check before its first write, so
+// that a refused call leaves the transaction clean.
+type writeReq struct {
+	op   func(w *wtx) error
+	err  error
+	done chan error // buffered: the loop never blocks on a caller
+}
+
+// wtx wraps the batch transaction and notes whether an op wrote to it.
+type wtx struct {
+	txn   *badger.Txn
+	dirty bool
+}
+
+func (w *wtx) set(k, v []byte) error {
+	w.dirty = true
+	return w.txn.Set(k, v)
+}
+
+func (w *wtx) del(k []byte) error {
+	w.dirty = true
+	return w.txn.Delete(k)
+}
+
+// update hands op to the commit loop and waits until its batch is synced.
+// If ctx ends after the hand-off the call returns ctx's error, but the write
+// may still be applied.
+func (b *Badger) update(ctx context.Context, op func(w *wtx) error) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	r := &writeReq{op: op, done: make(chan error, 1)}
+	select {
+	case b.reqs <- r:
+	case <-b.quit:
+		return ErrClosed
+	case <-ctx.Done():
+		return fmt.Errorf("store: %w", ctx.Err())
+	}
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("store: %w", ctx.Err())
+	}
+}
+
+// run is the commit loop: the only goroutine that writes to badger.
+func (b *Badger) run() {
+	defer close(b.loopDone)
+	batch := make([]*writeReq, 0, b.maxBatch)
+	for {
+		select {
+		case r := <-b.reqs:
+			batch = append(batch[:0], r)
+		case <-b.quit:
+			return
+		}
+		// Take every call that is already waiting. While we sync, new
+		// callers queue up here and form the next batch.
+	drain:
+		for len(batch) < b.maxBatch {
+			select {
+			case r := <-b.reqs:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		for i := 0; i < len(batch); {
+			n := b.commitGroup(batch[i:])
+			for _, r := range batch[i : i+n] {
+				r.done <- r.err
+			}
+			i += n
+		}
+		clear(batch)
+	}
+}
+
+// commitGroup applies a prefix of reqs in one transaction, commits and
+// syncs it, and returns the prefix length. Calls refused by their own
+// checks get their error and leave the transaction untouched. If a call
+// fails after writing (a transaction grown too big), the transaction is
+// dropped: the calls before it are replayed in a fresh one, and the failing
+// call is retried alone on the next round, where it either fits or fails
+// by itself.
+func (b *Badger) commitGroup(reqs []*writeReq) int {
+	txn := b.db.NewTransaction(true)
+	defer txn.Discard()
+	wrote := false
+	for i, r := range reqs {
+		w := &wtx{txn: txn}
+		r.err = r.op(w)
+		if r.err == nil || !w.dirty {
+			wrote = wrote || w.dirty
+			continue
+		}
+		if i == 0 {
+			return 1
+		}
+		txn.Discard()
+		return b.commitGroup(reqs[:i])
+	}
+	b.writes.Add(int64(len(reqs)))
+	if !wrote {
+		return len(reqs)
+	}
+	err := txn.Commit()
+	if err == nil {
+		err = b.db.Sync()
+	}
+	b.syncs.Add(1)
+	if err != nil {
+		b.log.Error("store: commit failed", "calls", len(reqs), "err", err)
+		for _, r := range reqs {
+			if r.err == nil {
+				r.err = fmt.Errorf("store: commit: %w", err)
+			}
+		}
+	}
+	return len(reqs)
+}
+
+// view runs fn in a read transaction unless the store is closed.
+func (b *Badger) view(ctx context.Context, fn func(txn *badger.Txn) error) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.closed {
+		return ErrClosed
+	}
+	return b.db.View(fn)
+}
+
+// --- keys and values ----------------------------------------------------
+
+func streamKey(prefix byte, id []byte, extra int) []byte {
+	k := make([]byte, 2+len(id), 2+len(id)+extra)
+	k[0] = prefix
+	k[1] = byte(len(id))
+	copy(k[2:], id)
+	return k
+}
+
+func numKey(prefix byte, id []byte, n int64) []byte {
+	return binary.BigEndian.AppendUint64(streamKey(prefix, id, 8), uint64(n))
+}
+
+func hashKey(prefix byte, id, hash []byte) []byte {
+	return append(streamKey(prefix, id, len(hash)), hash...)
+}
+
+func poolPrefix(id []byte, gen int64) []byte {
+	return binary.BigEndian.AppendUint64(streamKey(pfxPool, id, 16), uint64(gen))
+}
+
+func poolKey(id []byte, gen, slot int64) []byte {
+	return binary.BigEndian.AppendUint64(poolPrefix(id, gen), uint64(slot))
+}
+
+func stageIdxKey(id []byte, num int64, hash []byte) []byte {
+	return append(numKey(pfxStageIdx, id, num), hash...)
+}
+
+func metaKey(key string) []byte {
+	return append([]byte{pfxMeta}, key...)
+}
+
+// streamState is the small per-stream record every write reads first.
+type streamState struct {
+	lastNum  int64
+	snapNum  int64 // -1: no block carries a snapshot
+	nextSlot int64 // next minipool slot in generation lastNum+1
+	lastHash []byte
+}
+
+func (s streamState) gen() int64 { return s.lastNum + 1 }
+
+func (s streamState) encode() []byte {
+	v := make([]byte, 0, 24+len(s.lastHash))
+	v = binary.BigEndian.AppendUint64(v, uint64(s.lastNum))
+	v = binary.BigEndian.AppendUint64(v, uint64(s.snapNum))
+	v = binary.BigEndian.AppendUint64(v, uint64(s.nextSlot))
+	return append(v, s.lastHash...)
+}
+
+func decodeState(v []byte) (streamState, error) {
+	if len(v) < 24 {
+		return streamState{}, fmt.Errorf("store: corrupt stream state of %d bytes", len(v))
+	}
+	return streamState{
+		lastNum:  int64(binary.BigEndian.Uint64(v)),
+		snapNum:  int64(binary.BigEndian.Uint64(v[8:])),
+		nextSlot: int64(binary.BigEndian.Uint64(v[16:])),
+		lastHash: clone(v[24:]),
+	}, nil
+}
+
+func encodeBlock(hash, data []byte) []byte {
+	v := make([]byte, 0, binary.MaxVarintLen64+len(hash)+len(data))
+	v = binary.AppendUvarint(v, uint64(len(hash)))
+	v = append(v, hash...)
+	return append(v, data...)
+}
+
+func decodeBlock(num int64, v []byte) (Miniblock, error) {
+	n, k := binary.Uvarint(v)
+	if k <= 0 || uint64(len(v)-k) < n {
+		return Miniblock{}, fmt.Errorf("store: corrupt block %d", num)
+	}
+	return Miniblock{Num: num, Hash: clone(v[k : k+int(n)]), Data: clone(v[k+int(n):])}, nil
+}
+
+const (
+	flagProcessed = 1 << iota
+	flagOrphaned
+)
+
+func encodeStaged(b StagedBlock) []byte {
+	v := make([]byte, 0, 9+binary.MaxVarintLen64+len(b.Parent)+len(b.Data))
+	v = binary.BigEndian.AppendUint64(v, uint64(b.Num))
+	var f byte
+	if b.Processed {
+		f |= flagProcessed
+	}
+	if b.Orphaned {
+		f |= flagOrphaned
+	}
+	v = append(v, f)
+	v = binary.AppendUvarint(v, uint64(len(b.Parent)))
+	v = append(v, b.Parent...)
+	return append(v, b.Data...)
+}
+
+func decodeStaged(streamID, hash, v []byte) (StagedBlock, error) {
+	if len(v) < 9 {
+		return StagedBlock{}, fmt.Errorf("store: corrupt staged block %x", hash)
+	}
+	b := StagedBlock{
+		StreamID:  clone(streamID),
+		Hash:      clone(hash),
+		Num:       int64(binary.BigEndian.Uint64(v)),
+		Processed: v[8]&flagProcessed != 0,
+		Orphaned:  v[8]&flagOrphaned != 0,
+	}
+	n, k := binary.Uvarint(v[9:])
+	if k <= 0 || uint64(len(v)-9-k) < n {
+		return StagedBlock{}, fmt.Errorf("store: corrupt staged block %x", hash)
+	}
+	rest := v[9+k:]
+	b.Parent = clone(rest[:n])
+	b.Data = clone(rest[n:])
+	return b, nil
+}
+
+// getValue reads a key, copying its value; ok is false when absent.
+func getValue(txn *badger.Txn, key []byte) (v []byte, ok bool, err error) {
+	it, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("store: get: %w", err)
+	}
+	v, err = it.ValueCopy(nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: read value: %w", err)
+	}
+	return v, true, nil
+}
+
+func loadState(txn *badger.Txn, id []byte) (streamState, error) {
+	v, ok, err := getValue(txn, streamKey(pfxState, id, 0))
+	if err != nil {
+		return streamState{}, err
+	}
+	if !ok {
+		return streamState{}, fmt.Errorf("%w: %x", ErrStreamNotFound, id)
+	}
+	return decodeState(v)
+}
+
+func loadBlock(txn *badger.Txn, id []byte, num int64) (Miniblock, error) {
+	v, ok, err := getValue(txn, numKey(pfxBlock, id, num))
+	if err != nil {
+		return Miniblock{}, err
+	}
+	if !ok {
+		return Miniblock{}, fmt.Errorf("%w: block %d of %x", ErrNotFound, num, id)
+	}
+	return decodeBlock(num, v)
+}
+
+// --- Streams ------------------------------------------------------------
+
+// CreateStream implements Streams.
+func (b *Badger) CreateStream(ctx context.Context, rec *pb.StreamRecord, genesis Miniblock) error {
+	id := clone(rec.GetStreamId())
+	if err := checkStreamID(id); err != nil {
+		return err
+	}
+	if genesis.Num != 0 {
+		return fmt.Errorf("store: genesis miniblock has number %d, want 0", genesis.Num)
+	}
+	enc, err := proto.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("store: encode stream record: %w", err)
+	}
+	st := streamState{lastNum: 0, snapNum: -1, lastHash: clone(genesis.Hash)}
+	var snap []byte
+	if genesis.Snapshot != nil {
+		st.snapNum = 0
+		snap = clone(genesis.Snapshot)
+	}
+	blk := encodeBlock(genesis.Hash, genesis.Data)
+	return b.update(ctx, func(w *wtx) error {
+		_, exists, err := getValue(w.txn, streamKey(pfxState, id, 0))
+		if err != nil {
+			return err
+		}
+		if exists {
+			return fmt.Errorf("%w: %x", ErrStreamExists, id)
+		}
+		if err := w.set(streamKey(pfxRecord, id, 0), enc); err != nil {
+			return err
+		}
+		if err := w.set(streamKey(pfxState, id, 0), st.encode()); err != nil {
+			return err
+		}
+		if err := w.set(numKey(pfxBlock, id, 0), blk); err != nil {
+			return err
+		}
+		if snap != nil {
+			return w.set(numKey(pfxSnapshot, id, 0), snap)
+		}
+		return nil
+	})
+}
+
+// StreamRecord implements Streams.
+func (b *Badger) StreamRecord(ctx context.Context, streamID []byte) (*pb.StreamRecord, error) {
+	if err := checkStreamID(streamID); err != nil {
+		return nil, err
+	}
+	rec := &pb.StreamRecord{}
+	err := b.view(ctx, func(txn *badger.Txn) error {
+		v, ok, err := getValue(txn, streamKey(pfxRecord, streamID, 0))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%w: %x", ErrStreamNotFound, streamID)
+		}
+		if err := proto.Unmarshal(v, rec); err != nil {
+			return fmt.Errorf("store: decode stream record: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// ForEachStream implements Streams. Ids come in byte order; fn runs outside
+// any transaction, so it may call the store.
+func (b *Badger) ForEachStream(ctx context.Context, fn func(streamID []byte) bool) error {
+	var ids [][]byte
+	err := b.view(ctx, func(txn *badger.Txn) error {
+		o := badger.DefaultIteratorOptions
+		o.PrefetchValues = false
+		o.Prefix = []byte{pfxRecord}
+		it := txn.NewIterator(o)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().Key()
+			if len(k) < 2 || len(k) != 2+int(k[1]) {
+				return fmt.Errorf("store: corrupt stream key %x", k)
+			}
+			ids = append(ids, clone(k[2:]))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := ctxErr(ctx); err != nil {
+			return err
+		}
+		if !fn(id) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// AppendEvents implements Streams.
+func (b *Badger) AppendEvents(ctx context.Context, streamID []byte, gen int64, events []PoolEvent) error {
+	if err := checkStreamID(streamID); err != nil {
+		return err
+	}
+	id := clone(streamID)
+	evs := make([]PoolEvent, len(events))
+	for i, e := range events {
+		evs[i] = PoolEvent{Hash: clone(e.Hash), Data: clone(e.Data)}
+	}
+	return b.update(ctx, func(w *wtx) error {
+		st, err := loadState(w.txn, id)
+		if err != nil {
+			return err
+		}
+		if gen != st.gen() {
+			return fmt.Errorf("%w: append to %d, current %d", ErrGenerationMismatch, gen, st.gen())
+		}
+		if len(evs) == 0 {
+			return nil
+		}
+		for _, e := range evs {
+			if err := w.set(poolKey(id, gen, st.nextSlot), e.Hash); err != nil {
+				return err
+			}
+			if err := w.set(hashKey(pfxEvent, id, e.Hash), e.Data); err != nil {
+				return err
+			}
+			st.nextSlot++
+		}
+		return w.set(streamKey(pfxState, id, 0), st.encode())
+	})
+}
+
+// poolSlot is one slot of the current generation as read from the index.
+type poolSlot struct {
+	key  []byte
+	hash []byte
+}
+
+func loadSlots(txn *badger.Txn, id []byte, gen int64) ([]poolSlot, error) {
+	o := badger.DefaultIteratorOptions
+	o.Prefix = poolPrefix(id, gen)
+	it := txn.NewIterator(o)
+	defer it.Close()
+	var slots []poolSlot
+	for it.Rewind(); it.Valid(); it.Next() {
+		h, err := it.Item().ValueCopy(nil)
+		if err != nil {
+			return nil, fmt.Errorf("store: read minipool: %w", err)
+		}
+		slots = append(slots, poolSlot{key: it.Item().KeyCopy(nil), hash: h})
+	}
+	return slots, nil
+}
+
+// LoadMinipool implements Streams.
+func (b *Badger) LoadMinipool(ctx context.Context, streamID []byte) (Minipool, error) {
+	if err := checkStreamID(streamID); err != nil {
+		return Minipool{}, err
+	}
+	var mp Minipool
+	err := b.view(ctx, func(txn *badger.Txn) error {
+		st, err := loadState(txn, streamID)
+		if err != nil {
+			return err
+		}
+		slots, err := loadSlots(txn, streamID, st.gen())
+		if err != nil {
+			return err
+		}
+		mp = Minipool{Generation: st.gen(), Events: make([]PoolEvent, len(slots))}
+		for i, s := range slots {
+			data, ok, err := getValue(txn, hashKey(pfxEvent, streamID, s.hash))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("store: minipool event %x of %x has no data", s.hash, streamID)
+			}
+			mp.Events[i] = PoolEvent{Hash: s.hash, Data: data}
+		}
+		return nil
+	})
+	return mp, err
+}
+
+// WriteMiniblock implements Streams. It is one transaction: the block, its
+// snapshot, the removal of the included events and the renumbering of the
+// rest into the next generation commit together or not at all.
+//
+// Its size is bounded by badger's transaction limit (15% of MemTableSize:
+// about 9.6 MB by default, 1.2 MB with Small); each remaining event costs
+// about 100 bytes of it, whatever its size.
+func (b *Badger) WriteMiniblock(ctx context.Context, streamID []byte, mb Miniblock) error {
+	if err := checkStreamID(streamID); err != nil {
+		return err
+	}
+	id := clone(streamID)
+	num := mb.Num
+	blk := encodeBlock(mb.Hash, mb.Data)
+	hash := clone(mb.Hash)
+	snap := clone(mb.Snapshot)
+	included := make(map[string]struct{}, len(mb.Included))
+	for _, h := range mb.Included {
+		included[string(h)] = struct{}{}
+	}
+	return b.update(ctx, func(w *wtx) error {
+		st, err := loadState(w.txn, id)
+		if err != nil {
+			return err
+		}
+		if num != st.gen() {
+			return fmt.Errorf("%w: block %d, current generation %d", ErrGenerationMismatch, num, st.gen())
+		}
+		slots, err := loadSlots(w.txn, id, num)
+		if err != nil {
+			return err
+		}
+		if err := w.set(numKey(pfxBlock, id, num), blk); err != nil {
+			return err
+		}
+		if snap != nil {
+			if err := w.set(numKey(pfxSnapshot, id, num), snap); err != nil {
+				return err
+			}
+			st.snapNum = num
+		}
+		next := int64(0)
+		for _, s := range slots {
+			if err := w.del(s.key); err != nil {
+				return err
+			}
+			if _, ok := included[string(s.hash)]; ok {
+				if err := w.del(hashKey(pfxEvent, id, s.hash)); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := w.set(poolKey(id, num+1, next), s.hash); err != nil {
+				return err
+			}
+			next++
+		}
+		st.lastNum, st.lastHash, st.nextSlot = num, hash, next
+		return w.set(streamKey(pfxState, id, 0), st.encode())
+	})
+}
+
+// ReadMiniblocks implements Streams.
+func (b *Badger) ReadMiniblocks(ctx context.Context, streamID []byte, from, to int64) ([]Miniblock, error) {
+	if err := checkStreamID(streamID); err != nil {
+		return nil, err
+	}
+	from = max(from, 0)
+	var out []Miniblock
+	err := b.view(ctx, func(txn *badger.Txn) error {
+		if _, err := loadState(txn, streamID); err != nil {
+			return err
+		}
+		if from >= to {
+			return nil
+		}
+		o := badger.DefaultIteratorOptions
+		o.Prefix = streamKey(pfxBlock, streamID, 0)
+		it := txn.NewIterator(o)
+		defer it.Close()
+		for it.Seek(numKey(pfxBlock, streamID, from)); it.Valid(); it.Next() {
+			k := it.Item().Key()
+			num := int64(binary.BigEndian.Uint64(k[len(k)-8:]))
+			if num >= to {
+				break
+			}
+			v, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return fmt.Errorf("store: read block %d: %w", num, err)
+			}
+			mb, err := decodeBlock(num, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, mb)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// LastMiniblock implements Streams.
+func (b *Badger) LastMiniblock(ctx context.Context, streamID []byte) (Miniblock, error) {
+	if err := checkStreamID(streamID); err != nil {
+		return Miniblock{}, err
+	}
+	var mb Miniblock
+	err := b.view(ctx, func(txn *badger.Txn) error {
+		st, err := loadState(txn, streamID)
+		if err != nil {
+			return err
+		}
+		mb, err = loadBlock(txn, streamID, st.lastNum)
+		return err
+	})
+	return mb, err
+}
+
+// LatestSnapshot implements Streams. ErrNotFound when no block carries a
+// snapshot (only possible if genesis was created without one).
+func (b *Badger) LatestSnapshot(ctx context.Context, streamID []byte) (Miniblock, error) {
+	if err := checkStreamID(streamID); err != nil {
+		return Miniblock{}, err
+	}
+	var mb Miniblock
+	err := b.view(ctx, func(txn *badger.Txn) error {
+		st, err := loadState(txn, streamID)
+		if err != nil {
+			return err
+		}
+		if st.snapNum < 0 {
+			return fmt.Errorf("%w: no snapshot in stream %x", ErrNotFound, streamID)
+		}
+		if mb, err = loadBlock(txn, streamID, st.snapNum); err != nil {
+			return err
+		}
+		snap, ok, err := getValue(txn, numKey(pfxSnapshot, streamID, st.snapNum))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("store: snapshot of block %d of %x missing", st.snapNum, streamID)
+		}
+		mb.Snapshot = snap
+		return nil
+	})
+	return mb, err
+}
+
+// --- Staging ------------------------------------------------------------
+
+// StageBlock implements Staging. Staging a (stream, hash) again replaces it.
+func (b *Badger) StageBlock(ctx context.Context, sb StagedBlock) error {
+	if err := checkStreamID(sb.StreamID); err != nil {
+		return err
+	}
+	sb = cloneStaged(sb)
+	val := encodeStaged(sb)
+	return b.update(ctx, func(w *wtx) error {
+		key := hashKey(pfxStaged, sb.StreamID, sb.Hash)
+		old, ok, err := getValue(w.txn, key)
+		if err != nil {
+			return err
+		}
+		if ok {
+			prev, err := decodeStaged(sb.StreamID, sb.Hash, old)
+			if err != nil {
+				return err
+			}
+			if prev.Num != sb.Num {
+				if err := w.del(stageIdxKey(sb.StreamID, prev.Num, sb.Hash)); err != nil {
+					return err
+				}
+			}
+		}
+		if err := w.set(key, val); err != nil {
+			return err
+		}
+		return w.set(stageIdxKey(sb.StreamID, sb.Num, sb.Hash), nil)
+	})
+}
+
+// StagedBlock implements Staging.
+func (b *Badger) StagedBlock(ctx context.Context, streamID, hash []byte) (StagedBlock, error) {
+	if err := checkStreamID(streamID); err != nil {
+		return StagedBlock{}, err
+	}
+	var sb StagedBlock
+	err := b.view(ctx, func(txn *badger.Txn) error {
+		v, ok, err := getValue(txn, hashKey(pfxStaged, streamID, hash))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%w: staged block %x", ErrNotFound, hash)
+		}
+		sb, err = decodeStaged(streamID, hash, v)
+		return err
+	})
+	return sb, err
+}
+
+// NextProcessable implements Staging.
+func (b *Badger) NextProcessable(ctx context.Context, streamID []byte) (StagedBlock, error) {
+	if err := checkStreamID(streamID); err != nil {
+		return StagedBlock{}, err
+	}
+	var found StagedBlock
+	err := b.view(ctx, func(txn *badger.Txn) error {
+		st, err := loadState(txn, streamID)
+		if err != nil {
+			return err
+		}
+		o := badger.DefaultIteratorOptions
+		o.PrefetchValues = false
+		o.Prefix = numKey(pfxStageIdx, streamID, st.lastNum+1)
+		it := txn.NewIterator(o)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			h := it.Item().KeyCopy(nil)[len(o.Prefix):]
+			v, ok, err := getValue(txn, hashKey(pfxStaged, streamID, h))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			sb, err := decodeStaged(streamID, h, v)
+			if err != nil {
+				return err
+			}
+			if !sb.Processed && !sb.Orphaned && bytes.Equal(sb.Parent, st.lastHash) {
+				found = sb
+				return nil
+			}
+		}
+		return fmt.Errorf("%w: no processable block after %d", ErrNotFound, st.lastNum)
+	})
+	return found, err
+}
+
+// MarkStaged implements Staging.
+func (b *Badger) MarkStaged(ctx context.Context, streamID, hash []byte, processed, orphaned bool) error {
+	if err := checkStreamID(streamID); err != nil {
+		return err
+	}
+	id, h := clone(streamID), clone(hash)
+	return b.update(ctx, func(w *wtx) error {
+		key := hashKey(pfxStaged, id, h)
+		v, ok, err := getValue(w.txn, key)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%w: staged block %x", ErrNotFound, h)
+		}
+		sb, err := decodeStaged(id, h, v)
+		if err != nil {
+			return err
+		}
+		sb.Processed, sb.Orphaned = processed, orphaned
+		return w.set(key, encodeStaged(sb))
+	})
+}
+
+// --- Meta ---------------------------------------------------------------
+
+// PutMeta implements Meta.
+func (b *Badger) PutMeta(ctx context.Context, key string, value []byte) error {
+	k, v := metaKey(key), clone(value)
+	return b.update(ctx, func(w *wtx) error { return w.set(k, v) })
+}
+
+// GetMeta implements Meta.
+func (b *Badger) GetMeta(ctx context.Context, key string) ([]byte, error) {
+	var v []byte
+	err := b.view(ctx, func(txn *badger.Txn) error {
+		var ok bool
+		var err error
+		v, ok, err = getValue(txn, metaKey(key))
+		if err == nil && !ok {
+			err = fmt.Errorf("%w: meta %q", ErrNotFound, key)
+		}
+		return err
+	})
+	if v == nil && err == nil {
+		v = []byte{}
+	}
+	return v, err
+}
+
+// --- logging ------------------------------------------------------------
+
+// slogLogger adapts badger.Logger to slog. Badger's messages end in a
+// newline; slog adds its own.
+type slogLogger struct{ l *slog.Logger }
+
+func (s slogLogger) Errorf(f string, a ...any)   { s.l.Error(trim(f, a), "component", "badger") }
+func (s slogLogger) Warningf(f string, a ...any) { s.l.Warn(trim(f, a), "component", "badger") }
+func (s slogLogger) Infof(f string, a ...any)    { s.l.Info(trim(f, a), "component", "badger") }
+func (s slogLogger) Debugf(f string, a ...any)   { s.l.Debug(trim(f, a), "component", "badger") }
+
+func trim(f string, a []any) string {
+	return string(bytes.TrimRight(fmt.Appendf(nil, f, a...), "\n"))
+}
