@@ -1,0 +1,434 @@
+package streams
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/towns-node/node/proto/pb"
+)
+
+// ParsedMiniblock is a miniblock whose hash and leader signature were
+// checked, with its events and votes parsed. It is immutable.
+type ParsedMiniblock struct {
+	Proto  *pb.Miniblock
+	Header *pb.MiniblockHeader
+	Hash   common.Hash
+	Leader common.Address
+	Events []*ParsedEvent
+	Votes  []*ParsedVote
+
+	eventSet map[common.Hash]struct{}
+}
+
+// Num is the miniblock number.
+func (mb *ParsedMiniblock) Num() int64 { return mb.Header.MiniblockNum }
+
+func (mb *ParsedMiniblock) index() {
+	mb.eventSet = make(map[common.Hash]struct{}, len(mb.Events))
+	for _, ev := range mb.Events {
+		mb.eventSet[ev.Hash] = struct{}{}
+	}
+}
+
+func (mb *ParsedMiniblock) hasEvent(h common.Hash) bool {
+	if mb.eventSet != nil {
+		_, ok := mb.eventSet[h]
+		return ok
+	}
+	for _, ev := range mb.Events {
+		if ev.Hash == h {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseMiniblock decodes and checks a miniblock on its own, without context:
+// header hash (BAD_MINIBLOCK), leader signature (BAD_MINIBLOCK_SIGNATURE),
+// every envelope (ParseEnvelope's codes) against the header's event hashes,
+// every vote and the votes hash (BAD_VOTES), and that the carried snapshot
+// matches the header's snapshot hash (BAD_SNAPSHOT). Election, link and
+// rules are VerifyMiniblock's job.
+func ParseMiniblock(mb *pb.Miniblock) (*ParsedMiniblock, error) {
+	return ParseMiniblockKnown(mb, nil)
+}
+
+// ParseMiniblockBytes decodes an encoded Miniblock and parses it.
+func ParseMiniblockBytes(b []byte) (*ParsedMiniblock, error) {
+	mb := &pb.Miniblock{}
+	if err := proto.Unmarshal(b, mb); err != nil {
+		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK, "decode miniblock: %v", err)
+	}
+	return ParseMiniblock(mb)
+}
+
+// ParseMiniblockKnown is ParseMiniblock that reuses events already parsed
+// (known returns the parsed event for a hash, or nil; View.PoolEvent fits):
+// an envelope whose event bytes and signature equal the known one's is not
+// recovered again. A replica holds most events of a block in its minipool,
+// so this saves one signature recovery per event.
+func ParseMiniblockKnown(mb *pb.Miniblock, known func(common.Hash) *ParsedEvent) (*ParsedMiniblock, error) {
+	if mb == nil {
+		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK, "nil miniblock")
+	}
+	h := MiniblockHash(mb.Header)
+	if len(mb.Hash) != common.HashLength || common.Hash(mb.Hash) != h {
+		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK, "miniblock hash %x does not match header (%s)", mb.Hash, h)
+	}
+	hdr := &pb.MiniblockHeader{}
+	if err := proto.Unmarshal(mb.Header, hdr); err != nil {
+		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK, "decode header %s: %v", h, err)
+	}
+	if _, err := StreamIDFromBytes(hdr.StreamId); err != nil {
+		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK, "header %s: %v", h, err)
+	}
+	if hdr.MiniblockNum < 0 || len(hdr.Leader) != common.AddressLength ||
+		(len(hdr.PrevMiniblockHash) != 0 && len(hdr.PrevMiniblockHash) != common.HashLength) ||
+		(len(hdr.Randao) != 0 && len(hdr.Randao) != common.HashLength) ||
+		len(hdr.VotesHash) != common.HashLength ||
+		(len(hdr.SnapshotHash) != 0 && len(hdr.SnapshotHash) != common.HashLength) {
+		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK, "header %s has malformed fields", h)
+	}
+	leader, err := recoverAddress(h, mb.Signature)
+	if err != nil {
+		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK_SIGNATURE, "miniblock %s: %v", h, err)
+	}
+	if leader != common.BytesToAddress(hdr.Leader) {
+		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK_SIGNATURE, "miniblock %s signed by %s, header names %x", h, leader, hdr.Leader)
+	}
+	if len(mb.Events) != len(hdr.EventHashes) {
+		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK, "miniblock %s carries %d events, header lists %d", h, len(mb.Events), len(hdr.EventHashes))
+	}
+	out := &ParsedMiniblock{Proto: mb, Header: hdr, Hash: h, Leader: leader, Events: make([]*ParsedEvent, len(mb.Events))}
+	for i, env := range mb.Events {
+		var pe *ParsedEvent
+		if known != nil && env != nil && len(env.Hash) == common.HashLength {
+			if k := known(common.Hash(env.Hash)); k != nil && bytes.Equal(k.Envelope.Event, env.Event) && bytes.Equal(k.Envelope.Signature, env.Signature) {
+				pe = k
+			}
+		}
+		if pe == nil {
+			if pe, err = ParseEnvelope(env); err != nil {
+				e := err.(*Error)
+				return nil, Errorf(e.Code, "miniblock %s event %d: %s", h, i, e.Msg)
+			}
+		}
+		if !bytes.Equal(pe.Hash[:], hdr.EventHashes[i]) {
+			return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK, "miniblock %s event %d is %s, header lists %x", h, i, pe.Hash, hdr.EventHashes[i])
+		}
+		out.Events[i] = pe
+	}
+	out.Votes = make([]*ParsedVote, len(mb.Votes))
+	for i, v := range mb.Votes {
+		if out.Votes[i], err = ParseVote(v); err != nil {
+			return nil, err
+		}
+	}
+	if votesHash(mb.Votes) != common.Hash(hdr.VotesHash) {
+		return nil, Errorf(pb.ErrorCode_BAD_VOTES, "miniblock %s: votes hash differs from the votes carried", h)
+	}
+	if len(hdr.SnapshotHash) == 0 {
+		if mb.Snapshot != nil {
+			return nil, Errorf(pb.ErrorCode_BAD_SNAPSHOT, "miniblock %s carries a snapshot its header does not hash", h)
+		}
+	} else {
+		if mb.Snapshot == nil {
+			return nil, Errorf(pb.ErrorCode_BAD_SNAPSHOT, "miniblock %s lacks the snapshot its header hashes", h)
+		}
+		sh, err := SnapshotHash(mb.Snapshot)
+		if err != nil || sh != common.Hash(hdr.SnapshotHash) {
+			return nil, Errorf(pb.ErrorCode_BAD_SNAPSHOT, "miniblock %s: carried snapshot does not match the header", h)
+		}
+	}
+	out.index()
+	return out, nil
+}
+
+// checkSnapshotClaim checks that the header's snapshot hash is the hash of
+// st, the state recomputed by this node (BAD_SNAPSHOT). ParseMiniblock has
+// checked the carried snapshot against the header.
+func checkSnapshotClaim(mb *ParsedMiniblock, st *pb.Snapshot) error {
+	want, err := SnapshotHash(st)
+	if err != nil {
+		return err
+	}
+	if len(mb.Header.SnapshotHash) != common.HashLength || common.Hash(mb.Header.SnapshotHash) != want {
+		return Errorf(pb.ErrorCode_BAD_SNAPSHOT, "miniblock %d snapshot hash %x, recomputed %s", mb.Header.MiniblockNum, mb.Header.SnapshotHash, want)
+	}
+	return nil
+}
+
+// seal encodes, hashes and signs a header and assembles the block.
+func seal(key *ecdsa.PrivateKey, hdr *pb.MiniblockHeader, events []*ParsedEvent, votes []*ParsedVote, snap *pb.Snapshot) (*ParsedMiniblock, error) {
+	hb, err := marshal.Marshal(hdr)
+	if err != nil {
+		return nil, Errorf(pb.ErrorCode_INTERNAL, "encode header: %v", err)
+	}
+	h := MiniblockHash(hb)
+	sig, err := crypto.Sign(h[:], key)
+	if err != nil {
+		return nil, Errorf(pb.ErrorCode_INTERNAL, "sign header: %v", err)
+	}
+	mb := &pb.Miniblock{Header: hb, Hash: h.Bytes(), Signature: sig, Snapshot: snap,
+		Events: make([]*pb.Envelope, len(events)), Votes: make([]*pb.Vote, len(votes))}
+	for i, ev := range events {
+		mb.Events[i] = ev.Envelope
+	}
+	for i, v := range votes {
+		mb.Votes[i] = v.Vote
+	}
+	out := &ParsedMiniblock{Proto: mb, Header: hdr, Hash: h, Leader: crypto.PubkeyToAddress(key.PublicKey), Events: events, Votes: votes}
+	out.index()
+	return out, nil
+}
+
+// MakeGenesis builds miniblock 0 of a stream: events[0] is the inception,
+// the rest are events by its creator valid against the inception alone (its
+// own join, say). It is signed by the creating node, always carries the
+// snapshot, and has no votes and no election.
+func MakeGenesis(nodeKey *ecdsa.PrivateKey, events []*ParsedEvent, now time.Time) (*ParsedMiniblock, error) {
+	if len(events) == 0 {
+		return nil, Errorf(pb.ErrorCode_BAD_INCEPTION, "genesis needs an inception")
+	}
+	id, err := StreamIDFromBytes(events[0].Event.StreamId)
+	if err != nil {
+		return nil, err
+	}
+	st, err := genesisState0(id, events)
+	if err != nil {
+		return nil, err
+	}
+	sh, err := SnapshotHash(st)
+	if err != nil {
+		return nil, err
+	}
+	hdr := &pb.MiniblockHeader{
+		StreamId:     id.Bytes(),
+		Leader:       crypto.PubkeyToAddress(nodeKey.PublicKey).Bytes(),
+		TimestampMs:  now.UnixMilli(),
+		EventHashes:  eventHashes(events),
+		VotesHash:    votesHash(nil).Bytes(),
+		SnapshotHash: sh.Bytes(),
+	}
+	return seal(nodeKey, hdr, events, nil, st)
+}
+
+func eventHashes(events []*ParsedEvent) [][]byte {
+	out := make([][]byte, len(events))
+	for i, ev := range events {
+		out[i] = ev.Hash.Bytes()
+	}
+	return out
+}
+
+// Proposal is what a leader brings to Propose.
+type Proposal struct {
+	Key        *ecdsa.PrivateKey // the leader's node key
+	Replicas   []common.Address  // the stream's replicas, in chain order
+	ChainBlock uint64            // chain block B whose randao elects the leader
+	Randao     common.Hash       // prevrandao of B
+	Round      uint32
+	Now        time.Time
+	Votes      []*pb.Vote // votes collected for Generation(); the leader's own is added if absent
+}
+
+// Propose assembles and signs miniblock Generation() on top of v. It keeps
+// the minipool events (in arrival order) held by at least Majority(k) valid
+// votes that still pass the block rules, within cfg.MaxBlockEvents and
+// cfg.MaxBlockBytes; events in a majority of votes that the minipool lacks
+// are skipped (see MissingFromVotes). The block carries the snapshot when
+// the events since the last snapshot reach min_events_per_snapshot. The
+// timestamp is max(Now, parent + 1 ms). Invalid votes are left out; the
+// leader must be the elected one (BAD_LEADER).
+func (v *View) Propose(cfg Config, p Proposal) (*ParsedMiniblock, error) {
+	num := v.Generation()
+	prev := v.LastBlock().Hash
+	me := crypto.PubkeyToAddress(p.Key.PublicKey)
+	if want := ElectLeader(p.Randao, v.id, num, p.Round, p.Replicas); want != me || len(p.Replicas) == 0 {
+		return nil, Errorf(pb.ErrorCode_BAD_LEADER, "%s is not the leader of %s/%d round %d (%s is)", me, v.id, num, p.Round, want)
+	}
+	var votes []*ParsedVote
+	seen := map[common.Address]bool{}
+	for _, raw := range p.Votes {
+		pv, err := ParseVote(raw)
+		if err != nil || seen[pv.Voter] || voteFits(v.id, num, prev, p.Replicas, pv) != nil {
+			continue
+		}
+		seen[pv.Voter] = true
+		votes = append(votes, pv)
+	}
+	if !seen[me] {
+		raw, err := v.Vote(p.Key)
+		if err != nil {
+			return nil, err
+		}
+		pv, err := ParseVote(raw)
+		if err != nil {
+			return nil, err
+		}
+		votes = append(votes, pv)
+	}
+	counts, err := checkVotes(v.id, num, prev, p.Replicas, votes)
+	if err != nil {
+		return nil, err
+	}
+	ts := p.Now.UnixMilli()
+	if last := v.LastBlock().Header.TimestampMs; ts <= last {
+		ts = last + 1
+	}
+	maj := Majority(len(p.Replicas))
+	var events []*ParsedEvent
+	size := 0
+	inBlock := map[common.Hash]bool{}
+	pending := map[string]bool{}
+	for _, ev := range v.pool.events() {
+		if len(events) >= cfg.MaxBlockEvents {
+			break
+		}
+		if counts[ev.Hash] < maj || size+ev.Size() > cfg.MaxBlockBytes {
+			continue
+		}
+		a, err := v.blockCheck(cfg, ev, ts, inBlock, pending)
+		if err != nil {
+			continue // stays in the minipool; Apply or PruneMinipool drops it if it can never fit
+		}
+		inBlock[ev.Hash] = true
+		if k := pendingKey(a); k != "" {
+			pending[k] = true
+		}
+		events = append(events, ev)
+		size += ev.Size()
+	}
+	st, err := v.nextState(events, num)
+	if err != nil {
+		return nil, err
+	}
+	hdr := &pb.MiniblockHeader{
+		StreamId:                 v.id.Bytes(),
+		MiniblockNum:             num,
+		PrevMiniblockHash:        prev.Bytes(),
+		ChainBlockNum:            p.ChainBlock,
+		Randao:                   p.Randao.Bytes(),
+		Round:                    p.Round,
+		Leader:                   me.Bytes(),
+		TimestampMs:              ts,
+		EventHashes:              eventHashes(events),
+		PrevSnapshotMiniblockNum: v.lastSnapshotNum,
+		EventNumOffset:           v.state.Common.EventCount,
+	}
+	rawVotes := make([]*pb.Vote, len(votes))
+	for i, pv := range votes {
+		rawVotes[i] = pv.Vote
+	}
+	hdr.VotesHash = votesHash(rawVotes).Bytes()
+	var snap *pb.Snapshot
+	if v.SnapshotDue(len(events)) {
+		sh, err := SnapshotHash(st)
+		if err != nil {
+			return nil, err
+		}
+		hdr.SnapshotHash = sh.Bytes()
+		snap = st
+	}
+	return seal(p.Key, hdr, events, votes, snap)
+}
+
+// VerifyMiniblock checks a parsed miniblock against its parent view and the
+// stream's replica set: election (BAD_LEADER), leader signature
+// (BAD_MINIBLOCK_SIGNATURE), parent link (BAD_MINIBLOCK_NUM), strictly
+// increasing timestamp (BAD_TIMESTAMP), votes valid, for this block, from
+// distinct replicas, and each event held by a majority of them (BAD_VOTES),
+// the votes hash (BAD_VOTES), limits (MINIBLOCK_TOO_LARGE), every event
+// valid against the parent state with no duplicates (the rule's own code),
+// header offsets (BAD_MINIBLOCK), and the snapshot: present exactly when
+// due, with the hash of the state recomputed from the parent's
+// (BAD_SNAPSHOT). The caller checks randao and chain block against the chain.
+func VerifyMiniblock(parent *View, cfg Config, replicas []common.Address, mb *ParsedMiniblock) error {
+	if err := parent.checkLink(mb); err != nil {
+		return err
+	}
+	h := mb.Header
+	num := h.MiniblockNum
+	if len(h.Randao) != common.HashLength {
+		return Errorf(pb.ErrorCode_BAD_LEADER, "miniblock %d has no randao", num)
+	}
+	want := ElectLeader(common.Hash(h.Randao), parent.id, num, h.Round, replicas)
+	if len(replicas) == 0 || common.BytesToAddress(h.Leader) != want {
+		return Errorf(pb.ErrorCode_BAD_LEADER, "miniblock %d led by %x, elected is %s", num, h.Leader, want)
+	}
+	// Re-check the signature over the exact header bytes: mb may not come
+	// straight from ParseMiniblock.
+	if MiniblockHash(mb.Proto.GetHeader()) != mb.Hash {
+		return Errorf(pb.ErrorCode_BAD_MINIBLOCK, "miniblock %d hash does not match its header", num)
+	}
+	signer, err := recoverAddress(mb.Hash, mb.Proto.GetSignature())
+	if err != nil || signer != want || mb.Leader != want {
+		return Errorf(pb.ErrorCode_BAD_MINIBLOCK_SIGNATURE, "miniblock %d not signed by its leader %s", num, want)
+	}
+	if h.TimestampMs <= parent.LastBlock().Header.TimestampMs {
+		return Errorf(pb.ErrorCode_BAD_TIMESTAMP, "miniblock %d at %d ms, parent at %d ms", num, h.TimestampMs, parent.LastBlock().Header.TimestampMs)
+	}
+	if votesHash(mb.Proto.GetVotes()) != common.BytesToHash(h.VotesHash) || len(mb.Votes) != len(mb.Proto.GetVotes()) {
+		return Errorf(pb.ErrorCode_BAD_VOTES, "miniblock %d: votes hash differs from the votes carried", num)
+	}
+	counts, err := checkVotes(parent.id, num, parent.LastBlock().Hash, replicas, mb.Votes)
+	if err != nil {
+		return err
+	}
+	if len(mb.Events) != len(h.EventHashes) {
+		return Errorf(pb.ErrorCode_BAD_MINIBLOCK, "miniblock %d carries %d events, header lists %d", num, len(mb.Events), len(h.EventHashes))
+	}
+	if len(mb.Events) > cfg.MaxBlockEvents {
+		return Errorf(pb.ErrorCode_MINIBLOCK_TOO_LARGE, "miniblock %d holds %d events, limit %d", num, len(mb.Events), cfg.MaxBlockEvents)
+	}
+	maj := Majority(len(replicas))
+	size := 0
+	inBlock := make(map[common.Hash]bool, len(mb.Events))
+	pending := map[string]bool{}
+	for i, ev := range mb.Events {
+		if !bytes.Equal(ev.Hash[:], h.EventHashes[i]) {
+			return Errorf(pb.ErrorCode_BAD_MINIBLOCK, "miniblock %d event %d is %s, header lists %x", num, i, ev.Hash, h.EventHashes[i])
+		}
+		if size += ev.Size(); size > cfg.MaxBlockBytes {
+			return Errorf(pb.ErrorCode_MINIBLOCK_TOO_LARGE, "miniblock %d holds more than %d event bytes", num, cfg.MaxBlockBytes)
+		}
+		if counts[ev.Hash] < maj {
+			return Errorf(pb.ErrorCode_BAD_VOTES, "miniblock %d event %s held by %d votes, majority is %d", num, ev.Hash, counts[ev.Hash], maj)
+		}
+		a, err := parent.blockCheck(cfg, ev, h.TimestampMs, inBlock, pending)
+		if err != nil {
+			e := err.(*Error)
+			return Errorf(e.Code, "miniblock %d event %d: %s", num, i, e.Msg)
+		}
+		inBlock[ev.Hash] = true
+		if k := pendingKey(a); k != "" {
+			pending[k] = true
+		}
+	}
+	if h.EventNumOffset != parent.state.Common.EventCount || h.PrevSnapshotMiniblockNum != parent.lastSnapshotNum {
+		return Errorf(pb.ErrorCode_BAD_MINIBLOCK, "miniblock %d offsets (%d, %d), want (%d, %d)", num,
+			h.EventNumOffset, h.PrevSnapshotMiniblockNum, parent.state.Common.EventCount, parent.lastSnapshotNum)
+	}
+	if !parent.SnapshotDue(len(mb.Events)) {
+		if len(h.SnapshotHash) != 0 || mb.Proto.GetSnapshot() != nil {
+			return Errorf(pb.ErrorCode_BAD_SNAPSHOT, "miniblock %d carries a snapshot that is not due", num)
+		}
+		return nil
+	}
+	st, err := parent.nextState(mb.Events, num)
+	if err != nil {
+		return err
+	}
+	if err := checkSnapshotClaim(mb, st); err != nil {
+		return err
+	}
+	if got, err := SnapshotHash(mb.Proto.GetSnapshot()); err != nil || got != common.Hash(h.SnapshotHash) {
+		return Errorf(pb.ErrorCode_BAD_SNAPSHOT, "miniblock %d carried snapshot does not match the header", num)
+	}
+	return nil
+}

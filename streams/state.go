@@ -1,0 +1,313 @@
+package streams
+
+import (
+	"encoding/hex"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/towns-node/node/proto/pb"
+)
+
+// kind is what an event does, independent of the stream type it lives in.
+type kind int
+
+const (
+	kindInception kind = iota + 1
+	kindMembership
+	kindChannel
+	kindUsername
+	kindDisplayName
+	kindMessage
+	kindSetting
+)
+
+func (k kind) String() string {
+	switch k {
+	case kindInception:
+		return "inception"
+	case kindMembership:
+		return "membership"
+	case kindChannel:
+		return "channel"
+	case kindUsername:
+		return "username"
+	case kindDisplayName:
+		return "display name"
+	case kindMessage:
+		return "message"
+	case kindSetting:
+		return "setting"
+	}
+	return "unknown"
+}
+
+// action is an event's payload reduced to what the rules and reducers need.
+type action struct {
+	kind       kind
+	inception  *pb.Inception
+	membership *pb.Membership
+	channel    *pb.ChannelUpdate
+	data       *pb.EncryptedData
+	setting    *pb.UserSetting
+}
+
+// classify maps the payload to an action and checks that it fits stream type
+// t and is well formed (BAD_PAYLOAD).
+func classify(t pb.StreamType, ev *pb.StreamEvent) (action, error) {
+	var a action
+	switch p := ev.Payload.(type) {
+	case *pb.StreamEvent_SpacePayload:
+		if t != pb.StreamType_STREAM_TYPE_SPACE {
+			break
+		}
+		switch c := p.SpacePayload.GetContent().(type) {
+		case *pb.SpacePayload_Inception:
+			a = action{kind: kindInception, inception: c.Inception}
+		case *pb.SpacePayload_Membership:
+			a = action{kind: kindMembership, membership: c.Membership}
+		case *pb.SpacePayload_Channel:
+			a = action{kind: kindChannel, channel: c.Channel}
+		case *pb.SpacePayload_Username:
+			a = action{kind: kindUsername, data: c.Username}
+		case *pb.SpacePayload_DisplayName:
+			a = action{kind: kindDisplayName, data: c.DisplayName}
+		}
+	case *pb.StreamEvent_ChannelPayload:
+		if t != pb.StreamType_STREAM_TYPE_CHANNEL {
+			break
+		}
+		switch c := p.ChannelPayload.GetContent().(type) {
+		case *pb.ChannelPayload_Inception:
+			a = action{kind: kindInception, inception: c.Inception}
+		case *pb.ChannelPayload_Membership:
+			a = action{kind: kindMembership, membership: c.Membership}
+		case *pb.ChannelPayload_Message:
+			a = action{kind: kindMessage, data: c.Message}
+		}
+	case *pb.StreamEvent_UserPayload:
+		if t != pb.StreamType_STREAM_TYPE_USER {
+			break
+		}
+		switch c := p.UserPayload.GetContent().(type) {
+		case *pb.UserPayload_Inception:
+			a = action{kind: kindInception, inception: c.Inception}
+		case *pb.UserPayload_Message:
+			a = action{kind: kindMessage, data: c.Message}
+		}
+	case *pb.StreamEvent_DmPayload:
+		if t != pb.StreamType_STREAM_TYPE_DM {
+			break
+		}
+		switch c := p.DmPayload.GetContent().(type) {
+		case *pb.DmPayload_Inception:
+			a = action{kind: kindInception, inception: c.Inception}
+		case *pb.DmPayload_Membership:
+			a = action{kind: kindMembership, membership: c.Membership}
+		case *pb.DmPayload_Message:
+			a = action{kind: kindMessage, data: c.Message}
+		}
+	case *pb.StreamEvent_UserSettingsPayload:
+		if t != pb.StreamType_STREAM_TYPE_USER_SETTINGS {
+			break
+		}
+		switch c := p.UserSettingsPayload.GetContent().(type) {
+		case *pb.UserSettingsPayload_Inception:
+			a = action{kind: kindInception, inception: c.Inception}
+		case *pb.UserSettingsPayload_Setting:
+			a = action{kind: kindSetting, setting: c.Setting}
+		}
+	}
+	if a.kind == 0 {
+		return a, Errorf(pb.ErrorCode_BAD_PAYLOAD, "payload %T does not fit a %s stream", ev.Payload, t)
+	}
+	switch a.kind {
+	case kindInception:
+		if a.inception == nil {
+			return a, Errorf(pb.ErrorCode_BAD_PAYLOAD, "empty inception")
+		}
+	case kindMembership:
+		m := a.membership
+		if m == nil || (m.Op != pb.MembershipOp_MEMBERSHIP_OP_JOIN && m.Op != pb.MembershipOp_MEMBERSHIP_OP_LEAVE) {
+			return a, Errorf(pb.ErrorCode_BAD_PAYLOAD, "membership op %v", m.GetOp())
+		}
+		if len(m.UserAddress) != common.AddressLength {
+			return a, Errorf(pb.ErrorCode_BAD_PAYLOAD, "membership user is %d bytes", len(m.UserAddress))
+		}
+	case kindChannel:
+		c := a.channel
+		if c == nil || (c.Op != pb.ChannelOp_CHANNEL_OP_CREATED && c.Op != pb.ChannelOp_CHANNEL_OP_UPDATED) {
+			return a, Errorf(pb.ErrorCode_BAD_PAYLOAD, "channel op %v", c.GetOp())
+		}
+		id, err := StreamIDFromBytes(c.ChannelId)
+		if err != nil || id.Type() != pb.StreamType_STREAM_TYPE_CHANNEL {
+			return a, Errorf(pb.ErrorCode_BAD_PAYLOAD, "channel id %x is not a channel stream id", c.ChannelId)
+		}
+	case kindUsername, kindDisplayName, kindMessage:
+		if a.data == nil {
+			return a, Errorf(pb.ErrorCode_BAD_PAYLOAD, "empty %s", a.kind)
+		}
+	case kindSetting:
+		if a.setting == nil || a.setting.Key == "" {
+			return a, Errorf(pb.ErrorCode_BAD_PAYLOAD, "setting without a key")
+		}
+	}
+	return a, nil
+}
+
+// addrKey is the snapshot map key of an address: lower-case hex, no 0x.
+func addrKey(b []byte) string { return hex.EncodeToString(b) }
+
+// checkInception validates an inception against the stream it opens and its
+// creator (BAD_INCEPTION, PERMISSION_DENIED).
+func checkInception(id StreamID, creator common.Address, in *pb.Inception) error {
+	if StreamID(common.BytesToHash(in.StreamId)) != id || len(in.StreamId) != StreamIDLen {
+		return Errorf(pb.ErrorCode_BAD_INCEPTION, "inception names stream %x, event is in %s", in.StreamId, id)
+	}
+	s := in.Settings
+	if s == nil || s.ReplicationFactor == 0 || s.MinEventsPerSnapshot == 0 {
+		return Errorf(pb.ErrorCode_BAD_INCEPTION, "inception settings need replication_factor and min_events_per_snapshot > 0")
+	}
+	switch id.Type() {
+	case pb.StreamType_STREAM_TYPE_CHANNEL:
+		sp, err := StreamIDFromBytes(in.SpaceId)
+		if err != nil || sp.Type() != pb.StreamType_STREAM_TYPE_SPACE {
+			return Errorf(pb.ErrorCode_BAD_INCEPTION, "channel inception: space id %x is not a space", in.SpaceId)
+		}
+	case pb.StreamType_STREAM_TYPE_DM:
+		if len(in.FirstParty) != common.AddressLength || len(in.SecondParty) != common.AddressLength ||
+			common.BytesToAddress(in.FirstParty) == common.BytesToAddress(in.SecondParty) {
+			return Errorf(pb.ErrorCode_BAD_INCEPTION, "dm inception needs two distinct 20-byte parties")
+		}
+		if creator != common.BytesToAddress(in.FirstParty) && creator != common.BytesToAddress(in.SecondParty) {
+			return Errorf(pb.ErrorCode_PERMISSION_DENIED, "dm inception by %s, not a party", creator)
+		}
+	case pb.StreamType_STREAM_TYPE_USER, pb.StreamType_STREAM_TYPE_USER_SETTINGS:
+		if owner, _ := id.Owner(); owner != creator {
+			return Errorf(pb.ErrorCode_PERMISSION_DENIED, "stream %s belongs to %s, inception by %s", id, owner, creator)
+		}
+	}
+	return nil
+}
+
+// genesisState is the state right after the inception: empty members, the
+// per-type snapshot holding the inception, no events counted yet.
+func genesisState(id StreamID, in *pb.Inception) *pb.Snapshot {
+	in = proto.Clone(in).(*pb.Inception)
+	st := &pb.Snapshot{Common: &pb.CommonSnapshot{
+		StreamId: id.Bytes(),
+		Settings: proto.Clone(in.Settings).(*pb.StreamSettings),
+		Members:  map[string]*pb.Member{},
+	}}
+	switch id.Type() {
+	case pb.StreamType_STREAM_TYPE_SPACE:
+		st.Content = &pb.Snapshot_Space{Space: &pb.SpaceSnapshot{
+			Inception:    in,
+			Channels:     map[string]*pb.ChannelInfo{},
+			Memberships:  map[string]*pb.Member{},
+			Usernames:    map[string]*pb.EncryptedData{},
+			DisplayNames: map[string]*pb.EncryptedData{},
+		}}
+	case pb.StreamType_STREAM_TYPE_CHANNEL:
+		st.Content = &pb.Snapshot_Channel{Channel: &pb.ChannelSnapshot{Inception: in}}
+	case pb.StreamType_STREAM_TYPE_USER:
+		st.Content = &pb.Snapshot_User{User: &pb.UserSnapshot{Inception: in}}
+	case pb.StreamType_STREAM_TYPE_DM:
+		st.Content = &pb.Snapshot_Dm{Dm: &pb.DmSnapshot{Inception: in}}
+	case pb.StreamType_STREAM_TYPE_USER_SETTINGS:
+		st.Content = &pb.Snapshot_UserSettings{UserSettings: &pb.UserSettingsSnapshot{
+			Inception: in,
+			Settings:  map[string]*pb.UserSetting{},
+		}}
+	}
+	return st
+}
+
+// cloneState deep-copies a state so a reducer can modify it.
+func cloneState(st *pb.Snapshot) *pb.Snapshot {
+	c := proto.Clone(st).(*pb.Snapshot)
+	// proto.Clone leaves empty maps nil; the reducers want them allocated.
+	if c.Common.Members == nil {
+		c.Common.Members = map[string]*pb.Member{}
+	}
+	if sp := c.GetSpace(); sp != nil {
+		if sp.Channels == nil {
+			sp.Channels = map[string]*pb.ChannelInfo{}
+		}
+		if sp.Memberships == nil {
+			sp.Memberships = map[string]*pb.Member{}
+		}
+		if sp.Usernames == nil {
+			sp.Usernames = map[string]*pb.EncryptedData{}
+		}
+		if sp.DisplayNames == nil {
+			sp.DisplayNames = map[string]*pb.EncryptedData{}
+		}
+	}
+	if us := c.GetUserSettings(); us != nil && us.Settings == nil {
+		us.Settings = map[string]*pb.UserSetting{}
+	}
+	return c
+}
+
+// reduce applies one event, sealed in miniblock num, to st (modified in place).
+// The event passed the rules; reduce does not check again. Inception is
+// handled by genesisState and only counted here.
+func reduce(st *pb.Snapshot, a action, ev *ParsedEvent, num int64) {
+	st.Common.EventCount++
+	switch a.kind {
+	case kindMembership:
+		key := addrKey(a.membership.UserAddress)
+		if a.membership.Op == pb.MembershipOp_MEMBERSHIP_OP_JOIN {
+			st.Common.Members[key] = &pb.Member{UserAddress: common.CopyBytes(a.membership.UserAddress), JoinedAtMiniblock: num}
+			if sp := st.GetSpace(); sp != nil {
+				sp.Memberships[key] = &pb.Member{UserAddress: common.CopyBytes(a.membership.UserAddress), JoinedAtMiniblock: num}
+			}
+		} else {
+			delete(st.Common.Members, key)
+			if sp := st.GetSpace(); sp != nil {
+				delete(sp.Memberships, key)
+			}
+		}
+	case kindChannel:
+		sp := st.GetSpace()
+		key := addrKey(a.channel.ChannelId)
+		if a.channel.Op == pb.ChannelOp_CHANNEL_OP_CREATED {
+			sp.Channels[key] = &pb.ChannelInfo{
+				ChannelId:          common.CopyBytes(a.channel.ChannelId),
+				Metadata:           common.CopyBytes(a.channel.Metadata),
+				CreatedAtMiniblock: num,
+				UpdatedAtMiniblock: num,
+			}
+		} else if ch := sp.Channels[key]; ch != nil {
+			ch.Metadata = common.CopyBytes(a.channel.Metadata)
+			ch.UpdatedAtMiniblock = num
+		}
+	case kindUsername:
+		st.GetSpace().Usernames[addrKey(ev.Creator[:])] = proto.Clone(a.data).(*pb.EncryptedData)
+	case kindDisplayName:
+		st.GetSpace().DisplayNames[addrKey(ev.Creator[:])] = proto.Clone(a.data).(*pb.EncryptedData)
+	case kindSetting:
+		st.GetUserSettings().Settings[a.setting.Key] = proto.Clone(a.setting).(*pb.UserSetting)
+	}
+}
+
+// EncodeSnapshot encodes s deterministically (map keys sorted), so every
+// replica that holds the same state produces the same bytes.
+func EncodeSnapshot(s *pb.Snapshot) ([]byte, error) {
+	b, err := marshal.Marshal(s)
+	if err != nil {
+		return nil, Errorf(pb.ErrorCode_BAD_SNAPSHOT, "encode snapshot: %v", err)
+	}
+	return b, nil
+}
+
+// SnapshotHash is keccak256("TOWNS/SNAPSHOT/v1" || EncodeSnapshot(s)).
+func SnapshotHash(s *pb.Snapshot) (common.Hash, error) {
+	b, err := EncodeSnapshot(s)
+	if err != nil {
+		return common.Hash{}, err
+	}
+	return crypto.Keccak256Hash(snapshotPrefix, b), nil
+}
