@@ -53,6 +53,24 @@ check-generated: proto ## fail if regenerating changes committed code
 	@git diff --exit-code -- proto/pb || { echo "generated code is stale: run make proto and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- proto/pb)" || { echo "untracked generated files in proto/pb"; exit 1; }
 
+# Contracts: solc-js pinned in contracts/package.json; abigen from go.mod.
+CONTRACTS := NodeRegistry StreamRegistry
+BINDINGS  := chainlink/evm/bindings
+
+.PHONY: contracts
+contracts: ## compile contracts/src (pinned solc-js) and regenerate ABI, bytecode, Go bindings
+	@test -d contracts/node_modules || (cd contracts && npm ci --no-audit --no-fund)
+	cd contracts && node build.js build
+	@for c in $(CONTRACTS); do \
+		$(GO) run github.com/ethereum/go-ethereum/cmd/abigen --v2 --pkg bindings --type $$c \
+			--abi contracts/build/$$c.abi --bin contracts/build/$$c.bin \
+			--out $(BINDINGS)/$$(echo $$c | tr A-Z a-z).go || exit 1; done
+
+.PHONY: check-contracts
+check-contracts: contracts ## fail if regenerating contracts changes committed artefacts
+	@git diff --exit-code -- contracts/build $(BINDINGS) || { echo "contract artefacts are stale: run make contracts and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- contracts/build $(BINDINGS))" || { echo "untracked contract artefacts"; git status --porcelain -- contracts/build $(BINDINGS); exit 1; }
+
 .PHONY: vet
 vet: ## go vet and gofmt
 	$(GO) vet ./...
