@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"sync"
 	"testing"
 
@@ -13,9 +14,6 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	if crashChild(m) {
-		return
-	}
 	goleak.VerifyTestMain(m)
 }
 
@@ -47,6 +45,9 @@ func TestBadger(t *testing.T) {
 			require.True(t, ok)
 			require.NoError(t, s.Close())
 			return open(t, dir.(string))
+		},
+		Check: func(t *testing.T, s store.Store) {
+			require.NoError(t, s.(*store.Badger).Verify(context.Background()))
 		},
 	})
 }

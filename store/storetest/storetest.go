@@ -27,6 +27,16 @@ type Backend struct {
 	// keeps nothing across Close; NoReopen must then say why.
 	Reopen   func(t *testing.T, s store.Store) store.Store
 	NoReopen string
+	// Check, when set, checks the backend's own invariants on an open
+	// store; tests call it after their writes.
+	Check func(t *testing.T, s store.Store)
+}
+
+func (b Backend) check(t *testing.T, s store.Store) {
+	t.Helper()
+	if b.Check != nil {
+		b.Check(t, s)
+	}
 }
 
 // Run runs the whole suite against b.
@@ -268,6 +278,7 @@ func testGenerationMismatch(t *testing.T, b Backend) {
 	require.NoError(t, s.AppendEvents(ctx, id, 2, events(id, 10, 11)))
 	err = s.WriteMiniblock(ctx, StreamID(9), Block(StreamID(9), 1))
 	require.ErrorIs(t, err, store.ErrStreamNotFound)
+	b.check(t, s)
 }
 
 func testWriteMiniblock(t *testing.T, b Backend) {
@@ -307,6 +318,7 @@ func testWriteMiniblock(t *testing.T, b Backend) {
 	for i, got := range blocks {
 		requireBlock(t, Block(id, int64(i)), got)
 	}
+	b.check(t, s)
 }
 
 func testReadMiniblocks(t *testing.T, b Backend) {
@@ -570,6 +582,7 @@ func testReopen(t *testing.T, b Backend) {
 	// Reopening twice in a row is fine too.
 	s = b.Reopen(t, s)
 	requirePool(t, s, id, 4, []store.PoolEvent{ev[3], Event(id, 5)})
+	b.check(t, s)
 }
 
 // testConcurrentAppends runs one writer per stream, as the stream actors
@@ -635,4 +648,5 @@ func testConcurrentAppends(t *testing.T, b Backend) {
 	for err := range errs {
 		require.NoError(t, err)
 	}
+	b.check(t, s)
 }
