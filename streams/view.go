@@ -247,6 +247,15 @@ func (v *View) inBlocksAfter(h common.Hash, after int64) bool {
 	return false
 }
 
+// sealedAfter is the block number after which ev can have been sealed: its
+// reference, or -1 for genesis events (which have none).
+func sealedAfter(ev *ParsedEvent) int64 {
+	if len(ev.Event.PrevMiniblockHash) == 0 {
+		return -1
+	}
+	return ev.Event.PrevMiniblockNum
+}
+
 // AddEvent appends ev to the minipool without checks (call CanAddEvent first).
 func (v *View) AddEvent(ev *ParsedEvent) *View {
 	nv := *v
@@ -378,7 +387,7 @@ func (v *View) CanAddEvent(cfg Config, ev *ParsedEvent, now time.Time) error {
 	if err := v.checkStreamID(ev); err != nil {
 		return err
 	}
-	if v.pool.get(ev.Hash) != nil || v.inBlocksAfter(ev.Hash, ev.Event.PrevMiniblockNum) {
+	if v.pool.get(ev.Hash) != nil || v.inBlocksAfter(ev.Hash, sealedAfter(ev)) {
 		return Errorf(pb.ErrorCode_DUPLICATE_EVENT, "event %x already in stream %s", ev.Hash, v.id)
 	}
 	if v.pool.len() >= cfg.MaxMinipoolEvents {
@@ -494,7 +503,7 @@ func (v *View) blockCheck(cfg Config, ev *ParsedEvent, tsMs int64, inBlock map[c
 	if err := v.checkStreamID(ev); err != nil {
 		return action{}, err
 	}
-	if inBlock[ev.Hash] || v.inBlocksAfter(ev.Hash, ev.Event.PrevMiniblockNum) {
+	if inBlock[ev.Hash] || v.inBlocksAfter(ev.Hash, sealedAfter(ev)) {
 		return action{}, Errorf(pb.ErrorCode_DUPLICATE_EVENT, "event %x already in stream %s", ev.Hash, v.id)
 	}
 	if ev.Event.CreatedAtMs > tsMs+cfg.MaxClockSkew.Milliseconds() {
