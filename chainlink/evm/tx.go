@@ -1,0 +1,251 @@
+package evm
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/accounts/abi"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/towns-node/node/chainlink"
+	"github.com/towns-node/node/chainlink/evm/bindings"
+)
+
+// transact estimates, signs, sends a transaction and waits for its
+// receipt. A revert is reported with its decoded reason. gas zero means the
+// estimate plus a margin.
+func (c *Chain) transact(ctx context.Context, to common.Address, data []byte, gas uint64) (*types.Receipt, error) {
+	txHash, err := c.send(ctx, to, data, gas)
+	if err != nil {
+		return nil, err
+	}
+	rcpt, err := c.waitReceipt(ctx, txHash)
+	if err != nil {
+		return nil, err
+	}
+	if rcpt.Status != types.ReceiptStatusSuccessful {
+		// Replay the call on the parent state to learn the reason.
+		msg := ethereum.CallMsg{From: c.addr, To: &to, Data: data}
+		_, cerr := c.ec.CallContract(ctx, msg, new(big.Int).Sub(rcpt.BlockNumber, common.Big1))
+		if cerr = c.decodeRevert(cerr); cerr != nil {
+			return rcpt, fmt.Errorf("%w (tx %s)", cerr, txHash)
+		}
+		return rcpt, fmt.Errorf("%w: tx %s in block %s", ErrReverted, txHash, rcpt.BlockNumber)
+	}
+	return rcpt, nil
+}
+
+// send estimates gas (so that a revert is reported before anything is
+// spent), then signs with the next nonce and sends. With gas > 0 the
+// estimate only checks for a revert and the larger of the two is used.
+func (c *Chain) send(ctx context.Context, to common.Address, data []byte, gas uint64) (common.Hash, error) {
+	msg := ethereum.CallMsg{From: c.addr, To: &to, Data: data}
+	est, err := retry(ctx, c, "estimate gas", func() (uint64, error) { return c.ec.EstimateGas(ctx, msg) })
+	if err != nil {
+		if derr := c.decodeRevert(err); derr != nil {
+			return common.Hash{}, derr
+		}
+		return common.Hash{}, err
+	}
+	gas = max(gas, est+est/4+10_000)
+
+	head, err := retry(ctx, c, "head", func() (*types.Header, error) { return c.ec.HeaderByNumber(ctx, nil) })
+	if err != nil {
+		return common.Hash{}, err
+	}
+	tip, err := retry(ctx, c, "gas tip", func() (*big.Int, error) { return c.ec.SuggestGasTipCap(ctx) })
+	if err != nil {
+		return common.Hash{}, err
+	}
+	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
+
+	c.nonceMu.Lock()
+	defer c.nonceMu.Unlock()
+	for attempt := 0; ; attempt++ {
+		if !c.nonceOK {
+			n, err := retry(ctx, c, "nonce", func() (uint64, error) { return c.ec.PendingNonceAt(ctx, c.addr) })
+			if err != nil {
+				return common.Hash{}, err
+			}
+			c.nonce, c.nonceOK = n, true
+		}
+		tx, err := types.SignNewTx(c.key, c.signer, &types.DynamicFeeTx{
+			ChainID:   c.chainID,
+			Nonce:     c.nonce,
+			GasTipCap: tip,
+			GasFeeCap: feeCap,
+			Gas:       gas,
+			To:        &to,
+			Data:      data,
+		})
+		if err != nil {
+			return common.Hash{}, fmt.Errorf("evm: signing: %w", err)
+		}
+		_, err = retry(ctx, c, "send transaction", func() (struct{}, error) {
+			return struct{}{}, c.ec.SendTransaction(ctx, tx)
+		})
+		switch {
+		case err == nil, isAlreadyKnown(err):
+			c.nonce++
+			return tx.Hash(), nil
+		case isNonceError(err) && attempt < 3:
+			c.nonceOK = false // another writer used the account: resync
+			continue
+		default:
+			// The nonce may or may not be used: resync on the next send.
+			c.nonceOK = false
+			if isFundsError(err) {
+				return common.Hash{}, fmt.Errorf("%w: account %s: %v", ErrInsufficientFunds, c.addr, err)
+			}
+			return common.Hash{}, fmt.Errorf("evm: send transaction: %w", err)
+		}
+	}
+}
+
+// waitReceipt polls for the receipt of txHash until ctx ends.
+func (c *Chain) waitReceipt(ctx context.Context, txHash common.Hash) (*types.Receipt, error) {
+	t := time.NewTicker(c.cfg.PollInterval)
+	defer t.Stop()
+	failures := 0
+	for {
+		rcpt, err := c.ec.TransactionReceipt(ctx, txHash)
+		switch {
+		case err == nil:
+			return rcpt, nil
+		case errors.Is(err, ethereum.NotFound):
+		case isTransient(err) && failures < c.cfg.Retries:
+			failures++
+		default:
+			return nil, fmt.Errorf("evm: receipt of %s: %w", txHash, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("evm: waiting for tx %s: %w", txHash, ctx.Err())
+		case <-c.quit:
+			return nil, chainlink.ErrClosed
+		case <-t.C:
+		}
+	}
+}
+
+// call runs a read-only call at the latest block.
+func (c *Chain) call(ctx context.Context, to common.Address, data []byte) ([]byte, error) {
+	msg := ethereum.CallMsg{From: c.addr, To: &to, Data: data}
+	out, err := retry(ctx, c, "call", func() ([]byte, error) { return c.ec.CallContract(ctx, msg, nil) })
+	if err != nil {
+		if derr := c.decodeRevert(err); derr != nil {
+			return nil, derr
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// decodeRevert turns a revert error carrying data into a chainlink error
+// (or ErrReverted with the decoded reason). It returns nil for errors that
+// are not reverts.
+func (c *Chain) decodeRevert(err error) error {
+	if err == nil {
+		return nil
+	}
+	var de rpc.DataError
+	if !errors.As(err, &de) {
+		if strings.Contains(err.Error(), "execution reverted") {
+			return fmt.Errorf("%w: %v", ErrReverted, err)
+		}
+		return nil
+	}
+	s, _ := de.ErrorData().(string)
+	raw, derr := hexutil.Decode(s)
+	if derr != nil || len(raw) < 4 {
+		return fmt.Errorf("%w: %v", ErrReverted, err)
+	}
+	sel := raw[:4]
+	is := func(id common.Hash) bool { return bytes.Equal(sel, id[:4]) }
+	switch {
+	case is(bindings.StreamRegistryNotRegisteredNodeErrorID()), is(bindings.NodeRegistryNotApprovedErrorID()):
+		return fmt.Errorf("%w: %s", chainlink.ErrNotRegistered, c.addr)
+	case is(bindings.StreamRegistryStreamExistsErrorID()):
+		return chainlink.ErrStreamExists
+	case is(bindings.StreamRegistryInvalidArgumentErrorID()):
+		return chainlink.ErrInvalidArgument
+	case is(bindings.NodeRegistryNotOwnerErrorID()):
+		return fmt.Errorf("%w: NotOwner(%s)", ErrReverted, c.addr)
+	}
+	if reason, uerr := abi.UnpackRevert(raw); uerr == nil {
+		return fmt.Errorf("%w: %s", ErrReverted, reason)
+	}
+	return fmt.Errorf("%w: data %s", ErrReverted, s)
+}
+
+// retry runs f, retrying transient failures with exponential backoff.
+func retry[T any](ctx context.Context, c *Chain, what string, f func() (T, error)) (T, error) {
+	backoff := c.cfg.RetryBackoff
+	for attempt := 0; ; attempt++ {
+		v, err := f()
+		if err == nil || !isTransient(err) || attempt >= c.cfg.Retries {
+			if err != nil && isTransient(err) {
+				err = fmt.Errorf("evm: %s: giving up after %d attempts: %w", what, attempt+1, err)
+			}
+			return v, err
+		}
+		c.log.Debug("evm: transient error, retrying", "op", what, "attempt", attempt+1, "err", err)
+		select {
+		case <-ctx.Done():
+			var zero T
+			return zero, fmt.Errorf("evm: %s: %w (last error: %v)", what, ctx.Err(), err)
+		case <-c.quit:
+			var zero T
+			return zero, chainlink.ErrClosed
+		case <-time.After(backoff):
+		}
+		backoff *= 2
+	}
+}
+
+// isTransient reports errors worth retrying: the endpoint is unreachable,
+// overloaded or timed out.
+func isTransient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var he rpc.HTTPError
+	if errors.As(err, &he) {
+		return he.StatusCode == 429 || he.StatusCode >= 500
+	}
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{"connection refused", "connection reset", "broken pipe", "eof", "timeout", "txpool is full", "too many requests"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func isNonceError(err error) bool {
+	msg := strings.ToLower(err.Error())
+	return strings.Contains(msg, "nonce too low") || strings.Contains(msg, "nonce too high") ||
+		strings.Contains(msg, "replacement transaction underpriced")
+}
+
+func isAlreadyKnown(err error) bool {
+	return strings.Contains(strings.ToLower(err.Error()), "already known")
+}
+
+func isFundsError(err error) bool {
+	return strings.Contains(strings.ToLower(err.Error()), "insufficient funds")
+}
