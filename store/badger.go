@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"sync/atomic"
 
@@ -106,6 +107,10 @@ type Badger struct {
 	closeErr  error
 	maxBatch  int
 
+	// states caches the committed state of streams written since open.
+	// Only the commit loop touches it.
+	states map[string]streamState
+
 	syncs  atomic.Int64
 	writes atomic.Int64
 }
@@ -159,6 +164,7 @@ func OpenBadger(dir string, opts BadgerOptions) (*Badger, error) {
 		quit:     make(chan struct{}),
 		loopDone: make(chan struct{}),
 		maxBatch: opts.MaxBatch,
+		states:   make(map[string]streamState),
 	}
 	if b.maxBatch <= 0 {
 		b.maxBatch = 1024
@@ -226,6 +232,43 @@ type writeReq struct {
 type wtx struct {
 	txn   *badger.Txn
 	dirty bool
+	b     *Badger
+	// pending holds stream states written in this transaction; they join
+	// b.states once it commits.
+	pending map[string]streamState
+}
+
+// state returns a stream's state as this transaction sees it.
+func (w *wtx) state(id []byte) (streamState, error) {
+	if st, ok := w.pending[string(id)]; ok {
+		return st, nil
+	}
+	if st, ok := w.b.states[string(id)]; ok {
+		return st, nil
+	}
+	// Not written in this transaction, so what we read is committed.
+	st, err := loadState(w.txn, id)
+	if err == nil {
+		w.b.states[string(id)] = st
+	}
+	return st, err
+}
+
+// exists tells whether a stream has a state, committed or pending.
+func (w *wtx) exists(id []byte) (bool, error) {
+	_, err := w.state(id)
+	if errors.Is(err, ErrStreamNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (w *wtx) putState(id []byte, st streamState) error {
+	if err := w.set(streamKey(pfxState, id, 0), st.encode()); err != nil {
+		return err
+	}
+	w.pending[string(id)] = st
+	return nil
 }
 
 func (w *wtx) set(k, v []byte) error {
@@ -304,9 +347,10 @@ func (b *Badger) run() {
 func (b *Badger) commitGroup(reqs []*writeReq) int {
 	txn := b.db.NewTransaction(true)
 	defer txn.Discard()
+	pending := make(map[string]streamState)
 	wrote := false
 	for i, r := range reqs {
-		w := &wtx{txn: txn}
+		w := &wtx{txn: txn, b: b, pending: pending}
 		r.err = r.op(w)
 		if r.err == nil || !w.dirty {
 			wrote = wrote || w.dirty
@@ -327,7 +371,11 @@ func (b *Badger) commitGroup(reqs []*writeReq) int {
 		err = b.db.Sync()
 	}
 	b.syncs.Add(1)
-	if err != nil {
+	if err == nil {
+		maps.Copy(b.states, pending)
+	} else {
+		// Whatever reached the disk, the cache may now be wrong: reload.
+		clear(b.states)
 		b.log.Error("store: commit failed", "calls", len(reqs), "err", err)
 		for _, r := range reqs {
 			if r.err == nil {
@@ -533,7 +581,7 @@ func (b *Badger) CreateStream(ctx context.Context, rec *pb.StreamRecord, genesis
 	}
 	blk := encodeBlock(genesis.Hash, genesis.Data)
 	return b.update(ctx, func(w *wtx) error {
-		_, exists, err := getValue(w.txn, streamKey(pfxState, id, 0))
+		exists, err := w.exists(id)
 		if err != nil {
 			return err
 		}
@@ -543,7 +591,7 @@ func (b *Badger) CreateStream(ctx context.Context, rec *pb.StreamRecord, genesis
 		if err := w.set(streamKey(pfxRecord, id, 0), enc); err != nil {
 			return err
 		}
-		if err := w.set(streamKey(pfxState, id, 0), st.encode()); err != nil {
+		if err := w.putState(id, st); err != nil {
 			return err
 		}
 		if err := w.set(numKey(pfxBlock, id, 0), blk); err != nil {
@@ -625,7 +673,7 @@ func (b *Badger) AppendEvents(ctx context.Context, streamID []byte, gen int64, e
 		evs[i] = PoolEvent{Hash: clone(e.Hash), Data: clone(e.Data)}
 	}
 	return b.update(ctx, func(w *wtx) error {
-		st, err := loadState(w.txn, id)
+		st, err := w.state(id)
 		if err != nil {
 			return err
 		}
@@ -644,7 +692,7 @@ func (b *Badger) AppendEvents(ctx context.Context, streamID []byte, gen int64, e
 			}
 			st.nextSlot++
 		}
-		return w.set(streamKey(pfxState, id, 0), st.encode())
+		return w.putState(id, st)
 	})
 }
 
@@ -722,7 +770,7 @@ func (b *Badger) WriteMiniblock(ctx context.Context, streamID []byte, mb Miniblo
 		included[string(h)] = struct{}{}
 	}
 	return b.update(ctx, func(w *wtx) error {
-		st, err := loadState(w.txn, id)
+		st, err := w.state(id)
 		if err != nil {
 			return err
 		}
@@ -759,7 +807,7 @@ func (b *Badger) WriteMiniblock(ctx context.Context, streamID []byte, mb Miniblo
 			next++
 		}
 		st.lastNum, st.lastHash, st.nextSlot = num, hash, next
-		return w.set(streamKey(pfxState, id, 0), st.encode())
+		return w.putState(id, st)
 	})
 }
 

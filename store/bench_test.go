@@ -1,0 +1,115 @@
+package store_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/towns-node/node/store"
+	"github.com/towns-node/node/store/storetest"
+)
+
+// benchEvent is a 32-byte hash and a 256-byte envelope, about a chat message.
+func benchEvent(stream, n int) store.PoolEvent {
+	var seed [16]byte
+	binary.BigEndian.PutUint64(seed[:], uint64(stream))
+	binary.BigEndian.PutUint64(seed[8:], uint64(n))
+	h := sha256.Sum256(seed[:])
+	data := make([]byte, 256)
+	copy(data, h[:])
+	return store.PoolEvent{Hash: h[:], Data: data}
+}
+
+func openBench(b *testing.B) *store.Badger {
+	b.Helper()
+	// Production settings: durability on, default memtables.
+	s, err := store.OpenBadger(b.TempDir(), store.BadgerOptions{})
+	require.NoError(b, err)
+	b.Cleanup(func() { require.NoError(b, s.Close()) })
+	return s
+}
+
+// BenchmarkAppendDurable measures AppendEvents of one event per call, each
+// call returning only once synced, with many writers on separate streams
+// (one per stream, as the stream actors do).
+func BenchmarkAppendDurable(b *testing.B) {
+	for _, writers := range []int{1, 16, 64, 256} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			s := openBench(b)
+			ctx := context.Background()
+			for i := range writers {
+				storetest.Create(b, s, storetest.StreamID(i))
+			}
+			procs := runtime.GOMAXPROCS(0)
+			b.SetParallelism((writers + procs - 1) / procs)
+			var next atomic.Int64
+			before := s.Stats()
+			b.ResetTimer()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				i := int(next.Add(1) - 1)
+				id := storetest.StreamID(i)
+				if i >= writers { // rounding: a spare goroutine gets its own stream
+					storetest.Create(b, s, id)
+				}
+				for n := 0; pb.Next(); n++ {
+					if err := s.AppendEvents(ctx, id, 1, []store.PoolEvent{benchEvent(i, n)}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			elapsed := time.Since(start)
+			b.StopTimer()
+			after := s.Stats()
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
+			if syncs := after.Syncs - before.Syncs; syncs > 0 {
+				b.ReportMetric(float64(after.Writes-before.Writes)/float64(syncs), "calls/sync")
+			}
+		})
+	}
+}
+
+// BenchmarkWriteMiniblock measures sealing a block of 1,000 events out of a
+// minipool of 1,100: the block, the deletion of the included events and the
+// renumbering of the 100 left, synced.
+func BenchmarkWriteMiniblock(b *testing.B) {
+	const sealed, left = 1000, 100
+	s := openBench(b)
+	ctx := context.Background()
+	id := storetest.StreamID(0)
+	storetest.Create(b, s, id)
+	var pool []store.PoolEvent
+	seq := 0
+	add := func(gen int64, k int) {
+		var evs []store.PoolEvent
+		for range k {
+			evs = append(evs, benchEvent(0, seq))
+			seq++
+		}
+		require.NoError(b, s.AppendEvents(ctx, id, gen, evs))
+		pool = append(pool, evs...)
+	}
+	add(1, left)
+	data := make([]byte, 300*sealed)
+	b.ResetTimer()
+	for i := range b.N {
+		gen := int64(i + 1)
+		b.StopTimer()
+		add(gen, sealed)
+		mb := storetest.Block(id, gen, pool[:sealed]...)
+		mb.Data = data
+		b.StartTimer()
+		if err := s.WriteMiniblock(ctx, id, mb); err != nil {
+			b.Fatal(err)
+		}
+		pool = pool[sealed:]
+	}
+}
