@@ -1,4 +1,12 @@
-// Command node runs a stream node. See `node help`.
+// Command node runs a stream node and talks to one.
+//
+//	node keygen --out FILE
+//	node run [--data-dir DIR] [--key FILE] [--api ADDR] [--debug ADDR] [--chain embedded|URL] [--block-time D]
+//	node client [--api URL] [--key FILE] VERB [flags]
+//
+// Every flag has an environment mirror: NODE_ and the flag name in upper
+// case with dashes as underscores (NODE_DATA_DIR, NODE_BLOCK_TIME, ...);
+// client flags use NODE_CLIENT_ (NODE_CLIENT_API, NODE_CLIENT_KEY).
 package main
 
 import (
@@ -6,7 +14,42 @@ import (
 	"os"
 )
 
+const usage = `usage:
+  node keygen --out FILE                 create a key file, print its address
+  node run [flags]                       run a node (node run -h for flags)
+  node client [--api URL] [--key FILE] VERB [flags]
+      create-space                       create a space, print its id
+      create-channel --space ID          create a channel in a space, print its id
+      join --stream ID                   join a space or channel
+      leave --stream ID                  leave a space or channel
+      post --stream ID --text T          post a message, print its hash
+      read --stream ID [--json]          events in order (miniblock null while pending)
+      miniblocks --stream ID [--json]    miniblock headers, one a line
+      tail --stream ID                   follow new events and miniblocks
+`
+
 func main() {
-	fmt.Fprintln(os.Stderr, "node: unfinished: the command line lands with the single-node issue")
-	os.Exit(2)
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "keygen":
+		err = keygen(os.Args[2:])
+	case "run":
+		err = run(os.Args[2:])
+	case "client":
+		err = client(os.Args[2:])
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "node: unknown command %q\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", errorLine(err))
+		os.Exit(1)
+	}
 }

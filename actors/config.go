@@ -1,0 +1,72 @@
+package actors
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/towns-node/node/streams"
+)
+
+// Config tunes the actors of one node.
+type Config struct {
+	// Streams holds the protocol limits handed to the core.
+	Streams streams.Config
+	// IdleTimeout is how long a stream actor with an empty minipool, no
+	// leader in flight and no subscribers waits before it passivates.
+	IdleTimeout time.Duration
+	// VoteTimeout bounds how long a leader waits for a majority of votes.
+	VoteTimeout time.Duration
+	// RoundBlocks is R: chain blocks without a registration after which the
+	// round (and so the elected leader) advances.
+	RoundBlocks uint64
+	// ChainBatchDelay is how long the chain-writer collects registrations
+	// before it submits them; ChainBatchMax submits early when reached.
+	ChainBatchDelay time.Duration
+	ChainBatchMax   int
+	// MaxWriteBatch caps the events a stream actor hands to one store write.
+	MaxWriteBatch int
+	// SubscriberBuffer is the per-subscription queue; a subscriber further
+	// behind is dropped rather than slowing the stream.
+	SubscriberBuffer int
+	// IOTimeout bounds each store and chain call made by an actor.
+	IOTimeout time.Duration
+}
+
+// DefaultConfig returns the settings `node run` uses.
+func DefaultConfig() Config {
+	return Config{
+		Streams:          streams.DefaultConfig(),
+		IdleTimeout:      30 * time.Second,
+		VoteTimeout:      2 * time.Second,
+		RoundBlocks:      10,
+		ChainBatchDelay:  2 * time.Millisecond,
+		ChainBatchMax:    512,
+		MaxWriteBatch:    2048,
+		SubscriberBuffer: 4096,
+		IOTimeout:        30 * time.Second,
+	}
+}
+
+// Validate checks the config.
+func (c Config) Validate() error {
+	if err := c.Streams.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case c.IdleTimeout <= 0:
+		return fmt.Errorf("actors: IdleTimeout must be positive")
+	case c.VoteTimeout <= 0:
+		return fmt.Errorf("actors: VoteTimeout must be positive")
+	case c.RoundBlocks == 0:
+		return fmt.Errorf("actors: RoundBlocks must be positive")
+	case c.ChainBatchDelay < 0 || c.ChainBatchMax <= 0:
+		return fmt.Errorf("actors: chain batch settings must be positive")
+	case c.MaxWriteBatch <= 0:
+		return fmt.Errorf("actors: MaxWriteBatch must be positive")
+	case c.SubscriberBuffer <= 0:
+		return fmt.Errorf("actors: SubscriberBuffer must be positive")
+	case c.IOTimeout <= 0:
+		return fmt.Errorf("actors: IOTimeout must be positive")
+	}
+	return nil
+}

@@ -1,0 +1,67 @@
+package actors
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metrics are the actors' Prometheus collectors. NopMetrics returns a set
+// that is never registered, so code can always record.
+type Metrics struct {
+	// EventsAdded counts events acked (durable on a majority).
+	EventsAdded prometheus.Counter
+	// EventsRejected counts events the stream actors refused, by error code.
+	EventsRejected *prometheus.CounterVec
+	// MiniblocksSealed counts miniblocks registered and applied.
+	MiniblocksSealed prometheus.Counter
+	// SealLatency is the time from an event's ack to the application of the
+	// miniblock that includes it.
+	SealLatency prometheus.Histogram
+	// MinipoolEvents is the size of a minipool when its miniblock is proposed.
+	MinipoolEvents prometheus.Histogram
+	// MinipoolTotal is the number of events waiting in all live minipools.
+	MinipoolTotal prometheus.Gauge
+	// LiveActors counts live actors by kind.
+	LiveActors *prometheus.GaugeVec
+	// ChainBatch is the number of registrations per chain submission.
+	ChainBatch prometheus.Histogram
+}
+
+// NewMetrics creates the collectors and registers them with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := NopMetrics()
+	reg.MustRegister(m.EventsAdded, m.EventsRejected, m.MiniblocksSealed, m.SealLatency,
+		m.MinipoolEvents, m.MinipoolTotal, m.LiveActors, m.ChainBatch)
+	return m
+}
+
+// NopMetrics returns collectors that nothing exports.
+func NopMetrics() *Metrics {
+	const ns = "node"
+	return &Metrics{
+		EventsAdded: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Name: "events_added_total", Help: "Events acked as durable.",
+		}),
+		EventsRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "stream_events_rejected_total", Help: "Events rejected by stream actors, by error code.",
+		}, []string{"code"}),
+		MiniblocksSealed: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Name: "miniblocks_sealed_total", Help: "Miniblocks registered on the chain and applied.",
+		}),
+		SealLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: ns, Name: "event_seal_latency_seconds", Help: "Time from an event's ack to the application of its miniblock.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 1.6, 16),
+		}),
+		MinipoolEvents: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: ns, Name: "minipool_events", Help: "Minipool size when a miniblock is proposed.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 16),
+		}),
+		MinipoolTotal: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "minipool_events_total", Help: "Events waiting in the minipools of live stream actors.",
+		}),
+		LiveActors: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: ns, Name: "live_actors", Help: "Live actors by kind.",
+		}, []string{"kind"}),
+		ChainBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: ns, Name: "chain_registration_batch", Help: "Registrations per chain submission.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 12),
+		}),
+	}
+}

@@ -1,0 +1,230 @@
+package actors
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/towns-node/node/chainlink"
+	"github.com/towns-node/node/proto/pb"
+	"github.com/towns-node/node/store"
+	"github.com/towns-node/node/streams"
+)
+
+// Deps are what a Node is built from.
+type Deps struct {
+	Key     *ecdsa.PrivateKey // node key: header signatures, votes, chain account
+	Store   store.Store
+	Chain   chainlink.Chain
+	Logger  *slog.Logger     // nil discards
+	Metrics *Metrics         // nil: NopMetrics
+	Now     func() time.Time // nil: time.Now
+}
+
+// Node is the actor system of one node: a registry, a chain-writer, stream
+// actors spawned on demand and leader actors per (stream, height). Its
+// methods are safe for concurrent use; each is a message to the registry.
+type Node struct {
+	cfg   Config
+	key   *ecdsa.PrivateKey
+	addr  common.Address
+	store store.Store
+	chain chainlink.Chain
+	log   *slog.Logger
+	m     *Metrics
+	now   func() time.Time
+
+	sys      *actor.ActorSystem
+	registry *actor.PID
+
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+// Start registers the node on the chain, starts the actor system and
+// follows chain heads. Stop undoes it.
+func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if d.Key == nil || d.Store == nil || d.Chain == nil {
+		return nil, errors.New("actors: Key, Store and Chain are required")
+	}
+	n := &Node{
+		cfg:   cfg,
+		key:   d.Key,
+		addr:  crypto.PubkeyToAddress(d.Key.PublicKey),
+		store: d.Store,
+		chain: d.Chain,
+		log:   d.Logger,
+		m:     d.Metrics,
+		now:   d.Now,
+		done:  make(chan struct{}),
+	}
+	if n.log == nil {
+		n.log = slog.New(slog.DiscardHandler)
+	}
+	if n.m == nil {
+		n.m = NopMetrics()
+	}
+	if n.now == nil {
+		n.now = time.Now
+	}
+	if err := n.chain.RegisterNode(ctx, chainlink.NodeRecord{Address: n.addr}); err != nil {
+		return nil, fmt.Errorf("actors: register node on chain: %w", err)
+	}
+	hctx, cancel := context.WithCancel(context.Background())
+	n.cancel = cancel
+	heads, err := n.chain.SubscribeHeads(hctx)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("actors: subscribe to chain heads: %w", err)
+	}
+
+	// protoactor logs dead letters and lifecycle at Info; keep only warnings.
+	logger := slog.New(minLevel{n.log.Handler(), slog.LevelWarn}).With("lib", "protoactor")
+	n.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return logger }))
+	regCell := newStatusCell(ActorInfo{Kind: KindRegistry, Name: "registry"})
+	props := actor.PropsFromProducer(func() actor.Actor { return newRegistry(n, regCell) },
+		actor.WithMailbox(regCell.mailboxProducer()))
+	n.registry, err = n.sys.Root.SpawnNamed(props, "registry")
+	if err != nil {
+		cancel()
+		n.sys.Shutdown()
+		return nil, fmt.Errorf("actors: spawn registry: %w", err)
+	}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		for h := range heads {
+			n.sys.Root.Send(n.registry, &headMsg{head: h})
+		}
+	}()
+	n.log.Info("actors started", "node", n.addr)
+	return n, nil
+}
+
+// Stop stops every actor (stream actors finish their store writes and fail
+// requests still waiting) and the head subscription.
+func (n *Node) Stop() {
+	n.stopOnce.Do(func() {
+		n.cancel()
+		n.wg.Wait()
+		close(n.done)
+		_ = n.sys.Root.StopFuture(n.registry).Wait()
+		n.sys.Shutdown()
+	})
+}
+
+// Address is the node's address.
+func (n *Node) Address() common.Address { return n.addr }
+
+// Config returns the node's config.
+func (n *Node) Config() Config { return n.cfg }
+
+func (n *Node) toStream(id streams.StreamID, msg any) {
+	n.sys.Root.Send(n.registry, &toStream{id: id, msg: msg})
+}
+
+var errStopped = streams.Errorf(pb.ErrorCode_UNAVAILABLE, "node is stopping")
+
+func await[T any](ctx context.Context, n *Node, ch chan T) (T, error) {
+	select {
+	case r := <-ch:
+		return r, nil
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	case <-n.done:
+		var zero T
+		return zero, errStopped
+	}
+}
+
+// AddEvent hands an event that the caller parsed (hash and signature
+// checked) to its stream actor and returns once it is durable: the minipool
+// generation it entered. Errors carry a pb.ErrorCode (streams.CodeOf).
+func (n *Node) AddEvent(ctx context.Context, ev *streams.ParsedEvent) (int64, error) {
+	id, err := streams.StreamIDFromBytes(ev.Event.GetStreamId())
+	if err != nil {
+		return 0, err
+	}
+	req := &addEventReq{ev: ev, reply: make(chan addEventResp, 1)}
+	n.toStream(id, req)
+	r, err := await(ctx, n, req.reply)
+	if err != nil {
+		return 0, err
+	}
+	return r.gen, r.err
+}
+
+// View returns the durable view of a stream and its replicas.
+func (n *Node) View(ctx context.Context, id streams.StreamID) (*streams.View, []common.Address, error) {
+	req := &viewReq{reply: make(chan viewResp, 1)}
+	n.toStream(id, req)
+	r, err := await(ctx, n, req.reply)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.view, r.replicas, r.err
+}
+
+// GetStream returns the latest snapshot block, the blocks since and the minipool.
+func (n *Node) GetStream(ctx context.Context, id streams.StreamID) (*pb.GetStreamResponse, error) {
+	req := &getStreamReq{reply: make(chan getStreamResp, 1)}
+	n.toStream(id, req)
+	r, err := await(ctx, n, req.reply)
+	if err != nil {
+		return nil, err
+	}
+	return r.resp, r.err
+}
+
+// Actors lists every live actor.
+func (n *Node) Actors(ctx context.Context) ([]ActorInfo, error) {
+	req := &listReq{reply: make(chan []ActorInfo, 1)}
+	n.sys.Root.Send(n.registry, req)
+	return await(ctx, n, req.reply)
+}
+
+// Actor describes one actor by name (or, for a stream actor, its stream id in hex).
+func (n *Node) Actor(ctx context.Context, name string) (ActorInfo, error) {
+	req := &describeReq{name: name, reply: make(chan describeResp, 1)}
+	n.sys.Root.Send(n.registry, req)
+	r, err := await(ctx, n, req.reply)
+	if err != nil {
+		return ActorInfo{}, err
+	}
+	if !r.ok {
+		return ActorInfo{}, fmt.Errorf("%w: %s", ErrUnknownActor, name)
+	}
+	return r.info, nil
+}
+
+// minLevel drops records below a level.
+type minLevel struct {
+	slog.Handler
+	level slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.level && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(a), h.level}
+}
+
+func (h minLevel) WithGroup(g string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(g), h.level}
+}

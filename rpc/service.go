@@ -1,0 +1,251 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"connectrpc.com/connect"
+	"connectrpc.com/grpcreflect"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/towns-node/node/actors"
+	"github.com/towns-node/node/proto/pb"
+	"github.com/towns-node/node/proto/pb/pbconnect"
+	"github.com/towns-node/node/store"
+	"github.com/towns-node/node/streams"
+)
+
+// PageSize is the most miniblocks one GetMiniblocks call returns.
+const PageSize = 100
+
+// RequestTimeout bounds a unary call whose client set no deadline.
+const RequestTimeout = 30 * time.Second
+
+// Service implements pbconnect.StreamServiceHandler over a node's actors.
+type Service struct {
+	node  *actors.Node
+	store store.Store
+	log   *slog.Logger
+	m     *Metrics
+}
+
+var _ pbconnect.StreamServiceHandler = (*Service)(nil)
+
+// NewService returns the API of node. A nil logger discards; nil metrics are NopMetrics.
+func NewService(node *actors.Node, st store.Store, log *slog.Logger, m *Metrics) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if m == nil {
+		m = NopMetrics()
+	}
+	return &Service{node: node, store: st, log: log, m: m}
+}
+
+// Handler serves the StreamService and gRPC reflection.
+func (s *Service) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(pbconnect.NewStreamServiceHandler(s))
+	reflector := grpcreflect.NewStaticReflector(pbconnect.StreamServiceName)
+	mux.Handle(grpcreflect.NewHandlerV1(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	return mux
+}
+
+func (s *Service) done(method string, err error) error {
+	if err == nil {
+		s.m.Requests.WithLabelValues(method, "OK").Inc()
+		return nil
+	}
+	ce := toConnect(err)
+	code, _ := ErrorCode(ce)
+	s.m.Requests.WithLabelValues(method, code.String()).Inc()
+	s.log.Debug("request failed", "method", method, "code", code, "err", err)
+	return ce
+}
+
+func withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, RequestTimeout)
+}
+
+// CreateStream creates a stream from its inception (and the creator's join).
+func (s *Service) CreateStream(ctx context.Context, req *connect.Request[pb.CreateStreamRequest]) (*connect.Response[pb.CreateStreamResponse], error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	resp, err := s.createStream(ctx, req.Msg)
+	if err != nil {
+		return nil, s.done("CreateStream", err)
+	}
+	_ = s.done("CreateStream", nil)
+	return connect.NewResponse(resp), nil
+}
+
+func (s *Service) createStream(ctx context.Context, req *pb.CreateStreamRequest) (*pb.CreateStreamResponse, error) {
+	id, err := streams.StreamIDFromBytes(req.StreamId)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Events) == 0 {
+		return nil, streams.Errorf(pb.ErrorCode_BAD_INCEPTION, "no events")
+	}
+	events := make([]*streams.ParsedEvent, len(req.Events))
+	for i, env := range req.Events {
+		if events[i], err = streams.ParseEnvelope(env); err != nil {
+			return nil, err
+		}
+	}
+	genesis, nodes, err := s.node.CreateStream(ctx, id, events)
+	if err != nil {
+		return nil, err
+	}
+	resp := &pb.CreateStreamResponse{StreamId: id.Bytes(), Genesis: genesis.Proto}
+	for _, n := range nodes {
+		resp.Nodes = append(resp.Nodes, n.Bytes())
+	}
+	return resp, nil
+}
+
+// AddEvent checks an envelope here, on the request goroutine, and hands the
+// parsed event to its stream actor; it answers once the event is durable.
+func (s *Service) AddEvent(ctx context.Context, req *connect.Request[pb.AddEventRequest]) (*connect.Response[pb.AddEventResponse], error) {
+	start := time.Now()
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	resp, err := s.addEvent(ctx, req.Msg)
+	if err != nil {
+		s.m.EventsRejected.WithLabelValues(streams.CodeOf(err).String()).Inc()
+		return nil, s.done("AddEvent", err)
+	}
+	s.m.AddEventLatency.Observe(time.Since(start).Seconds())
+	_ = s.done("AddEvent", nil)
+	return connect.NewResponse(resp), nil
+}
+
+func (s *Service) addEvent(ctx context.Context, req *pb.AddEventRequest) (*pb.AddEventResponse, error) {
+	id, err := streams.StreamIDFromBytes(req.StreamId)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := streams.ParseEnvelope(req.Event)
+	if err != nil {
+		return nil, err
+	}
+	if streams.StreamID(ev.Event.StreamId) != id {
+		return nil, streams.Errorf(pb.ErrorCode_BAD_STREAM_ID, "event is for stream %x, request names %s", ev.Event.StreamId, id)
+	}
+	gen, err := s.node.AddEvent(ctx, ev)
+	if err != nil {
+		return nil, err
+	}
+	// One replica: its own durable write is the majority.
+	return &pb.AddEventResponse{Hash: ev.Hash.Bytes(), Generation: gen, ReplicasHeld: 1}, nil
+}
+
+// GetStream returns the latest snapshot block, the blocks since and the minipool.
+func (s *Service) GetStream(ctx context.Context, req *connect.Request[pb.GetStreamRequest]) (*connect.Response[pb.GetStreamResponse], error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	id, err := streams.StreamIDFromBytes(req.Msg.StreamId)
+	if err != nil {
+		return nil, s.done("GetStream", err)
+	}
+	resp, err := s.node.GetStream(ctx, id)
+	if err != nil {
+		return nil, s.done("GetStream", err)
+	}
+	_ = s.done("GetStream", nil)
+	return connect.NewResponse(resp), nil
+}
+
+// GetMiniblocks returns up to PageSize blocks from the store.
+func (s *Service) GetMiniblocks(ctx context.Context, req *connect.Request[pb.GetMiniblocksRequest]) (*connect.Response[pb.GetMiniblocksResponse], error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	resp, err := s.getMiniblocks(ctx, req.Msg)
+	if err != nil {
+		return nil, s.done("GetMiniblocks", err)
+	}
+	_ = s.done("GetMiniblocks", nil)
+	return connect.NewResponse(resp), nil
+}
+
+func (s *Service) getMiniblocks(ctx context.Context, req *pb.GetMiniblocksRequest) (*pb.GetMiniblocksResponse, error) {
+	id, err := streams.StreamIDFromBytes(req.StreamId)
+	if err != nil {
+		return nil, err
+	}
+	last, err := s.store.LastMiniblock(ctx, id[:])
+	if errors.Is(err, store.ErrStreamNotFound) || errors.Is(err, store.ErrNotFound) {
+		return nil, streams.Errorf(pb.ErrorCode_STREAM_NOT_FOUND, "stream %s not found", id)
+	}
+	if err != nil {
+		return nil, streams.Errorf(pb.ErrorCode_UNAVAILABLE, "store: %v", err)
+	}
+	from, to := req.FromInclusive, req.ToExclusive
+	if from < 0 || (to != 0 && to < from) {
+		return nil, streams.Errorf(pb.ErrorCode_OUT_OF_RANGE, "range [%d, %d)", from, to)
+	}
+	if to == 0 || to > last.Num+1 {
+		to = last.Num + 1
+	}
+	end := min(to, from+PageSize)
+	resp := &pb.GetMiniblocksResponse{NextFrom: end, Done: end >= to}
+	if from >= end {
+		resp.NextFrom, resp.Done = max(from, to), true
+		return resp, nil
+	}
+	stored, err := s.store.ReadMiniblocks(ctx, id[:], from, end)
+	if err != nil {
+		return nil, streams.Errorf(pb.ErrorCode_UNAVAILABLE, "store: %v", err)
+	}
+	for _, b := range stored {
+		mb := &pb.Miniblock{}
+		if err := proto.Unmarshal(b.Data, mb); err != nil {
+			return nil, streams.Errorf(pb.ErrorCode_DATA_LOSS, "miniblock %d: %v", b.Num, err)
+		}
+		resp.Miniblocks = append(resp.Miniblocks, mb)
+	}
+	return resp, nil
+}
+
+// SyncStreams streams new events and applied miniblocks of the named streams
+// until the client goes away.
+func (s *Service) SyncStreams(ctx context.Context, req *connect.Request[pb.SyncStreamsRequest], out *connect.ServerStream[pb.SyncStreamsResponse]) error {
+	if len(req.Msg.StreamIds) == 0 {
+		return s.done("SyncStreams", streams.Errorf(pb.ErrorCode_INVALID_ARGUMENT, "no streams named"))
+	}
+	ids := make([]streams.StreamID, len(req.Msg.StreamIds))
+	for i, b := range req.Msg.StreamIds {
+		id, err := streams.StreamIDFromBytes(b)
+		if err != nil {
+			return s.done("SyncStreams", err)
+		}
+		ids[i] = id
+	}
+	sctx, cancel := context.WithTimeout(ctx, RequestTimeout)
+	sub, err := s.node.Subscribe(sctx, ids)
+	cancel()
+	if err != nil {
+		return s.done("SyncStreams", err)
+	}
+	defer sub.Close()
+	for {
+		select {
+		case <-ctx.Done():
+			_ = s.done("SyncStreams", nil)
+			return nil
+		case <-sub.Done():
+			return s.done("SyncStreams", sub.Err())
+		case u := <-sub.C:
+			if err := out.Send(&pb.SyncStreamsResponse{StreamId: u.StreamID.Bytes(), Event: u.Event, Miniblock: u.Miniblock}); err != nil {
+				return nil // client gone
+			}
+		}
+	}
+}
