@@ -273,12 +273,18 @@ func (w *wtx) putState(id []byte, st streamState) error {
 
 func (w *wtx) set(k, v []byte) error {
 	w.dirty = true
-	return w.txn.Set(k, v)
+	if err := w.txn.Set(k, v); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
 }
 
 func (w *wtx) del(k []byte) error {
 	w.dirty = true
-	return w.txn.Delete(k)
+	if err := w.txn.Delete(k); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
 }
 
 // update hands op to the commit loop and waits until its batch is synced.
@@ -667,12 +673,16 @@ func (b *Badger) AppendEvents(ctx context.Context, streamID []byte, gen int64, e
 	if err := checkStreamID(streamID); err != nil {
 		return err
 	}
+	return b.update(ctx, appendOp(streamID, gen, events))
+}
+
+func appendOp(streamID []byte, gen int64, events []PoolEvent) func(w *wtx) error {
 	id := clone(streamID)
 	evs := make([]PoolEvent, len(events))
 	for i, e := range events {
 		evs[i] = PoolEvent{Hash: clone(e.Hash), Data: clone(e.Data)}
 	}
-	return b.update(ctx, func(w *wtx) error {
+	return func(w *wtx) error {
 		st, err := w.state(id)
 		if err != nil {
 			return err
@@ -693,7 +703,7 @@ func (b *Badger) AppendEvents(ctx context.Context, streamID []byte, gen int64, e
 			st.nextSlot++
 		}
 		return w.putState(id, st)
-	})
+	}
 }
 
 // poolSlot is one slot of the current generation as read from the index.
