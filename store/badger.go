@@ -74,21 +74,24 @@ type BadgerOptions struct {
 // only after its data is synced, and concurrent callers (many streams) share
 // one sync. Badger's own SyncWrites would not do this: its writer batches
 // concurrent commits but syncs the memtable WAL once per transaction
-// (db.writeToLSM), i.e. one sync per caller.
+// (db.writeToLSM), i.e. once per caller. A batch too big for one transaction
+// is cut in several, each committed and synced before the next.
 //
-// Why an acked write survives kill -9 and power loss: with these settings
-// every value below ValueThreshold (1 MiB, badger's default and maximum) is
-// written to the memtable's write-ahead log (*.mem); larger values go to the
-// value log (*.vlog) and the WAL holds a pointer. Commit writes both logs
-// through mmap, so once it returns the bytes are in the kernel page cache and
-// survive the death of the process; DB.Sync then msyncs the WAL and fsyncs
-// the value log, so they survive the machine too. Each batch is exactly one
-// transaction followed by one Sync, so a memtable rotation cannot leave an
-// acked write in an older, unsynced WAL: badger rotates before writing a
-// transaction, never inside one, and everything before was synced by the
-// previous batch. On open, badger replays the WALs and keeps a transaction
-// only if its commit marker is there, so a transaction cut by a crash
-// vanishes whole: a miniblock is either fully applied or not at all.
+// Why an acked write survives kill -9 and power loss: every value below
+// ValueThreshold (1 MiB, badger's default and maximum) is written to the
+// memtable's write-ahead log (*.mem); larger values go to the value log
+// (*.vlog) and the WAL holds a pointer. Commit writes both logs through mmap,
+// so once it returns the bytes are in the kernel page cache and survive the
+// death of the process; DB.Sync then msyncs the current WAL and value log,
+// so they survive the machine too. Every transaction is followed by its own
+// Sync before the next one starts, so a file switch cannot strand an acked
+// write in an older, unsynced file: badger moves to a new memtable (and WAL)
+// only before writing a transaction, never inside one, and the old WAL was
+// synced after the previous transaction; it moves to a new value-log file
+// after a write, but truncating the finished file msyncs it first
+// (z.MmapFile.Truncate). On open, badger replays the WALs and keeps a
+// transaction only if its commit marker is there, so a transaction cut by a
+// crash vanishes whole: a miniblock is either fully applied or not at all.
 //
 // Readers see a write as soon as it is committed, slightly before it is
 // synced and acked. That write can still be lost in a crash, but nobody was
