@@ -162,3 +162,6 @@ type pendingEvent struct {
 	reply    chan addEventResp
 	accepted time.Time
 }
+
+// crashMsg makes a stream actor panic; tests use it to check supervision.
+type crashMsg struct{}

@@ -185,6 +185,9 @@ func (s *streamActor) Receive(ctx actor.Context) {
 		s.kick()
 		s.publish()
 		s.flushDeferred()
+	case *crashMsg:
+		s.seen++
+		panic("stream actor: crash requested")
 	case *timerMsg:
 		if msg.inc != s {
 			return

@@ -1,0 +1,247 @@
+package actors_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/stretchr/testify/require"
+
+	"github.com/towns-node/node/actors"
+	"github.com/towns-node/node/actors/actorstest"
+	"github.com/towns-node/node/proto/pb"
+	"github.com/towns-node/node/streams"
+)
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestPostsAreSealedInOrder(t *testing.T) {
+	n := actorstest.StartNode(t, actorstest.Options{})
+	u := actorstest.NewUser(t)
+	_, ch := n.Channel(t, u)
+	sub, err := n.Subscribe(ctxT(t), []streams.StreamID{ch})
+	require.NoError(t, err)
+	defer sub.Close()
+
+	prev := n.Last(t, ch)
+	var hashes []common.Hash
+	for i := range 50 {
+		ev := u.Event(t, ch, prev, actorstest.Message(fmt.Sprint("m", i)))
+		gen, err := n.AddEvent(ctxT(t), ev)
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, gen, int64(1))
+		hashes = append(hashes, ev.Hash)
+	}
+	v := n.WaitSealed(t, ch, 5*time.Second)
+	require.GreaterOrEqual(t, v.LastBlock().Header.MiniblockNum, int64(1))
+
+	// The blocks hold the events in the order they were acked.
+	var sealed []common.Hash
+	for _, mb := range v.RecentBlocks() {
+		if mb.Header.MiniblockNum == 0 {
+			continue
+		}
+		for _, ev := range mb.Events {
+			sealed = append(sealed, ev.Hash)
+		}
+	}
+	require.Equal(t, hashes, sealed)
+
+	// The subscriber saw every event, then the blocks.
+	seen := map[common.Hash]bool{}
+	blocks := 0
+	deadline := time.After(5 * time.Second)
+	for len(seen) < len(hashes) || blocks < int(v.LastBlock().Header.MiniblockNum) {
+		select {
+		case u := <-sub.C:
+			if u.Event != nil {
+				seen[common.BytesToHash(u.Event.Hash)] = true
+			} else {
+				blocks++
+			}
+		case <-deadline:
+			t.Fatalf("subscription: %d events, %d blocks", len(seen), blocks)
+		}
+	}
+
+	// A duplicate is refused, also while the first copy is pending.
+	dup := u.Event(t, ch, v.LastBlock(), actorstest.Message("dup"))
+	_, err = n.AddEvent(ctxT(t), dup)
+	require.NoError(t, err)
+	_, err = n.AddEvent(ctxT(t), dup)
+	require.Equal(t, pb.ErrorCode_DUPLICATE_EVENT, streams.CodeOf(err))
+
+	list, err := n.Actors(ctxT(t))
+	require.NoError(t, err)
+	kinds := map[string]int{}
+	for _, a := range list {
+		kinds[a.Kind]++
+	}
+	require.Equal(t, 1, kinds[actors.KindRegistry])
+	require.Equal(t, 1, kinds[actors.KindChainWriter])
+	require.Equal(t, 2, kinds[actors.KindStream])
+	info, err := n.Actor(ctxT(t), ch.String())
+	require.NoError(t, err)
+	require.Equal(t, ch.String(), info.StreamID)
+}
+
+func TestConcurrentClientsShareWrites(t *testing.T) {
+	n := actorstest.StartNode(t, actorstest.Options{})
+	u := actorstest.NewUser(t)
+	_, ch := n.Channel(t, u)
+	prev := n.Last(t, ch)
+	var wg sync.WaitGroup
+	errs := make(chan error, 400)
+	for c := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				ev := u.Event(t, ch, prev, actorstest.Message(fmt.Sprint(c, "-", i)))
+				_, err := n.AddEvent(context.Background(), ev)
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	v := n.WaitSealed(t, ch, 5*time.Second)
+	require.Equal(t, int64(2+400), v.EventCount())
+}
+
+func TestCrashedStreamActorLosesNothingAcked(t *testing.T) {
+	n := actorstest.StartNode(t, actorstest.Options{})
+	u := actorstest.NewUser(t)
+	_, ch := n.Channel(t, u)
+	prev := n.Last(t, ch)
+	var acked []common.Hash
+	for i := range 20 {
+		ev := u.Event(t, ch, prev, actorstest.Message(fmt.Sprint(i)))
+		_, err := n.AddEvent(ctxT(t), ev)
+		require.NoError(t, err)
+		acked = append(acked, ev.Hash)
+	}
+	n.Crash(ch)
+	// The restarted actor reloads from the store: every acked event is in
+	// its minipool or a block, and production goes on.
+	for _, h := range acked {
+		v, _, err := n.View(ctxT(t), ch)
+		require.NoError(t, err)
+		require.True(t, v.HasEvent(h), "acked event %s lost", h)
+	}
+	ev := u.Event(t, ch, prev, actorstest.Message("after"))
+	_, err := n.AddEvent(ctxT(t), ev)
+	require.NoError(t, err)
+	v := n.WaitSealed(t, ch, 5*time.Second)
+	require.Equal(t, int64(2+21), v.EventCount())
+}
+
+// TestPassivation posts to 1,000 streams, waits for their actors to go idle
+// and stop, and reloads one on the next request.
+func TestPassivation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1,000 streams")
+	}
+	const streamsN = 1000
+	cfg := actors.DefaultConfig()
+	cfg.IdleTimeout = 3 * time.Second
+	n := actorstest.StartNode(t, actorstest.Options{Config: cfg, BlockTime: 40 * time.Millisecond})
+	u := actorstest.NewUser(t)
+
+	ids := make([]streams.StreamID, streamsN)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 64)
+	for i := range ids {
+		id, evs := u.SpaceGenesis(t)
+		ids[i] = id
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			_, _, err := n.CreateStream(context.Background(), id, evs)
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	require.False(t, t.Failed())
+
+	base := heap()
+	for i, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			v, _, err := n.View(ctx, id)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ev := u.Event(t, id, v.LastBlock(), actorstest.Username(fmt.Sprint("user", i)))
+			if _, err := n.AddEvent(ctx, ev); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	require.False(t, t.Failed())
+	live := countStreams(t, n.Node)
+	require.Greater(t, live, 0, "stream actors should be live right after the posts")
+	peak := heap()
+
+	require.Eventually(t, func() bool { return countStreams(t, n.Node) == 0 }, 20*time.Second, 50*time.Millisecond)
+	after := heap()
+	t.Logf("heap: %d KiB before the posts, %d KiB with %d live stream actors, %d KiB after passivation",
+		base>>10, peak>>10, live, after>>10)
+	require.Less(t, after, peak, "memory should go down when actors passivate")
+
+	// The next request reloads the stream: the username event is sealed in
+	// block 1 and the stream takes new events.
+	id := ids[7]
+	v, _, err := n.View(ctxT(t), id)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), v.LastBlock().Header.MiniblockNum)
+	require.Equal(t, int64(3), v.EventCount())
+	require.True(t, v.IsMember(u.Addr))
+	_, err = n.AddEvent(ctxT(t), u.Event(t, id, v.LastBlock(), actorstest.Username("renamed")))
+	require.NoError(t, err)
+	v = n.WaitSealed(t, id, 5*time.Second)
+	require.Equal(t, int64(2), v.LastBlock().Header.MiniblockNum)
+	require.Equal(t, 1, countStreams(t, n.Node))
+}
+
+func countStreams(t *testing.T, n *actors.Node) int {
+	list, err := n.Actors(ctxT(t))
+	require.NoError(t, err)
+	c := 0
+	for _, a := range list {
+		if a.Kind == actors.KindStream {
+			c++
+		}
+	}
+	return c
+}
+
+func heap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
