@@ -122,7 +122,8 @@ func (c *Chain) waitReceipt(ctx context.Context, txHash common.Hash) (*types.Rec
 		switch {
 		case err == nil:
 			return rcpt, nil
-		case errors.Is(err, ethereum.NotFound):
+		case errors.Is(err, ethereum.NotFound), strings.Contains(err.Error(), "indexing is in progress"):
+			// Not mined yet, or mined and not yet indexed: keep polling.
 		case isTransient(err) && failures < c.cfg.Retries:
 			failures++
 		default:
