@@ -376,6 +376,11 @@ func VerifyMiniblock(parent *View, cfg Config, replicas []common.Address, mb *Pa
 	if votesHash(mb.Proto.GetVotes()) != common.BytesToHash(h.VotesHash) || len(mb.Votes) != len(mb.Proto.GetVotes()) {
 		return Errorf(pb.ErrorCode_BAD_VOTES, "miniblock %d: votes hash differs from the votes carried", num)
 	}
+	for i, pv := range mb.Votes {
+		if pv.Hash != VoteHash(mb.Proto.Votes[i].GetBody()) {
+			return Errorf(pb.ErrorCode_BAD_VOTES, "miniblock %d: parsed vote %d differs from the one carried", num, i)
+		}
+	}
 	counts, err := checkVotes(parent.id, num, parent.LastBlock().Hash, replicas, mb.Votes)
 	if err != nil {
 		return err
