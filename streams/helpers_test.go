@@ -135,8 +135,12 @@ func inceptionPayload(t pb.StreamType, in *pb.Inception) any {
 	panic("type")
 }
 
-func join(t pb.StreamType, user common.Address) any  { return membership(t, pb.MembershipOp_MEMBERSHIP_OP_JOIN, user) }
-func leave(t pb.StreamType, user common.Address) any { return membership(t, pb.MembershipOp_MEMBERSHIP_OP_LEAVE, user) }
+func join(t pb.StreamType, user common.Address) any {
+	return membership(t, pb.MembershipOp_MEMBERSHIP_OP_JOIN, user)
+}
+func leave(t pb.StreamType, user common.Address) any {
+	return membership(t, pb.MembershipOp_MEMBERSHIP_OP_LEAVE, user)
+}
 
 func membership(t pb.StreamType, op pb.MembershipOp, user common.Address) any {
 	m := &pb.Membership{Op: op, UserAddress: user.Bytes()}
