@@ -93,6 +93,9 @@ type BadgerOptions struct {
 // transaction only if its commit marker is there, so a transaction cut by a
 // crash vanishes whole: a miniblock is either fully applied or not at all.
 //
+// A call whose ctx ends while its batch is in flight returns ctx's error,
+// but its write may still be applied: callers re-read before retrying.
+//
 // Readers see a write as soon as it is committed, slightly before it is
 // synced and acked. That write can still be lost in a crash, but nobody was
 // told it succeeded.
@@ -767,8 +770,11 @@ func (b *Badger) LoadMinipool(ctx context.Context, streamID []byte) (Minipool, e
 // rest into the next generation commit together or not at all.
 //
 // Its size is bounded by badger's transaction limit (15% of MemTableSize:
-// about 9.6 MB by default, 1.2 MB with Small); each remaining event costs
-// about 100 bytes of it, whatever its size.
+// about 9.6 MB by default, 1.2 MB with Small). Every minipool event costs
+// two entries and ~170 bytes of it whatever its size (included: two
+// deletes; remaining: a delete and a set), so a minipool of up to ~50,000
+// events by default (~7,000 with Small) can be sealed; beyond that the call
+// fails with badger.ErrTxnTooBig and changes nothing.
 func (b *Badger) WriteMiniblock(ctx context.Context, streamID []byte, mb Miniblock) error {
 	if err := checkStreamID(streamID); err != nil {
 		return err
