@@ -2,6 +2,7 @@ package streams
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 	"time"
 
@@ -434,4 +435,56 @@ func TestRestoreView(t *testing.T) {
 	if blocks[1].Proto.Snapshot == nil {
 		require.Equal(t, pb.ErrorCode_BAD_SNAPSHOT, CodeOf(err))
 	}
+}
+
+// TestRestoreFiltersPool: a stored minipool that still holds a sealed
+// event (or an invalid one) is cleaned on restore.
+func TestRestoreFiltersPool(t *testing.T) {
+	w := newWorld(t, 1)
+	w.create(testStreamID(space, "s"), alice, &pb.Inception{StreamId: testStreamID(space, "s").Bytes(), Settings: settings(1)})
+	sealedEv := w.event(alice, username("a"))
+	w.add(sealedEv)
+	mb := w.seal()
+	require.NotNil(t, mb.Proto.Snapshot)
+	stranger := w.event(carol, username("c"))
+	fresh := w.event(alice, displayName("A"))
+	rv, err := RestoreView(mb, []*ParsedMiniblock{mb}, []*ParsedEvent{sealedEv, stranger, fresh})
+	require.NoError(t, err)
+	require.Equal(t, []*ParsedEvent{fresh}, rv.Minipool())
+}
+
+// TestViewConcurrentReaders: readers of shared views race with an owner
+// that keeps adding (and forking); run under -race.
+func TestViewConcurrentReaders(t *testing.T) {
+	w := newWorld(t, 1)
+	base := w.create(testStreamID(space, "s"), alice, nil)
+	evs := make([]*ParsedEvent, 200)
+	for i := range evs {
+		evs[i] = w.event(alice, username(fmt.Sprint(i)))
+	}
+	views := make(chan *View, len(evs))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for v := range views {
+			pool := v.Minipool()
+			for _, ev := range pool {
+				if !v.HasEvent(ev.Hash) || v.PoolEvent(ev.Hash) != ev {
+					t.Error("view lost an event")
+				}
+			}
+			_ = v.Vote
+		}
+	}()
+	v := base
+	for i, ev := range evs {
+		v = v.AddEvent(ev)
+		views <- v
+		if i%50 == 49 {
+			base.AddEvent(ev) // a fork from an old view
+		}
+	}
+	close(views)
+	<-done
+	require.Equal(t, len(evs), v.MinipoolLen())
 }

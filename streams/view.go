@@ -118,7 +118,8 @@ func checkGenesisEvent(id StreamID, ev *ParsedEvent) error {
 // blocks in ascending order. Those numbered after snapshotBlock are applied;
 // those at or below it are only remembered as recent blocks (for duplicate
 // detection: pass the blocks of the recency window too). pool is the
-// minipool, added without checks.
+// stored minipool; events already sealed or no longer valid against the
+// restored state are left out.
 func RestoreView(snapshotBlock *ParsedMiniblock, since []*ParsedMiniblock, pool []*ParsedEvent) (*View, error) {
 	if snapshotBlock == nil || snapshotBlock.Header == nil || snapshotBlock.Proto.GetSnapshot() == nil {
 		return nil, Errorf(pb.ErrorCode_BAD_SNAPSHOT, "restore needs a block that carries a snapshot")
@@ -161,6 +162,15 @@ func RestoreView(snapshotBlock *ParsedMiniblock, since []*ParsedMiniblock, pool 
 		}
 	}
 	for _, ev := range pool {
+		// A stored minipool may hold an event a later block sealed, or one
+		// the state has since made invalid: leave those out.
+		if v.HasEvent(ev.Hash) || v.checkStreamID(ev) != nil {
+			continue
+		}
+		a, err := classify(id.Type(), ev.Event)
+		if err != nil || v.checkState(ev, a, v.pool.hasPending) != nil {
+			continue
+		}
 		v = v.AddEvent(ev)
 	}
 	return v, nil
