@@ -70,6 +70,10 @@ type Config struct {
 	BlockTime time.Duration
 	// GasLimit is the block gas limit.
 	GasLimit uint64
+	// ChainID overrides evm.DevChainID (0 keeps it). Clients treat any other
+	// id as a real chain: no faucet, no default registry address. Tests use
+	// it to play a real chain.
+	ChainID uint64
 	// Logger; nil discards.
 	Logger *slog.Logger
 }
@@ -137,9 +141,9 @@ type Devchain struct {
 }
 
 // Genesis is the devchain's genesis block.
-func Genesis(gasLimit uint64) *core.Genesis {
+func Genesis(chainID, gasLimit uint64) *core.Genesis {
 	cfg := *params.AllDevChainProtocolChanges
-	cfg.ChainID = big.NewInt(evm.DevChainID)
+	cfg.ChainID = new(big.Int).SetUint64(chainID)
 	alloc := core.SystemContractAllocs()
 	rich := new(big.Int).Mul(big.NewInt(1_000_000_000), big.NewInt(params.Ether))
 	alloc[evm.DevDeployer] = types.Account{Balance: rich}
@@ -162,6 +166,9 @@ func Start(ctx context.Context, cfg Config) (_ *Devchain, err error) {
 	if cfg.GasLimit == 0 {
 		cfg.GasLimit = DefaultConfig().GasLimit
 	}
+	if cfg.ChainID == 0 {
+		cfg.ChainID = evm.DevChainID
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -174,6 +181,11 @@ func Start(ctx context.Context, cfg Config) (_ *Devchain, err error) {
 	nodeConf.Name = "devchain" // names the instance dir: keep it fixed
 	nodeConf.DataDir = cfg.DataDir
 	nodeConf.IPCPath = ""
+	// LevelDB hands every committed batch to the OS before returning (its
+	// journal is flushed per write), so a killed process loses nothing it
+	// made visible. Pebble buffers its log in the process: a SIGKILL right
+	// after a block was sealed lost that block in tests.
+	nodeConf.DBEngine = "leveldb"
 	nodeConf.P2P = p2p.Config{NoDiscovery: true, MaxPeers: 0}
 	nodeConf.HTTPHost, nodeConf.HTTPPort = "", 0
 	nodeConf.WSHost = ""
@@ -196,8 +208,8 @@ func Start(ctx context.Context, cfg Config) (_ *Devchain, err error) {
 	}()
 
 	ethConf := ethconfig.Defaults
-	ethConf.NetworkId = evm.DevChainID
-	ethConf.Genesis = Genesis(cfg.GasLimit)
+	ethConf.NetworkId = cfg.ChainID
+	ethConf.Genesis = Genesis(cfg.ChainID, cfg.GasLimit)
 	ethConf.SyncMode = ethconfig.FullSync
 	ethConf.TxPool.NoLocals = true
 	ethConf.Miner.GasCeil = cfg.GasLimit
@@ -267,7 +279,15 @@ func (d *Devchain) Commit() common.Hash {
 		return common.Hash{}
 	default:
 	}
-	return d.beacon.Commit()
+	h := d.beacon.Commit()
+	if d.cfg.DataDir != "" {
+		// Flush to the disk too, so a machine crash keeps sealed blocks
+		// (a process kill already does, see DBEngine).
+		if err := d.eth.ChainDb().SyncKeyValue(); err != nil {
+			d.log.Error("devchain: syncing the database", "err", err)
+		}
+	}
+	return h
 }
 
 // RPCURL is the HTTP JSON-RPC endpoint, "" when none is served.
@@ -333,14 +353,14 @@ func (d *Devchain) deploy(ctx context.Context) error {
 		append(srBin, sr.PackConstructor(evm.DevNodeRegistry)...),
 	}
 	key := evm.DevDeployerKey()
-	signer := types.LatestSignerForChainID(big.NewInt(evm.DevChainID))
+	signer := types.LatestSignerForChainID(d.chainID())
 	head, err := d.ec.HeaderByNumber(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrDeploy, err)
 	}
 	for i, data := range txs {
 		tx, err := types.SignNewTx(key, signer, &types.DynamicFeeTx{
-			ChainID:   big.NewInt(evm.DevChainID),
+			ChainID:   d.chainID(),
 			Nonce:     uint64(i),
 			GasTipCap: big.NewInt(params.GWei),
 			GasFeeCap: new(big.Int).Add(big.NewInt(params.GWei), new(big.Int).Mul(head.BaseFee, big.NewInt(2))),
@@ -354,7 +374,22 @@ func (d *Devchain) deploy(ctx context.Context) error {
 			return fmt.Errorf("%w: %v", ErrDeploy, err)
 		}
 	}
-	d.Commit()
+	// The pool promotes new transactions in the background: seal until
+	// both are in, a few blocks at most.
+	for attempt := 0; ; attempt++ {
+		d.Commit()
+		n, err := d.ec.NonceAt(ctx, evm.DevDeployer, nil)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrDeploy, err)
+		}
+		if n == uint64(len(txs)) {
+			break
+		}
+		if attempt == 50 {
+			return fmt.Errorf("%w: deployment transactions not mined", ErrDeploy)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	for _, a := range []common.Address{evm.DevNodeRegistry, evm.DevStreamRegistry} {
 		code, err := d.ec.CodeAt(ctx, a, nil)
 		if err != nil || len(code) == 0 {
@@ -364,6 +399,8 @@ func (d *Devchain) deploy(ctx context.Context) error {
 	d.log.Info("devchain: deployed registries", "node_registry", evm.DevNodeRegistry, "stream_registry", evm.DevStreamRegistry)
 	return nil
 }
+
+func (d *Devchain) chainID() *big.Int { return new(big.Int).SetUint64(d.cfg.ChainID) }
 
 // devAPI is the "dev" JSON-RPC namespace.
 type devAPI struct{ d *Devchain }
@@ -392,8 +429,8 @@ func (a *devAPI) Fund(ctx context.Context, addr common.Address) (common.Hash, er
 	if err != nil {
 		return common.Hash{}, err
 	}
-	tx, err := types.SignNewTx(key, types.LatestSignerForChainID(big.NewInt(evm.DevChainID)), &types.DynamicFeeTx{
-		ChainID:   big.NewInt(evm.DevChainID),
+	tx, err := types.SignNewTx(key, types.LatestSignerForChainID(d.chainID()), &types.DynamicFeeTx{
+		ChainID:   d.chainID(),
 		Nonce:     nonce,
 		GasTipCap: big.NewInt(params.GWei),
 		GasFeeCap: new(big.Int).Add(big.NewInt(params.GWei), new(big.Int).Mul(head.BaseFee, big.NewInt(2))),
