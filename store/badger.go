@@ -113,8 +113,8 @@ type Badger struct {
 	closeErr  error
 	maxBatch  int
 
-	// states caches the committed state of streams written since open.
-	// Only the commit loop touches it.
+	// states caches the committed state of streams written recently, so a
+	// write does not read it from the LSM. Only the commit loop touches it.
 	states map[string]streamState
 
 	syncs  atomic.Int64
@@ -122,6 +122,9 @@ type Badger struct {
 }
 
 var _ Store = (*Badger)(nil)
+
+// maxCachedStates bounds Badger.states (~100 bytes per stream).
+const maxCachedStates = 1 << 16
 
 // BadgerStats counts group commits since open.
 type BadgerStats struct {
@@ -384,6 +387,9 @@ func (b *Badger) commitGroup(reqs []*writeReq) int {
 	}
 	b.syncs.Add(1)
 	if err == nil {
+		if len(b.states) > maxCachedStates {
+			clear(b.states) // bound memory; the cache refills from disk
+		}
 		maps.Copy(b.states, pending)
 	} else {
 		// Whatever reached the disk, the cache may now be wrong: reload.
