@@ -3,6 +3,7 @@ package streams
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -53,6 +54,36 @@ func BenchmarkRawSigToPub(b *testing.B) {
 		}
 	}
 	perSecond(b, "recoveries/s")
+}
+
+// BenchmarkParseVsRaw interleaves ParseEnvelope and bare Ecrecover on the
+// same envelope, in blocks of 64, so machine load hits both alike, and
+// reports both rates and their ratio (target: parse >= 80% of raw).
+func BenchmarkParseVsRaw(b *testing.B) {
+	env := validEnvelope(b)
+	var parse, raw time.Duration
+	n := 0
+	for b.Loop() {
+		start := time.Now()
+		for range 64 {
+			if _, err := ParseEnvelope(env); err != nil {
+				b.Fatal(err)
+			}
+		}
+		mid := time.Now()
+		for range 64 {
+			if _, err := crypto.Ecrecover(env.Hash, env.Signature); err != nil {
+				b.Fatal(err)
+			}
+		}
+		parse += mid.Sub(start)
+		raw += time.Since(mid)
+		n += 64
+	}
+	b.ReportMetric(float64(n)/parse.Seconds(), "parse/s")
+	b.ReportMetric(float64(n)/raw.Seconds(), "raw/s")
+	b.ReportMetric(100*raw.Seconds()/parse.Seconds(), "%_of_raw")
+	b.ReportMetric(0, "ns/op")
 }
 
 // assembleFixture is a channel with 3 replicas and n messages by 10
