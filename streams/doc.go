@@ -1,9 +1,14 @@
 // Package streams is the pure core of the stream protocol: event parsing and
-// signature checks, the rules that admit events, the immutable stream view
-// (blocks and minipool), miniblock assembly and verification, snapshot
-// reducers and leader election.
+// signature checks (ParseEnvelope), the rules that admit events
+// (View.CanAddEvent), the immutable stream view (View: recent blocks, full
+// state, minipool), votes, miniblock assembly (View.Propose) and
+// verification (VerifyMiniblock), snapshot reducers and leader election
+// (ElectLeader).
 //
 // It starts no goroutines, does no I/O and reads no clock: time and
 // randomness come in as arguments, so tests and simulators drive it
-// deterministically. It imports nothing of this module but proto.
+// deterministically. It imports nothing of this module but proto. Every
+// rejection is an *Error carrying a pb.ErrorCode; CodeOf extracts it.
+//
+// docs/protocol.md describes the protocol as built here.
 package streams
