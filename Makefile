@@ -36,7 +36,7 @@ bench: ## run the benchmarks that docs/benchmarks.md reports
 .PHONY: fuzz
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 	@for t in $$($(GO) test -list 'Fuzz.*' ./streams/ | grep ^Fuzz); do \
-		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $${FUZZTIME:-30s} ./streams/ || exit 1; done
+		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $${FUZZTIME:-30s} -fuzzminimizetime 2s ./streams/ || exit 1; done
 
 .PHONY: tools
 tools: ## install the pinned code generators
