@@ -144,6 +144,10 @@ type Devchain struct {
 func Genesis(chainID, gasLimit uint64) *core.Genesis {
 	cfg := *params.AllDevChainProtocolChanges
 	cfg.ChainID = new(big.Int).SetUint64(chainID)
+	// Forks up to Osaka, as on the chains nodes run against; the next fork
+	// in this go-ethereum (Bogota) reprices state growth several times over
+	// (a registration costs ~250k gas instead of ~60k).
+	cfg.BogotaTime = nil
 	alloc := core.SystemContractAllocs()
 	rich := new(big.Int).Mul(big.NewInt(1_000_000_000), big.NewInt(params.Ether))
 	alloc[evm.DevDeployer] = types.Account{Balance: rich}

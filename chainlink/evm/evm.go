@@ -33,6 +33,12 @@ type Config struct {
 	// BatchSize is the most registrations sent in one transaction; larger
 	// batches are split into several transactions, sent in nonce order.
 	BatchSize int
+	// GasPerItem is the gas a batch transaction reserves per registration:
+	// an upper bound of a successful swap (two new storage slots, ~61k gas
+	// up to Osaka), so that a batch whose estimate saw failed, cheaper swaps
+	// does not run out of gas. BatchSize*GasPerItem must fit the chain's
+	// per-transaction gas cap (2^24 since Osaka).
+	GasPerItem uint64
 	// MinBalance is the balance (wei) the account needs at start.
 	MinBalance *big.Int
 	// Retries is how many times a transient RPC failure is retried, with
@@ -48,6 +54,7 @@ func DefaultConfig() Config {
 	return Config{
 		PollInterval: 200 * time.Millisecond,
 		BatchSize:    150,
+		GasPerItem:   75_000,
 		MinBalance:   new(big.Int).Exp(big.NewInt(10), big.NewInt(16), nil), // 0.01 ETH
 		Retries:      5,
 		RetryBackoff: 100 * time.Millisecond,
@@ -59,8 +66,10 @@ func (c Config) Validate() error {
 	switch {
 	case c.PollInterval <= 0:
 		return fmt.Errorf("%w: poll interval %s", ErrInvalidConfig, c.PollInterval)
-	case c.BatchSize <= 0 || uint64(c.BatchSize)*gasPerItem+gasBase > params.MaxTxGas:
-		return fmt.Errorf("%w: batch size %d (1..%d)", ErrInvalidConfig, c.BatchSize, (params.MaxTxGas-gasBase)/gasPerItem)
+	case c.GasPerItem == 0:
+		return fmt.Errorf("%w: gas per item", ErrInvalidConfig)
+	case c.BatchSize <= 0 || uint64(c.BatchSize)*c.GasPerItem+gasBase > params.MaxTxGas:
+		return fmt.Errorf("%w: batch size %d (1..%d at %d gas per item)", ErrInvalidConfig, c.BatchSize, (params.MaxTxGas-gasBase)/c.GasPerItem, c.GasPerItem)
 	case c.MinBalance == nil || c.MinBalance.Sign() < 0:
 		return fmt.Errorf("%w: min balance", ErrInvalidConfig)
 	case c.Retries < 0 || c.RetryBackoff < 0:
@@ -69,13 +78,8 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Gas of setLastMiniblockBatch: an upper bound per item (a successful swap
-// writes two new slots), so that a batch whose estimate saw failed swaps
-// (cheap) does not run out of gas when they succeed after all.
-const (
-	gasBase    = 80_000
-	gasPerItem = 75_000
-)
+// gasBase is the gas of setLastMiniblockBatch besides its items.
+const gasBase = 80_000
 
 // Chain is the Towns chain over an Ethereum JSON-RPC endpoint, writing as
 // one account.
@@ -352,7 +356,7 @@ func (c *Chain) RegisterMiniblocks(ctx context.Context, regs []chainlink.Registr
 			})
 		}
 		data := c.sr.PackSetLastMiniblockBatch(items)
-		gas := gasBase + gasPerItem*uint64(len(items))
+		gas := gasBase + c.cfg.GasPerItem*uint64(len(items))
 		ch.txHash, ch.err = c.send(ctx, c.streamReg, data, gas)
 		if ch.err != nil {
 			if firstErr == nil {

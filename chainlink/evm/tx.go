@@ -159,17 +159,20 @@ func (c *Chain) decodeRevert(err error) error {
 	if err == nil {
 		return nil
 	}
-	var de rpc.DataError
-	if !errors.As(err, &de) {
+	var (
+		de  rpc.DataError
+		s   string
+		raw []byte
+	)
+	if errors.As(err, &de) {
+		s, _ = de.ErrorData().(string)
+		raw, _ = hexutil.Decode(s)
+	}
+	if len(raw) < 4 {
 		if strings.Contains(err.Error(), "execution reverted") {
 			return fmt.Errorf("%w: %v", ErrReverted, err)
 		}
 		return nil
-	}
-	s, _ := de.ErrorData().(string)
-	raw, derr := hexutil.Decode(s)
-	if derr != nil || len(raw) < 4 {
-		return fmt.Errorf("%w: %v", ErrReverted, err)
 	}
 	sel := raw[:4]
 	is := func(id common.Hash) bool { return bytes.Equal(sel, id[:4]) }

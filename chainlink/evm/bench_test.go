@@ -1,0 +1,97 @@
+package evm_test
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/stretchr/testify/require"
+
+	"github.com/towns-node/node/chainlink"
+	"github.com/towns-node/node/chainlink/devchain"
+	"github.com/towns-node/node/chainlink/evm"
+)
+
+// BenchmarkRegisterMiniblocks measures miniblock registrations per second
+// through batched RegisterMiniblocks on a devchain sealing every second,
+// as the chain-writer uses it: one batch in flight, one miniblock per
+// stream per batch. One op is one batch; regs/s is the figure.
+func BenchmarkRegisterMiniblocks(b *testing.B) {
+	for _, batch := range []int{500, 1000, 2000} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) { benchRegister(b, batch) })
+	}
+}
+
+func benchRegister(b *testing.B, batch int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cfg := devchain.DefaultConfig()
+	cfg.DataDir, cfg.RPCAddr, cfg.BlockTime = b.TempDir(), "", time.Second
+	d, err := devchain.Start(ctx, cfg)
+	require.NoError(b, err)
+	defer func() { require.NoError(b, d.Close()) }()
+	ecfg := evm.DefaultConfig()
+	ecfg.PollInterval = 50 * time.Millisecond
+	c, err := d.Chain(ctx, evm.DevAccountKey(0), ecfg)
+	require.NoError(b, err)
+	defer func() { require.NoError(b, c.Close()) }()
+	require.NoError(b, c.RegisterNode(ctx, chainlink.NodeRecord{PeerID: "bench"}))
+
+	// Streams: created in parallel, not timed.
+	type stream struct {
+		id   [32]byte
+		num  int64
+		hash common.Hash
+	}
+	streams := make([]stream, batch)
+	var wg sync.WaitGroup
+	errs := make(chan error, batch)
+	sem := make(chan struct{}, 64)
+	for i := range streams {
+		binary.BigEndian.PutUint64(streams[i].id[24:], uint64(i))
+		streams[i].id[0] = 0x10
+		streams[i].hash = crypto.Keccak256Hash(streams[i].id[:])
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			_, err := c.CreateStream(ctx, streams[i].id, []common.Address{c.Address()}, 1, streams[i].hash)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(b, err)
+	}
+
+	regs := make([]chainlink.Registration, batch)
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		for i := range streams {
+			s := &streams[i]
+			regs[i] = chainlink.Registration{StreamID: s.id, PrevNum: s.num, PrevHash: s.hash,
+				Hash: crypto.Keccak256Hash(s.hash[:])}
+		}
+		res, err := c.RegisterMiniblocks(ctx, regs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i, r := range res {
+			if r.Err != nil || !r.OK {
+				b.Fatalf("item %d: ok %v err %v", i, r.OK, r.Err)
+			}
+			streams[i].num, streams[i].hash = r.Num, regs[i].Hash
+		}
+	}
+	elapsed := time.Since(start)
+	b.ReportMetric(float64(b.N*batch)/elapsed.Seconds(), "regs/s")
+	b.ReportMetric(elapsed.Seconds()/float64(b.N), "s/batch")
+}
