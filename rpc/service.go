@@ -235,6 +235,11 @@ func (s *Service) SyncStreams(ctx context.Context, req *connect.Request[pb.SyncS
 		return s.done("SyncStreams", err)
 	}
 	defer sub.Close()
+	// Send the response headers now: clients wait for them before they
+	// return from the call, and the first update may be a while away.
+	if err := out.Send(nil); err != nil {
+		return nil
+	}
 	for {
 		select {
 		case <-ctx.Done():
