@@ -56,6 +56,8 @@ check-generated: proto ## fail if regenerating changes committed code
 # Contracts: solc-js pinned in contracts/package.json; abigen from go.mod.
 CONTRACTS := NodeRegistry StreamRegistry
 BINDINGS  := chainlink/evm/bindings
+# `make bench` also measures miniblock registrations/s on the devchain.
+BENCH_PKGS += ./chainlink/evm/
 
 .PHONY: contracts
 contracts: ## compile contracts/src (pinned solc-js) and regenerate ABI, bytecode, Go bindings
