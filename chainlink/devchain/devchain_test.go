@@ -15,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/towns-node/node/chainlink"
 	"github.com/towns-node/node/chainlink/devchain"
@@ -37,7 +38,12 @@ func TestMain(m *testing.M) {
 		fmt.Println(d.RPCURL())
 		select {} // until killed
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m,
+		// go-ethereum's process-wide sender cache workers, started once.
+		goleak.IgnoreTopFunction("github.com/ethereum/go-ethereum/core.(*txSenderCacher).cache"),
+		// goleveldb drains its memory pool for up to a second after Close.
+		goleak.IgnoreTopFunction("github.com/syndtr/goleveldb/leveldb.(*DB).mpoolDrain"),
+	)
 }
 
 func ctx(t *testing.T) context.Context {
@@ -99,8 +105,10 @@ func TestServesJSONRPC(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, c.Close())
 	ec.Close()
-	head, err := ethclient.NewClient(d.Attach()).BlockNumber(ctx(t))
+	local := ethclient.NewClient(d.Attach())
+	head, err := local.BlockNumber(ctx(t))
 	require.NoError(t, err)
+	local.Close()
 	require.NoError(t, d.Close())
 
 	// Restart on the same data dir: same chain, same registry contents.

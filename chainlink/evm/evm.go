@@ -118,19 +118,19 @@ func Dial(ctx context.Context, url string, key *ecdsa.PrivateKey, cfg Config) (*
 	if err != nil {
 		return nil, fmt.Errorf("evm: dial %s: %w", url, err)
 	}
-	c, err := New(ctx, rc, key, cfg)
-	if err != nil {
-		rc.Close()
-		return nil, err
-	}
-	return c, nil
+	return New(ctx, rc, key, cfg)
 }
 
 // New returns a Chain over rc that writes as key. It checks that the
 // registry contracts exist and that the account holds cfg.MinBalance; on the
-// devchain an account short of funds asks the faucet first. The Chain owns
-// rc and closes it.
-func New(ctx context.Context, rc *rpc.Client, key *ecdsa.PrivateKey, cfg Config) (*Chain, error) {
+// devchain an account short of funds asks the faucet first. New takes rc:
+// the Chain closes it, and so does a failed New.
+func New(ctx context.Context, rc *rpc.Client, key *ecdsa.PrivateKey, cfg Config) (_ *Chain, err error) {
+	defer func() {
+		if err != nil {
+			rc.Close()
+		}
+	}()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -148,7 +148,6 @@ func New(ctx context.Context, rc *rpc.Client, key *ecdsa.PrivateKey, cfg Config)
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	var err error
 	if c.chainID, err = retry(ctx, c, "chain id", func() (*big.Int, error) { return c.ec.ChainID(ctx) }); err != nil {
 		return nil, err
 	}
