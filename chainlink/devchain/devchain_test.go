@@ -221,3 +221,27 @@ func TestRandaoPerBlock(t *testing.T) {
 		seen[h.Randao] = true
 	}
 }
+
+// Connect with "embedded" runs the devchain in process; with a URL it
+// dials. A fresh key works either way.
+func TestConnect(t *testing.T) {
+	key, err := crypto.GenerateKey()
+	require.NoError(t, err)
+	cfg := devchain.DefaultConfig()
+	cfg.DataDir, cfg.RPCAddr, cfg.BlockTime = t.TempDir(), "127.0.0.1:0", 50*time.Millisecond
+	conn, err := devchain.Connect(ctx(t), devchain.Embedded, cfg, key, fastConfig(""))
+	require.NoError(t, err)
+	require.NoError(t, conn.RegisterNode(ctx(t), chainlink.NodeRecord{PeerID: "a"}))
+
+	key2, err := crypto.GenerateKey()
+	require.NoError(t, err)
+	conn2, err := devchain.Connect(ctx(t), conn.Devchain.RPCURL(), devchain.Config{}, key2, fastConfig(""))
+	require.NoError(t, err)
+	require.Nil(t, conn2.Devchain)
+	require.NoError(t, conn2.RegisterNode(ctx(t), chainlink.NodeRecord{PeerID: "b"}))
+	nodes, err := conn2.Nodes(ctx(t))
+	require.NoError(t, err)
+	require.Len(t, nodes, 2)
+	require.NoError(t, conn2.Close())
+	require.NoError(t, conn.Close())
+}

@@ -1,0 +1,24 @@
+// Package evm is the Towns chain over an Ethereum JSON-RPC endpoint
+// (go-ethereum's ethclient), writing as one node account.
+//
+//   - Heads are polled (plain HTTP has no eth_subscribe) and fanned out in
+//     order; Head.Randao is the header's mixDigest, i.e. prevrandao.
+//   - Writes estimate gas first, so a revert surfaces as a chainlink error
+//     (ErrNotRegistered, ErrStreamExists, ErrInvalidArgument) or ErrReverted
+//     with the decoded reason before anything is spent; then they are signed
+//     with a locally tracked nonce (resynced on "nonce too low" and after
+//     any failed send, so several clients may share a key), sent, and
+//     awaited by receipt.
+//   - RegisterMiniblocks splits a batch into transactions of BatchSize
+//     items, sends them all in nonce order, then reads each item's outcome
+//     from the MiniblockRegistered / MiniblockRejected events of its receipt.
+//   - Transient RPC failures (network, 5xx, 429, full pool) are retried with
+//     exponential backoff.
+//   - At start the account must hold Config.MinBalance. On the devchain
+//     (DevChainID) the client asks the dev_fund faucet first; elsewhere it
+//     fails with ErrInsufficientFunds naming the address and the balance.
+//
+// The registry addresses: Config.StreamRegistry, or on the devchain the
+// deterministic DevStreamRegistry (deployer DevDeployer, nonce 1); the
+// NodeRegistry address is read from the StreamRegistry.
+package evm
