@@ -13,14 +13,25 @@ import (
 // chainWriter registers signed headers on the chain in batches: it collects
 // requests for ChainBatchDelay (or until ChainBatchMax), submits them in one
 // RegisterMiniblocks call (compare-and-swap per item) and reports each
-// outcome to the requesting stream actor. While a submission is in flight,
-// new requests wait in the mailbox and form the next batch.
+// outcome to the requesting stream actor. A submission returns once its
+// chain block exists, so it runs off the actor: batches submitted during one
+// chain block all land in the next one. A stream has at most one block in
+// flight (its leader waits for the outcome), so batches never reorder a
+// stream's registrations.
 type chainWriter struct {
 	n         *Node
 	cell      *statusCell
 	queue     []*registerReq
 	scheduled bool
 	batches   int
+	inFlight  int
+}
+
+// flushed carries the outcome of one submission back to the chain-writer.
+type flushed struct {
+	q       []*registerReq
+	results []chainlink.RegistrationResult
+	err     error
 }
 
 func newChainWriter(n *Node, cell *statusCell) *chainWriter {
@@ -43,6 +54,9 @@ func (w *chainWriter) Receive(ctx actor.Context) {
 	case *flushMsg:
 		w.scheduled = false
 		w.flush(ctx)
+	case *flushed:
+		w.inFlight--
+		w.report(ctx, msg)
 	}
 }
 
@@ -57,24 +71,36 @@ func (w *chainWriter) flush(ctx actor.Context) {
 		regs[i] = registration(r.mb)
 	}
 	w.n.m.ChainBatch.Observe(float64(len(regs)))
-	cctx, cancel := context_(w.n)
-	results, err := w.n.chain.RegisterMiniblocks(cctx, regs)
-	cancel()
 	w.batches++
-	for i, r := range q {
+	w.inFlight++
+	n, self := w.n, ctx.Self()
+	go func() {
+		cctx, cancel := context_(n)
+		results, err := n.chain.RegisterMiniblocks(cctx, regs)
+		cancel()
+		n.sys.Root.Send(self, &flushed{q: q, results: results, err: err})
+	}()
+	i := w.cell.get()
+	i.Batches, i.InFlight = w.batches, w.inFlight
+	w.cell.set(i)
+}
+
+func (w *chainWriter) report(ctx actor.Context, f *flushed) {
+	results, err := f.results, f.err
+	for i, r := range f.q {
 		var res chainlink.RegistrationResult
 		switch {
 		case err != nil:
-			res = chainlink.RegistrationResult{StreamID: regs[i].StreamID, Num: regs[i].PrevNum + 1, Err: err}
+			res = chainlink.RegistrationResult{StreamID: [32]byte(r.mb.Header.StreamId), Num: r.mb.Header.MiniblockNum, Err: err}
 		case i < len(results):
 			res = results[i]
 		default:
-			res = chainlink.RegistrationResult{StreamID: regs[i].StreamID, Num: regs[i].PrevNum + 1, Err: errShortResults}
+			res = chainlink.RegistrationResult{StreamID: [32]byte(r.mb.Header.StreamId), Num: r.mb.Header.MiniblockNum, Err: errShortResults}
 		}
 		ctx.Send(r.replyTo, &registerResult{mb: r.mb, res: res})
 	}
 	i := w.cell.get()
-	i.Generation = int64(w.batches)
+	i.InFlight = w.inFlight
 	w.cell.set(i)
 }
 

@@ -16,6 +16,11 @@ type Config struct {
 	IdleTimeout time.Duration
 	// VoteTimeout bounds how long a leader waits for a majority of votes.
 	VoteTimeout time.Duration
+	// VoteAt is when, as a fraction of the chain's block interval after the
+	// head that made it leader, a leader asks for votes. Events that arrive
+	// before then make it into its block, and its registration still lands
+	// in the next chain block. 0 asks at once.
+	VoteAt float64
 	// RoundBlocks is R: chain blocks without a registration after which the
 	// round (and so the elected leader) advances.
 	RoundBlocks uint64
@@ -38,6 +43,7 @@ func DefaultConfig() Config {
 		Streams:          streams.DefaultConfig(),
 		IdleTimeout:      30 * time.Second,
 		VoteTimeout:      2 * time.Second,
+		VoteAt:           0.5,
 		RoundBlocks:      10,
 		ChainBatchDelay:  2 * time.Millisecond,
 		ChainBatchMax:    512,
@@ -57,6 +63,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("actors: IdleTimeout must be positive")
 	case c.VoteTimeout <= 0:
 		return fmt.Errorf("actors: VoteTimeout must be positive")
+	case c.VoteAt < 0 || c.VoteAt >= 1:
+		return fmt.Errorf("actors: VoteAt must be in [0, 1)")
 	case c.RoundBlocks == 0:
 		return fmt.Errorf("actors: RoundBlocks must be positive")
 	case c.ChainBatchDelay < 0 || c.ChainBatchMax <= 0:

@@ -31,6 +31,9 @@ type ActorInfo struct {
 	// Behind is set when the chain holds a block this node cannot get.
 	Behind bool   `json:"behind,omitempty"`
 	State  string `json:"state,omitempty"` // "live", "passivating", "not-found", "load-error"
+	// Chain-writer: batches submitted, and submissions waiting for their chain block.
+	Batches  int `json:"batches,omitempty"`
+	InFlight int `json:"in_flight,omitempty"`
 }
 
 // statusCell is where an actor publishes its status for the registry, which

@@ -36,7 +36,12 @@ func (s *streamActor) maybeLead(ctx actor.Context) {
 		return
 	}
 	s.n.m.MinipoolEvents.Observe(float64(s.v.MinipoolLen()))
-	s.leader = &leaderState{num: num, round: round, phase: "voting", since: s.n.now()}
+	now := s.n.now()
+	var delay time.Duration
+	if s.headInterval > 0 {
+		delay = time.Duration(float64(s.headInterval)*s.n.cfg.VoteAt) - now.Sub(s.headAt)
+	}
+	s.leader = &leaderState{num: num, round: round, phase: "voting", since: now}
 	cell := newStatusCell(ActorInfo{Kind: KindLeader, StreamID: s.id.String(), Generation: num, Leader: "voting"})
 	l := &leaderActor{
 		n:          s.n,
@@ -51,6 +56,7 @@ func (s *streamActor) maybeLead(ctx actor.Context) {
 		view:       s.v,
 		cell:       cell,
 		votes:      map[common.Address]*pb.Vote{},
+		delay:      delay,
 	}
 	props := actor.PropsFromProducer(func() actor.Actor { return l }, actor.WithMailbox(cell.mailboxProducer()))
 	s.n.sys.Root.Send(s.n.registry, &spawnLeader{
@@ -135,6 +141,7 @@ type leaderActor struct {
 	view       *streams.View
 	cell       *statusCell
 
+	delay time.Duration // before asking for votes
 	votes map[common.Address]*pb.Vote
 	timer *time.Timer
 	done  bool
@@ -143,22 +150,16 @@ type leaderActor struct {
 func (l *leaderActor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
-		req := &pb.VoteRequest{
-			StreamId:          l.id.Bytes(),
-			MiniblockNum:      l.num,
-			PrevMiniblockHash: l.view.LastBlock().Hash.Bytes(),
-			Round:             l.round,
-			Leader:            l.n.addr.Bytes(),
+		if l.delay <= 0 {
+			l.askVotes(ctx)
+			return
 		}
-		for _, r := range l.replicas {
-			if r == l.n.addr {
-				ctx.Send(l.stream, &voteRequest{req: req, replyTo: ctx.Self()})
-			}
-			// Remote replicas get the same request over p2p once it exists.
-		}
+		l.setPhase("waiting")
 		sys, self := l.n.sys, ctx.Self()
-		l.timer = time.AfterFunc(l.n.cfg.VoteTimeout, func() { sys.Root.Send(self, &leaderTimeout{}) })
-		l.setPhase("voting")
+		l.timer = time.AfterFunc(l.delay, func() { sys.Root.Send(self, &startVoting{}) })
+
+	case *startVoting:
+		l.askVotes(ctx)
 
 	case *voteResponse:
 		if l.done {
@@ -192,6 +193,29 @@ func (l *leaderActor) Receive(ctx actor.Context) {
 			l.timer.Stop()
 		}
 	}
+}
+
+// askVotes sends pb.VoteRequest to every replica and arms the vote timeout.
+func (l *leaderActor) askVotes(ctx actor.Context) {
+	if l.timer != nil {
+		l.timer.Stop()
+	}
+	req := &pb.VoteRequest{
+		StreamId:          l.id.Bytes(),
+		MiniblockNum:      l.num,
+		PrevMiniblockHash: l.view.LastBlock().Hash.Bytes(),
+		Round:             l.round,
+		Leader:            l.n.addr.Bytes(),
+	}
+	for _, r := range l.replicas {
+		if r == l.n.addr {
+			ctx.Send(l.stream, &voteRequest{req: req, replyTo: ctx.Self()})
+		}
+		// Remote replicas get the same request over p2p once it exists.
+	}
+	sys, self := l.n.sys, ctx.Self()
+	l.timer = time.AfterFunc(l.n.cfg.VoteTimeout, func() { sys.Root.Send(self, &leaderTimeout{}) })
+	l.setPhase("voting")
 }
 
 func (l *leaderActor) setPhase(p string) {

@@ -64,9 +64,12 @@ type unsubscribeReq struct {
 	sub *Subscription
 }
 
-// headMsg is a new chain head, broadcast by the registry.
+// headMsg is a new chain head, broadcast by the registry with its local
+// arrival time and the average interval between heads (zero until known).
 type headMsg struct {
-	head chainlink.Head
+	head     chainlink.Head
+	at       time.Time
+	interval time.Duration
 }
 
 // passivateReq is a stream actor asking the registry to stop it. seen is the
@@ -140,6 +143,9 @@ type flushMsg struct{}
 
 // leaderTimeout is a leader actor's own scheduled deadline.
 type leaderTimeout struct{}
+
+// startVoting is a leader actor's own scheduled start of the vote.
+type startVoting struct{}
 
 // listReq and describeReq are the debug endpoint's questions.
 type listReq struct {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
-	"github.com/towns-node/node/chainlink"
 	"github.com/towns-node/node/streams"
 )
 
@@ -24,7 +23,7 @@ type registry struct {
 	byPID   map[string]streams.StreamID
 	others  map[string]*otherEntry // by pid id
 	writer  *actor.PID
-	head    *chainlink.Head
+	head    *headMsg
 }
 
 type streamEntry struct {
@@ -83,8 +82,18 @@ func (r *registry) Receive(ctx actor.Context) {
 		ctx.Send(e.pid, msg.msg)
 
 	case *headMsg:
-		h := msg.head
-		r.head = &h
+		msg.at = r.n.now()
+		if r.head != nil && msg.head.Number == r.head.head.Number+1 {
+			d := msg.at.Sub(r.head.at)
+			if r.head.interval == 0 {
+				msg.interval = d
+			} else { // moving average over ~8 heads
+				msg.interval = (7*r.head.interval + d) / 8
+			}
+		} else if r.head != nil {
+			msg.interval = r.head.interval
+		}
+		r.head = msg
 		for _, e := range r.streams {
 			if !e.stopping {
 				ctx.Send(e.pid, msg)

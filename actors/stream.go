@@ -46,6 +46,8 @@ type streamActor struct {
 	randao           common.Hash
 	randaoOK         bool
 	head             chainlink.Head
+	headAt           time.Time
+	headInterval     time.Duration
 	haveHead         bool
 
 	writing  *writeOp
@@ -83,7 +85,7 @@ type leaderState struct {
 	since time.Time
 }
 
-func newStreamActor(n *Node, id streams.StreamID, cell *statusCell, writer *actor.PID, head *chainlink.Head) *streamActor {
+func newStreamActor(n *Node, id streams.StreamID, cell *statusCell, writer *actor.PID, head *headMsg) *streamActor {
 	s := &streamActor{
 		n:        n,
 		id:       id,
@@ -94,9 +96,13 @@ func newStreamActor(n *Node, id streams.StreamID, cell *statusCell, writer *acto
 		subs:     map[*Subscription]struct{}{},
 	}
 	if head != nil {
-		s.head, s.haveHead = *head, true
+		s.setHead(head)
 	}
 	return s
+}
+
+func (s *streamActor) setHead(h *headMsg) {
+	s.head, s.headAt, s.headInterval, s.haveHead = h.head, h.at, h.interval, true
 }
 
 func (s *streamActor) ioCtx() (context.Context, context.CancelFunc) {
@@ -160,7 +166,7 @@ func (s *streamActor) Receive(ctx actor.Context) {
 		s.publish()
 
 	case *headMsg:
-		s.head, s.haveHead = msg.head, true
+		s.setHead(msg)
 		s.maybeLead(ctx)
 	case *voteRequest:
 		s.answerVote(ctx, msg)

@@ -48,7 +48,8 @@ func NewService(node *actors.Node, st store.Store, log *slog.Logger, m *Metrics)
 // Handler serves the StreamService and gRPC reflection.
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(pbconnect.NewStreamServiceHandler(s))
+	// Responses are small: compressing them costs more than it saves.
+	mux.Handle(pbconnect.NewStreamServiceHandler(s, connect.WithCompressMinBytes(4096)))
 	reflector := grpcreflect.NewStaticReflector(pbconnect.StreamServiceName)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
