@@ -98,6 +98,12 @@ func (c *Chain) send(ctx context.Context, to common.Address, data []byte, gas ui
 		case err == nil, isAlreadyKnown(err):
 			c.nonce++
 			return tx.Hash(), nil
+		case c.txKnown(ctx, tx.Hash()):
+			// An attempt whose answer was lost did reach the pool and the
+			// retry then failed ("nonce too low" once it is mined): the
+			// transaction is sent. Never re-sign it with another nonce.
+			c.nonceOK = false
+			return tx.Hash(), nil
 		case isNonceError(err) && attempt < 3:
 			c.nonceOK = false // another writer used the account: resync
 			continue
@@ -110,6 +116,15 @@ func (c *Chain) send(ctx context.Context, to common.Address, data []byte, gas ui
 			return common.Hash{}, fmt.Errorf("evm: send transaction: %w", err)
 		}
 	}
+}
+
+// txKnown reports whether the node knows the transaction (pooled or mined).
+func (c *Chain) txKnown(ctx context.Context, h common.Hash) bool {
+	_, err := retry(ctx, c, "transaction by hash", func() (bool, error) {
+		_, _, err := c.ec.TransactionByHash(ctx, h)
+		return err == nil, err
+	})
+	return err == nil
 }
 
 // waitReceipt polls for the receipt of txHash until ctx ends.
