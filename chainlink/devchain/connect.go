@@ -51,3 +51,17 @@ func Connect(ctx context.Context, spec string, cfg Config, key *ecdsa.PrivateKey
 	}
 	return &Conn{Chain: c, Devchain: d}, nil
 }
+
+// Run starts a devchain and serves until ctx ends, then closes it: the body
+// of `node devchain`. ready, if not nil, is called once it serves.
+func Run(ctx context.Context, cfg Config, ready func(*Devchain)) error {
+	d, err := Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if ready != nil {
+		ready(d)
+	}
+	<-ctx.Done()
+	return d.Close()
+}

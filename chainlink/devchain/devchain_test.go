@@ -245,3 +245,20 @@ func TestConnect(t *testing.T) {
 	require.NoError(t, conn2.Close())
 	require.NoError(t, conn.Close())
 }
+
+func TestRun(t *testing.T) {
+	c, cancel := context.WithCancel(ctx(t))
+	cfg := devchain.DefaultConfig()
+	cfg.RPCAddr, cfg.BlockTime = "127.0.0.1:0", 20*time.Millisecond
+	errc := make(chan error, 1)
+	urls := make(chan string, 1)
+	go func() { errc <- devchain.Run(c, cfg, func(d *devchain.Devchain) { urls <- d.RPCURL() }) }()
+	ec, err := ethclient.DialContext(ctx(t), <-urls)
+	require.NoError(t, err)
+	defer ec.Close()
+	code, err := ec.CodeAt(ctx(t), evm.DevNodeRegistry, nil)
+	require.NoError(t, err)
+	require.NotEmpty(t, code)
+	cancel()
+	require.NoError(t, <-errc)
+}
