@@ -25,10 +25,20 @@ type headPoller struct {
 	mu   sync.Mutex
 	subs map[chan chainlink.Head]struct{}
 	last uint64 // number of the last head delivered; 0 before the first poll
+	// tick is closed (and replaced) at every new head: receipt waiters
+	// wake on it instead of polling on their own.
+	tick chan struct{}
 }
 
 func newHeadPoller(c *Chain) *headPoller {
-	return &headPoller{c: c, subs: map[chan chainlink.Head]struct{}{}}
+	return &headPoller{c: c, subs: map[chan chainlink.Head]struct{}{}, tick: make(chan struct{})}
+}
+
+// next returns a channel closed at the next new head.
+func (p *headPoller) next() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.tick
 }
 
 func (p *headPoller) subscribe(ctx context.Context) <-chan chainlink.Head {
@@ -109,6 +119,8 @@ func (p *headPoller) deliver(h chainlink.Head) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.last = h.Number
+	close(p.tick)
+	p.tick = make(chan struct{})
 	for ch := range p.subs {
 		select {
 		case ch <- h:

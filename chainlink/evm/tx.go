@@ -127,12 +127,14 @@ func (c *Chain) txKnown(ctx context.Context, h common.Hash) bool {
 	return err == nil
 }
 
-// waitReceipt polls for the receipt of txHash until ctx ends.
+// waitReceipt asks for the receipt of txHash at every new head (and every
+// few poll intervals regardless) until ctx ends.
 func (c *Chain) waitReceipt(ctx context.Context, txHash common.Hash) (*types.Receipt, error) {
-	t := time.NewTicker(c.cfg.PollInterval)
+	t := time.NewTicker(4 * c.cfg.PollInterval)
 	defer t.Stop()
 	failures := 0
 	for {
+		tick := c.heads.next() // before asking, so a head in between wakes us
 		rcpt, err := c.ec.TransactionReceipt(ctx, txHash)
 		switch {
 		case err == nil:
@@ -149,6 +151,7 @@ func (c *Chain) waitReceipt(ctx context.Context, txHash common.Hash) (*types.Rec
 			return nil, fmt.Errorf("evm: waiting for tx %s: %w", txHash, ctx.Err())
 		case <-c.quit:
 			return nil, chainlink.ErrClosed
+		case <-tick:
 		case <-t.C:
 		}
 	}
