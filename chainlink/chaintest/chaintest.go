@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		{"CreateStream", testCreateStream},
 		{"Swap", testSwap},
 		{"MixedBatch", testMixedBatch},
+		{"StreamsOnNode", testStreamsOnNode},
 		{"Restart", testRestart},
 	}
 	for _, tc := range tests {
@@ -471,4 +472,37 @@ func testRestart(t *testing.T, open Opener) {
 	res = registerBatch(t, env, c, []chainlink.Registration{{StreamID: id, PrevNum: 1, PrevHash: h1, Hash: randomHash(t)}})
 	require.True(t, res[0].OK)
 	require.Greater(t, res[0].Block, head.Number)
+}
+
+// streamLister is implemented by backends that list a node's streams.
+type streamLister interface {
+	StreamsOnNode(ctx context.Context, node common.Address) ([][32]byte, error)
+}
+
+func testStreamsOnNode(t *testing.T, open Opener) {
+	env := start(t, open)
+	l, ok := env.Nodes[0].(streamLister)
+	if !ok {
+		t.Skip("backend does not list a node's streams")
+	}
+	a0 := register(t, env, 0)
+	a1 := addrOf(t, env.Nodes[1], 1)
+	a2 := addrOf(t, env.Nodes[2], 2)
+	s1, s2 := randomID(t), randomID(t)
+	_, err := create(t, env, env.Nodes[0], s1, []common.Address{a0, a1}, 2, randomHash(t))
+	require.NoError(t, err)
+	_, err = create(t, env, env.Nodes[0], s2, []common.Address{a1}, 1, randomHash(t))
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		node common.Address
+		want [][32]byte
+	}{{a0, [][32]byte{s1}}, {a1, [][32]byte{s1, s2}}, {a2, nil}} {
+		got, err := l.StreamsOnNode(ctx(t), tc.node)
+		require.NoError(t, err)
+		if len(tc.want) == 0 {
+			require.Empty(t, got)
+		} else {
+			require.Equal(t, tc.want, got)
+		}
+	}
 }

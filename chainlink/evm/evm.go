@@ -512,3 +512,20 @@ func (c *Chain) Nodes(ctx context.Context) ([]chainlink.NodeRecord, error) {
 	}
 	return recs, nil
 }
+
+// StreamsOnNode lists the streams that name node among their replicas, in
+// allocation order.
+func (c *Chain) StreamsOnNode(ctx context.Context, node common.Address) ([][32]byte, error) {
+	if c.closed() {
+		return nil, chainlink.ErrClosed
+	}
+	out, err := c.call(ctx, c.streamReg, c.sr.PackGetStreamsOnNode(node))
+	if err != nil {
+		return nil, err
+	}
+	ids, err := c.sr.UnpackGetStreamsOnNode(out)
+	if err != nil {
+		return nil, fmt.Errorf("evm: decoding getStreamsOnNode: %w", err)
+	}
+	return ids, nil
+}

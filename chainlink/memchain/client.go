@@ -1,6 +1,7 @@
 package memchain
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -200,4 +201,27 @@ func (cl *Client) Nodes(ctx context.Context) ([]chainlink.NodeRecord, error) {
 func (cl *Client) Close() error {
 	cl.closeOnce.Do(func() { close(cl.quit) })
 	return nil
+}
+
+// StreamsOnNode lists the streams that name node among their replicas, in
+// allocation order.
+func (cl *Client) StreamsOnNode(ctx context.Context, node common.Address) ([][32]byte, error) {
+	if err := cl.check(ctx); err != nil {
+		return nil, err
+	}
+	c := cl.c
+	c.mu.Lock()
+	var found []*stream
+	for _, s := range c.streams {
+		if slices.Contains(s.Nodes, node) {
+			found = append(found, s)
+		}
+	}
+	c.mu.Unlock()
+	slices.SortFunc(found, func(a, b *stream) int { return cmp.Compare(a.Seq, b.Seq) })
+	ids := make([][32]byte, len(found))
+	for i, s := range found {
+		ids[i] = s.ID
+	}
+	return ids, nil
 }

@@ -83,6 +83,7 @@ type Chain struct {
 }
 
 type stream struct {
+	Seq    uint64           `json:"seq"` // allocation order
 	ID     common.Hash      `json:"id"`
 	Nodes  []common.Address `json:"nodes"`
 	RF     uint32           `json:"rf"`
@@ -298,6 +299,7 @@ func (c *Chain) applyLocked(n uint64, o *op) opResult {
 			return opResult{err: fmt.Errorf("%w: %x", chainlink.ErrStreamExists, o.streamID)}
 		}
 		c.streams[o.streamID] = &stream{
+			Seq:    uint64(len(c.streams)),
 			ID:     common.Hash(o.streamID),
 			Nodes:  slices.Clone(o.nodes),
 			RF:     o.rf,
