@@ -78,6 +78,10 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// devDeployWait is how long New waits for the registry on a devchain that
+// has just started.
+const devDeployWait = 30 * time.Second
+
 // gasBase is the gas of setLastMiniblockBatch besides its items.
 const gasBase = 80_000
 
@@ -160,6 +164,16 @@ func New(ctx context.Context, rc *rpc.Client, key *ecdsa.PrivateKey, cfg Config)
 		c.streamReg = DevStreamRegistry
 	}
 	code, err := retry(ctx, c, "code", func() ([]byte, error) { return c.ec.CodeAt(ctx, c.streamReg, nil) })
+	// A devchain serves JSON-RPC a moment before its contracts are in.
+	for deadline := time.Now().Add(devDeployWait); err == nil && len(code) == 0 &&
+		c.chainID.Uint64() == DevChainID && time.Now().Before(deadline); {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(cfg.PollInterval):
+		}
+		code, err = c.ec.CodeAt(ctx, c.streamReg, nil)
+	}
 	if err != nil {
 		return nil, err
 	}
