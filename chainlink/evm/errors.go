@@ -11,6 +11,9 @@ var (
 	ErrReverted = errors.New("evm: reverted")
 	// ErrNoContract reports a registry address without code.
 	ErrNoContract = errors.New("evm: no contract at address")
+	// ErrDropped reports a sent transaction the node no longer knows: it
+	// was not applied and will not be; the next write resyncs the nonce.
+	ErrDropped = errors.New("evm: transaction dropped")
 	// ErrInvalidConfig reports a Config that fails Validate.
 	ErrInvalidConfig = errors.New("evm: invalid config")
 )

@@ -3,6 +3,8 @@ package evm_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -16,6 +18,8 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/towns-node/node/chainlink"
@@ -145,4 +149,59 @@ func mineUntil(d *devchain.Devchain, done <-chan error) error {
 			d.Commit()
 		}
 	}
+}
+
+// blackhole answers the first eth_sendRawTransaction with the hash of the
+// transaction, as if accepted, without forwarding it.
+type blackhole struct {
+	proxy   *httputil.ReverseProxy
+	swallow atomic.Bool
+}
+
+func (b *blackhole) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var req struct {
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
+		Params []hexutil.Bytes `json:"params"`
+	}
+	if json.Unmarshal(body, &req) == nil && req.Method == "eth_sendRawTransaction" && b.swallow.CompareAndSwap(true, false) {
+		var tx types.Transaction
+		if err := tx.UnmarshalBinary(req.Params[0]); err == nil {
+			w.Header().Set("content-type", "application/json")
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":"%s"}`, req.ID, tx.Hash().Hex())
+			return
+		}
+	}
+	b.proxy.ServeHTTP(w, r)
+}
+
+// A transaction the node lost is reported as dropped, and the next write
+// goes through with a resynced nonce.
+func TestDroppedTransaction(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dcfg := devchain.DefaultConfig()
+	dcfg.RPCAddr, dcfg.BlockTime = "127.0.0.1:0", 20*time.Millisecond
+	d, err := devchain.Start(ctx, dcfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, d.Close()) })
+	target, err := url.Parse(d.RPCURL())
+	require.NoError(t, err)
+	bh := &blackhole{proxy: httputil.NewSingleHostReverseProxy(target)}
+	srv := httptest.NewServer(bh)
+	t.Cleanup(srv.Close)
+	c, err := evm.Dial(ctx, srv.URL, evm.DevAccountKey(0), testConfig())
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, c.Close()) })
+
+	require.NoError(t, c.RegisterNode(ctx, chainlink.NodeRecord{PeerID: "p"}))
+	bh.swallow.Store(true)
+	err = c.RegisterNode(ctx, chainlink.NodeRecord{PeerID: "lost"})
+	require.ErrorIs(t, err, evm.ErrDropped)
+	require.NoError(t, c.RegisterNode(ctx, chainlink.NodeRecord{PeerID: "again"}))
+	nodes, err := c.Nodes(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "again", nodes[0].PeerID)
 }

@@ -118,6 +118,17 @@ func (c *Chain) send(ctx context.Context, to common.Address, data []byte, gas ui
 	}
 }
 
+// dropCheckEvery is how many receipt polls pass between checks that a
+// pending transaction is still known.
+const dropCheckEvery = 8
+
+// txDropped reports whether the node answers that it does not know the
+// transaction (neither pooled nor mined).
+func (c *Chain) txDropped(ctx context.Context, h common.Hash) bool {
+	_, _, err := c.ec.TransactionByHash(ctx, h)
+	return errors.Is(err, ethereum.NotFound)
+}
+
 // txKnown reports whether the node knows the transaction (pooled or mined).
 func (c *Chain) txKnown(ctx context.Context, h common.Hash) bool {
 	_, err := retry(ctx, c, "transaction by hash", func() (bool, error) {
@@ -133,14 +144,24 @@ func (c *Chain) waitReceipt(ctx context.Context, txHash common.Hash) (*types.Rec
 	t := time.NewTicker(4 * c.cfg.PollInterval)
 	defer t.Stop()
 	failures := 0
-	for {
+	for wakeups := 1; ; wakeups++ {
 		tick := c.heads.next() // before asking, so a head in between wakes us
 		rcpt, err := c.ec.TransactionReceipt(ctx, txHash)
 		switch {
 		case err == nil:
 			return rcpt, nil
-		case errors.Is(err, ethereum.NotFound), strings.Contains(err.Error(), "indexing is in progress"):
-			// Not mined yet, or mined and not yet indexed: keep polling.
+		case errors.Is(err, ethereum.NotFound):
+			// Not mined yet. Now and then, check the node still has it: a
+			// restarted or overloaded node may drop it, and the nonce
+			// counter must then be resynced or every later send is stuck.
+			if wakeups%dropCheckEvery == 0 && c.txDropped(ctx, txHash) {
+				c.nonceMu.Lock()
+				c.nonceOK = false
+				c.nonceMu.Unlock()
+				return nil, fmt.Errorf("%w: %s", ErrDropped, txHash)
+			}
+		case strings.Contains(err.Error(), "indexing is in progress"):
+			// Mined and not yet indexed: keep polling.
 		case isTransient(err) && failures < c.cfg.Retries:
 			failures++
 		default:
