@@ -58,6 +58,7 @@ CONTRACTS := NodeRegistry StreamRegistry
 BINDINGS  := chainlink/evm/bindings
 # `make bench` also measures miniblock registrations/s on the devchain.
 BENCH_PKGS += ./chainlink/evm/
+BENCH_PKGS += ./actors/ ./rpc/
 
 .PHONY: contracts
 contracts: ## compile contracts/src (pinned solc-js) and regenerate ABI, bytecode, Go bindings

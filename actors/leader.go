@@ -96,9 +96,7 @@ func (s *streamActor) registered(ctx actor.Context, r *registerResult) {
 	if r.res.OK {
 		if s.state != "live" || num != s.v.Generation()+int64(len(s.blocks)) {
 			s.log.Warn("registered block does not follow; reconciling", "num", num)
-			cctx, cancel := s.ioCtx()
-			s.reconcile(cctx)
-			cancel()
+			s.requestReconcile()
 			return
 		}
 		s.blocks = append(s.blocks, r)
@@ -119,9 +117,7 @@ func (s *streamActor) registered(ctx actor.Context, r *registerResult) {
 	}
 	// A failed swap: someone else moved the stream, or we are stale.
 	s.log.Warn("chain refused miniblock (compare-and-swap)", "num", num)
-	cctx, cancel := s.ioCtx()
-	s.reconcile(cctx)
-	cancel()
+	s.requestReconcile()
 	s.publish()
 }
 

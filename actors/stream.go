@@ -58,7 +58,10 @@ type streamActor struct {
 
 	leader *leaderState
 	behind bool
-	subs   map[*Subscription]struct{}
+	// reconcileDue: reconcile once no store write is in flight (it may
+	// write blocks itself).
+	reconcileDue bool
+	subs         map[*Subscription]struct{}
 
 	seen       uint64
 	lastActive time.Time
@@ -167,6 +170,9 @@ func (s *streamActor) Receive(ctx actor.Context) {
 
 	case *headMsg:
 		s.setHead(msg)
+		if s.behind && s.state == "live" {
+			s.requestReconcile()
+		}
 		s.maybeLead(ctx)
 	case *voteRequest:
 		s.answerVote(ctx, msg)
@@ -188,6 +194,9 @@ func (s *streamActor) Receive(ctx actor.Context) {
 		}
 		s.writing = nil
 		s.written(ctx, msg.op, msg.err)
+		if s.reconcileDue && s.writing == nil && len(s.blocks) == 0 {
+			s.requestReconcile()
+		}
 		s.kick()
 		s.publish()
 		s.flushDeferred()
@@ -335,6 +344,7 @@ func encodeBlock(mb *streams.ParsedMiniblock, included [][]byte) (store.Minibloc
 // and write: the leader staged them), and re-registers blocks the chain
 // lost (a crash of the chain's own persistence).
 func (s *streamActor) reconcile(ctx context.Context) {
+	s.behind = false
 	rec, err := s.n.chain.Stream(ctx, s.id)
 	if err != nil {
 		s.log.Warn("reading stream from chain", "err", err)
@@ -372,6 +382,20 @@ func (s *streamActor) reconcile(ctx context.Context) {
 			s.lastRegisteredAt = res[0].Block
 		}
 	}
+}
+
+// requestReconcile reconciles now, or once the store write in flight and the
+// registered blocks waiting for theirs are done.
+func (s *streamActor) requestReconcile() {
+	if s.writing != nil || len(s.blocks) > 0 {
+		s.reconcileDue = true
+		return
+	}
+	s.reconcileDue = false
+	ctx, cancel := s.ioCtx()
+	defer cancel()
+	s.reconcile(ctx)
+	s.publish()
 }
 
 func (s *streamActor) block(num int64) *streams.ParsedMiniblock {
@@ -549,6 +573,9 @@ func (s *streamActor) written(ctx actor.Context, op *writeOp, err error) {
 		}
 		s.n.m.EventsAdded.Add(float64(len(op.events)))
 		s.n.m.MinipoolTotal.Add(float64(len(op.events)))
+		// A stream that was idle need not wait for the next head: the
+		// election only depends on the last head, so lead now.
+		s.maybeLead(ctx)
 		return
 	}
 
