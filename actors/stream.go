@@ -506,7 +506,14 @@ func (s *streamActor) kick() {
 			s.kick()
 			return
 		}
-		s.start(&writeOp{block: r, next: nv, included: includedHashes(r.mb, dropped)})
+		// Events whose previous-miniblock reference fell out of the recency
+		// window can never be sealed: drop them at this boundary, in the
+		// same store write.
+		nv, stale := nv.PruneMinipool(s.n.cfg.Streams)
+		if len(dropped)+len(stale) > 0 {
+			s.log.Debug("dropping minipool events at block boundary", "invalid", len(dropped), "stale", len(stale))
+		}
+		s.start(&writeOp{block: r, next: nv, included: includedHashes(r.mb, append(dropped, stale...))})
 	case len(s.queued) > 0:
 		n := min(len(s.queued), s.n.cfg.MaxWriteBatch)
 		batch := make([]*pendingEvent, n)
