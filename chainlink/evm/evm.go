@@ -52,7 +52,7 @@ type Config struct {
 // DefaultConfig returns settings for a chain with about one second blocks.
 func DefaultConfig() Config {
 	return Config{
-		PollInterval: 200 * time.Millisecond,
+		PollInterval: 100 * time.Millisecond,
 		BatchSize:    150,
 		GasPerItem:   75_000,
 		MinBalance:   new(big.Int).Exp(big.NewInt(10), big.NewInt(16), nil), // 0.01 ETH
