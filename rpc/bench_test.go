@@ -24,17 +24,20 @@ import (
 	"github.com/towns-node/node/streams"
 )
 
-const benchBlockTime = 200 * time.Millisecond
+const (
+	benchBlockTime = 200 * time.Millisecond
+	benchConns     = 8 // HTTP/2 connections the clients share
+)
 
 // BenchmarkAddEvent measures AddEvent over the API on loopback: N clients
-// (one HTTP/2 connection each) post pre-signed messages into one or several
+// (over up to benchConns HTTP/2 connections) post pre-signed messages into one or several
 // channels; the node parses and verifies each envelope, its stream actor
 // validates it, and it is acked once the badger store has synced it. It
 // reports events/s and, for the same events, the time from ack to the
 // application of their miniblock in block times (p50, p99).
 func BenchmarkAddEvent(b *testing.B) {
 	for _, bc := range []struct{ clients, channels int }{
-		{1, 1}, {16, 1}, {64, 1}, {64, 16},
+		{1, 1}, {16, 1}, {64, 1}, {256, 1}, {256, 16},
 	} {
 		b.Run(fmt.Sprintf("clients=%d/channels=%d", bc.clients, bc.channels), func(b *testing.B) {
 			benchAddEvent(b, bc.clients, bc.channels)
@@ -93,12 +96,16 @@ func benchAddEvent(b *testing.B, clients, channels int) {
 	}
 	var p http.Protocols
 	p.SetUnencryptedHTTP2(true)
+	// Clients share a few HTTP/2 connections, as processes behind a proxy would.
 	apis := make([]pbconnect.StreamServiceClient, clients)
 	var transports []*http.Transport
-	for i := range apis {
+	for i := range min(clients, benchConns) {
 		tr := &http.Transport{Protocols: &p}
 		transports = append(transports, tr)
 		apis[i] = pbconnect.NewStreamServiceClient(&http.Client{Transport: tr}, url)
+	}
+	for i := len(transports); i < clients; i++ {
+		apis[i] = apis[i%len(transports)]
 	}
 	defer func() {
 		for _, tr := range transports {
