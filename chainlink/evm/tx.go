@@ -107,11 +107,25 @@ func (c *Chain) send(ctx context.Context, to common.Address, data []byte, gas ui
 		case isNonceError(err) && attempt < 3:
 			c.nonceOK = false // another writer used the account: resync
 			continue
+		case isFundsError(err) && attempt < 20 && c.fundedFor(ctx, tx):
+			// The pool checks balances against the state of its last
+			// reset, which trails a new head: funds that just arrived
+			// (the devchain faucet) are not yet seen. Wait, then retry.
+			select {
+			case <-ctx.Done():
+				return common.Hash{}, ctx.Err()
+			case <-c.quit:
+				return common.Hash{}, chainlink.ErrClosed
+			case <-time.After(c.cfg.PollInterval):
+			}
+			continue
 		default:
 			// The nonce may or may not be used: resync on the next send.
 			c.nonceOK = false
 			if isFundsError(err) {
-				return common.Hash{}, fmt.Errorf("%w: account %s: %v", ErrInsufficientFunds, c.addr, err)
+				need := new(big.Int).Mul(tx.GasFeeCap(), new(big.Int).SetUint64(tx.Gas()))
+				return common.Hash{}, fmt.Errorf("%w: account %s needs %s wei for this transaction on chain id %s: %v",
+					ErrInsufficientFunds, c.addr, need, c.chainID, err)
 			}
 			return common.Hash{}, fmt.Errorf("evm: send transaction: %w", err)
 		}
@@ -127,6 +141,12 @@ const dropCheckEvery = 8
 func (c *Chain) txDropped(ctx context.Context, h common.Hash) bool {
 	_, _, err := c.ec.TransactionByHash(ctx, h)
 	return errors.Is(err, ethereum.NotFound)
+}
+
+// fundedFor reports whether the latest state holds the balance tx needs.
+func (c *Chain) fundedFor(ctx context.Context, tx *types.Transaction) bool {
+	bal, err := c.ec.BalanceAt(ctx, c.addr, nil)
+	return err == nil && bal.Cmp(tx.Cost()) >= 0
 }
 
 // txKnown reports whether the node knows the transaction (pooled or mined).
