@@ -223,6 +223,12 @@ func Start(ctx context.Context, cfg Config) (_ *Devchain, err error) {
 	ethConf.NoPruning = true
 	ethConf.StateScheme = rawdb.HashScheme
 	ethConf.SnapshotCache = 0
+	// Mainnet-sized caches (GiBs) are for mainnet; a devchain inside a node
+	// process keeps them small.
+	ethConf.DatabaseCache = 32
+	ethConf.DatabaseHandles = 128
+	ethConf.TrieCleanCache = 32
+	ethConf.TrieDirtyCache = 16
 	// Room for many writers: each node keeps several batch txs in flight.
 	ethConf.TxPool.AccountSlots = 256
 	ethConf.TxPool.GlobalSlots = 16384
