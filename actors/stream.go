@@ -128,8 +128,6 @@ func (s *streamActor) Receive(ctx actor.Context) {
 		s.shutdown(streams.Errorf(pb.ErrorCode_UNAVAILABLE, "stream actor restarting"))
 	case *actor.Stopping:
 		s.shutdown(errStopped)
-	case *actor.Stopped:
-		s.n.m.MinipoolTotal.Sub(float64(s.poolLen()))
 
 	case *addEventReq:
 		s.seen++
@@ -722,6 +720,7 @@ func (s *streamActor) shutdown(reason error) {
 	if s.timer != nil {
 		s.timer.Stop()
 	}
+	defer func() { s.n.m.MinipoolTotal.Sub(float64(s.poolLen())) }()
 	if s.writing != nil {
 		<-s.writing.done
 		if s.writing.block == nil {
