@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -118,6 +119,7 @@ func benchAddEvent(b *testing.B, clients, channels int) {
 	var failed atomic.Int64
 	var wg sync.WaitGroup
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	start := time.Now()
 	for c := range clients {
 		wg.Add(1)
@@ -140,8 +142,13 @@ func benchAddEvent(b *testing.B, clients, channels int) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := cpuTime() - cpu0
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
+	// CPU of the whole process (node and clients) per event, and the
+	// cores it kept busy: 2.0 means the machine's share was the limit.
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/event")
+	b.ReportMetric(cpu.Seconds()/elapsed.Seconds(), "cores")
 
 	// Wait for the last events to be sealed, then compute latencies.
 	deadline := time.Now().Add(20 * benchBlockTime)
@@ -172,4 +179,13 @@ func benchAddEvent(b *testing.B, clients, channels int) {
 		b.ReportMetric(lat[len(lat)/2], "p50-blocks")
 		b.ReportMetric(lat[len(lat)*99/100], "p99-blocks")
 	}
+}
+
+// cpuTime is the user and system CPU time of this process.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
