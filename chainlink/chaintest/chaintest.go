@@ -7,6 +7,7 @@ package chaintest
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"testing"
 	"time"
 
@@ -49,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"Swap", testSwap},
 		{"MixedBatch", testMixedBatch},
 		{"StreamsOnNode", testStreamsOnNode},
+		{"ConcurrentWriters", testConcurrentWriters},
 		{"Restart", testRestart},
 	}
 	for _, tc := range tests {
@@ -504,5 +506,102 @@ func testStreamsOnNode(t *testing.T, open Opener) {
 		} else {
 			require.Equal(t, tc.want, got)
 		}
+	}
+}
+
+// Several nodes, several goroutines each, extend their own streams and race
+// on a shared one: every swap on an own stream succeeds, exactly one racer
+// wins each height of the shared stream, and the chain's history matches.
+func testConcurrentWriters(t *testing.T, open Opener) {
+	env := start(t, open)
+	const writers, heights = 4, 4
+	addrs := make([]common.Address, len(env.Nodes))
+	for i := range env.Nodes {
+		addrs[i] = register(t, env, i)
+	}
+	shared, sharedGen := randomID(t), randomHash(t)
+	_, err := create(t, env, env.Nodes[0], shared, addrs, uint32(len(addrs)), sharedGen)
+	require.NoError(t, err)
+	type own struct {
+		c    chainlink.Chain
+		id   [32]byte
+		hash common.Hash
+	}
+	var owns []*own
+	for i, c := range env.Nodes {
+		for range writers {
+			o := &own{c: c, id: randomID(t), hash: randomHash(t)}
+			_, err := create(t, env, c, o.id, []common.Address{addrs[i]}, 1, o.hash)
+			require.NoError(t, err)
+			owns = append(owns, o)
+		}
+	}
+
+	stop := make(chan struct{})
+	mined := make(chan struct{})
+	go func() {
+		defer close(mined)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(15 * time.Millisecond):
+				env.Mine()
+			}
+		}
+	}()
+	c := ctx(t)
+	errs := make(chan error, len(owns))
+	wins := make(chan common.Hash, len(owns)*heights)
+	for _, o := range owns {
+		go func() {
+			errs <- func() error {
+				for n := int64(0); n < heights; n++ {
+					var next common.Hash
+					_, _ = rand.Read(next[:]) // not randomHash: no require off the test goroutine
+					regs := []chainlink.Registration{{StreamID: o.id, PrevNum: n, PrevHash: o.hash, Hash: next}}
+					// Also race for the shared stream at the height the chain shows.
+					if rec, err := o.c.Stream(c, shared); err == nil {
+						regs = append(regs, chainlink.Registration{StreamID: shared, PrevNum: rec.LastMiniblockNum, PrevHash: rec.LastMiniblockHash, Hash: next})
+					}
+					res, err := o.c.RegisterMiniblocks(c, regs)
+					if err != nil {
+						return err
+					}
+					if !res[0].OK || res[0].Err != nil {
+						return fmt.Errorf("own stream swap %d failed: %+v", n, res[0])
+					}
+					if len(res) > 1 && res[1].OK {
+						wins <- next
+					}
+					o.hash = next
+				}
+				return nil
+			}()
+		}()
+	}
+	for range owns {
+		require.NoError(t, <-errs)
+	}
+	close(stop)
+	<-mined
+	close(wins)
+	won := map[common.Hash]bool{}
+	for h := range wins {
+		won[h] = true
+	}
+	rec, err := env.Nodes[1].Stream(ctx(t), shared)
+	require.NoError(t, err)
+	require.Equal(t, int64(len(won)), rec.LastMiniblockNum, "one winner per height")
+	for n := int64(1); n <= rec.LastMiniblockNum; n++ {
+		h, _, err := env.Nodes[2].MiniblockHash(ctx(t), shared, n)
+		require.NoError(t, err)
+		require.True(t, won[h], "height %d holds a hash no racer was told it won", n)
+	}
+	for _, o := range owns {
+		rec, err := env.Nodes[0].Stream(ctx(t), o.id)
+		require.NoError(t, err)
+		require.Equal(t, int64(heights), rec.LastMiniblockNum)
+		require.Equal(t, o.hash, rec.LastMiniblockHash)
 	}
 }
