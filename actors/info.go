@@ -41,6 +41,9 @@ type ActorInfo struct {
 type statusCell struct {
 	info atomic.Pointer[ActorInfo]
 	mb   atomic.Pointer[mailboxRef]
+	// seen counts the registry-delivered messages a stream actor handled;
+	// it lives here so that it survives restarts.
+	seen atomic.Uint64
 }
 
 type mailboxRef struct{ actor.Mailbox }

@@ -121,7 +121,9 @@ func TestConcurrentClientsShareWrites(t *testing.T) {
 }
 
 func TestCrashedStreamActorLosesNothingAcked(t *testing.T) {
-	n := actorstest.StartNode(t, actorstest.Options{})
+	cfg := actors.DefaultConfig()
+	cfg.IdleTimeout = 500 * time.Millisecond
+	n := actorstest.StartNode(t, actorstest.Options{Config: cfg})
 	u := actorstest.NewUser(t)
 	_, ch := n.Channel(t, u)
 	prev := n.Last(t, ch)
@@ -145,6 +147,9 @@ func TestCrashedStreamActorLosesNothingAcked(t *testing.T) {
 	require.NoError(t, err)
 	v := n.WaitSealed(t, ch, 5*time.Second)
 	require.Equal(t, int64(2+21), v.EventCount())
+
+	// The restarted actor still passivates when idle.
+	require.Eventually(t, func() bool { return countStreams(t, n.Node) == 0 }, 10*time.Second, 50*time.Millisecond)
 }
 
 // TestPassivation posts to 1,000 streams, waits for their actors to go idle

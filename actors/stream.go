@@ -63,7 +63,6 @@ type streamActor struct {
 	reconcileDue bool
 	subs         map[*Subscription]struct{}
 
-	seen       uint64
 	lastActive time.Time
 	timer      *time.Timer
 }
@@ -130,19 +129,19 @@ func (s *streamActor) Receive(ctx actor.Context) {
 		s.shutdown(errStopped)
 
 	case *addEventReq:
-		s.seen++
+		s.cell.seen.Add(1)
 		s.lastActive = s.n.now()
 		s.addEvent(msg)
 		s.kick()
 	case *viewReq:
-		s.seen++
+		s.cell.seen.Add(1)
 		if err := s.usable(); err != nil {
 			msg.reply <- viewResp{err: err}
 			return
 		}
 		msg.reply <- viewResp{view: s.v, replicas: s.replicas}
 	case *getStreamReq:
-		s.seen++
+		s.cell.seen.Add(1)
 		if err := s.usable(); err != nil {
 			msg.reply <- getStreamResp{err: err}
 			return
@@ -153,7 +152,7 @@ func (s *streamActor) Receive(ctx actor.Context) {
 		}
 		s.getStream(msg)
 	case *subscribeReq:
-		s.seen++
+		s.cell.seen.Add(1)
 		if err := s.usable(); err != nil {
 			msg.reply <- err
 			return
@@ -162,7 +161,7 @@ func (s *streamActor) Receive(ctx actor.Context) {
 		msg.reply <- nil
 		s.publish()
 	case *unsubscribeReq:
-		s.seen++
+		s.cell.seen.Add(1)
 		delete(s.subs, msg.sub)
 		s.publish()
 
@@ -199,7 +198,7 @@ func (s *streamActor) Receive(ctx actor.Context) {
 		s.publish()
 		s.flushDeferred()
 	case *crashMsg:
-		s.seen++
+		s.cell.seen.Add(1)
 		panic("stream actor: crash requested")
 	case *timerMsg:
 		if msg.inc != s {
@@ -771,7 +770,7 @@ func (s *streamActor) tick(ctx actor.Context) {
 }
 
 func (s *streamActor) requestPassivation() {
-	s.n.sys.Root.Send(s.n.registry, &passivateReq{id: s.id, pid: s.self, seen: s.seen})
+	s.n.sys.Root.Send(s.n.registry, &passivateReq{id: s.id, pid: s.self, seen: s.cell.seen.Load()})
 }
 
 // publish refreshes what the debug endpoint shows.
