@@ -41,6 +41,9 @@ type Config struct {
 	GasPerItem uint64
 	// MinBalance is the balance (wei) the account needs at start.
 	MinBalance *big.Int
+	// BumpAfter replaces a transaction still pending after this long with
+	// one at higher fees (same nonce); 0 never does.
+	BumpAfter time.Duration
 	// Retries is how many times a transient RPC failure is retried, with
 	// exponential backoff from RetryBackoff.
 	Retries      int
@@ -56,6 +59,7 @@ func DefaultConfig() Config {
 		BatchSize:    150,
 		GasPerItem:   75_000,
 		MinBalance:   new(big.Int).Exp(big.NewInt(10), big.NewInt(16), nil), // 0.01 ETH
+		BumpAfter:    30 * time.Second,
 		Retries:      5,
 		RetryBackoff: 100 * time.Millisecond,
 	}
@@ -72,6 +76,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: batch size %d (1..%d at %d gas per item)", ErrInvalidConfig, c.BatchSize, (params.MaxTxGas-gasBase)/c.GasPerItem, c.GasPerItem)
 	case c.MinBalance == nil || c.MinBalance.Sign() < 0:
 		return fmt.Errorf("%w: min balance", ErrInvalidConfig)
+	case c.BumpAfter < 0:
+		return fmt.Errorf("%w: bump after %s", ErrInvalidConfig, c.BumpAfter)
 	case c.Retries < 0 || c.RetryBackoff < 0:
 		return fmt.Errorf("%w: retries", ErrInvalidConfig)
 	}
@@ -107,6 +113,8 @@ type Chain struct {
 	nonceOK bool
 
 	heads *headPoller
+
+	tipOverride *big.Int // tests: the tip of first sends
 
 	closeOnce sync.Once
 	quit      chan struct{}
@@ -345,7 +353,7 @@ func (c *Chain) RegisterMiniblocks(ctx context.Context, regs []chainlink.Registr
 	}
 	type chunk struct {
 		from, to int
-		txHash   common.Hash
+		tx       *types.Transaction
 		err      error
 	}
 	var chunks []*chunk
@@ -370,7 +378,7 @@ func (c *Chain) RegisterMiniblocks(ctx context.Context, regs []chainlink.Registr
 		}
 		data := c.sr.PackSetLastMiniblockBatch(items)
 		gas := gasBase + c.cfg.GasPerItem*uint64(len(items))
-		ch.txHash, ch.err = c.send(ctx, c.streamReg, data, gas)
+		ch.tx, ch.err = c.send(ctx, c.streamReg, data, gas)
 		if ch.err != nil {
 			if firstErr == nil {
 				firstErr = ch.err
@@ -385,7 +393,7 @@ func (c *Chain) RegisterMiniblocks(ctx context.Context, regs []chainlink.Registr
 	for _, ch := range chunks {
 		if ch.err == nil {
 			var rcpt *types.Receipt
-			rcpt, ch.err = c.waitReceipt(ctx, ch.txHash)
+			rcpt, ch.err = c.waitReceipt(ctx, ch.tx)
 			if ch.err == nil {
 				ch.err = c.readBatchEvents(rcpt, res[ch.from:ch.to])
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/big"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -204,4 +205,31 @@ func TestDroppedTransaction(t *testing.T) {
 	nodes, err := c.Nodes(ctx)
 	require.NoError(t, err)
 	require.Equal(t, "again", nodes[0].PeerID)
+}
+
+// A transaction priced below what the miner takes stays pending; after
+// BumpAfter it is replaced at higher fees and the write completes.
+func TestStuckTransactionBumped(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dcfg := devchain.DefaultConfig()
+	dcfg.RPCAddr, dcfg.BlockTime = "", 20*time.Millisecond
+	d, err := devchain.Start(ctx, dcfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, d.Close()) })
+	cfg := testConfig()
+	cfg.BumpAfter = 100 * time.Millisecond
+	c, err := d.Chain(ctx, evm.DevAccountKey(0), cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, c.Close()) })
+
+	evm.SetTipOverride(c, big.NewInt(1)) // 1 wei: under the miner's minimum tip
+	start := time.Now()
+	require.NoError(t, c.RegisterNode(ctx, chainlink.NodeRecord{PeerID: "p"}))
+	require.GreaterOrEqual(t, time.Since(start), cfg.BumpAfter, "mined without a bump: the test proves nothing")
+	evm.SetTipOverride(c, nil)
+	require.NoError(t, c.RegisterNode(ctx, chainlink.NodeRecord{PeerID: "q"}))
+	nodes, err := c.Nodes(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "q", nodes[0].PeerID)
 }

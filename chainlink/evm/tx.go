@@ -25,11 +25,12 @@ import (
 // receipt. A revert is reported with its decoded reason. gas zero means the
 // estimate plus a margin.
 func (c *Chain) transact(ctx context.Context, to common.Address, data []byte, gas uint64) (*types.Receipt, error) {
-	txHash, err := c.send(ctx, to, data, gas)
+	tx, err := c.send(ctx, to, data, gas)
 	if err != nil {
 		return nil, err
 	}
-	rcpt, err := c.waitReceipt(ctx, txHash)
+	txHash := tx.Hash()
+	rcpt, err := c.waitReceipt(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
@@ -48,24 +49,27 @@ func (c *Chain) transact(ctx context.Context, to common.Address, data []byte, ga
 // send estimates gas (so that a revert is reported before anything is
 // spent), then signs with the next nonce and sends. With gas > 0 the
 // estimate only checks for a revert and the larger of the two is used.
-func (c *Chain) send(ctx context.Context, to common.Address, data []byte, gas uint64) (common.Hash, error) {
+func (c *Chain) send(ctx context.Context, to common.Address, data []byte, gas uint64) (*types.Transaction, error) {
 	msg := ethereum.CallMsg{From: c.addr, To: &to, Data: data}
 	est, err := retry(ctx, c, "estimate gas", func() (uint64, error) { return c.ec.EstimateGas(ctx, msg) })
 	if err != nil {
 		if derr := c.decodeRevert(err); derr != nil {
-			return common.Hash{}, derr
+			return nil, derr
 		}
-		return common.Hash{}, err
+		return nil, err
 	}
 	gas = max(gas, est+est/4+10_000)
 
 	head, err := retry(ctx, c, "head", func() (*types.Header, error) { return c.ec.HeaderByNumber(ctx, nil) })
 	if err != nil {
-		return common.Hash{}, err
+		return nil, err
 	}
 	tip, err := retry(ctx, c, "gas tip", func() (*big.Int, error) { return c.ec.SuggestGasTipCap(ctx) })
 	if err != nil {
-		return common.Hash{}, err
+		return nil, err
+	}
+	if c.tipOverride != nil {
+		tip = c.tipOverride
 	}
 	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
 
@@ -75,7 +79,7 @@ func (c *Chain) send(ctx context.Context, to common.Address, data []byte, gas ui
 		if !c.nonceOK {
 			n, err := retry(ctx, c, "nonce", func() (uint64, error) { return c.ec.PendingNonceAt(ctx, c.addr) })
 			if err != nil {
-				return common.Hash{}, err
+				return nil, err
 			}
 			c.nonce, c.nonceOK = n, true
 		}
@@ -89,7 +93,7 @@ func (c *Chain) send(ctx context.Context, to common.Address, data []byte, gas ui
 			Data:      data,
 		})
 		if err != nil {
-			return common.Hash{}, fmt.Errorf("evm: signing: %w", err)
+			return nil, fmt.Errorf("evm: signing: %w", err)
 		}
 		_, err = retry(ctx, c, "send transaction", func() (struct{}, error) {
 			return struct{}{}, c.ec.SendTransaction(ctx, tx)
@@ -97,13 +101,13 @@ func (c *Chain) send(ctx context.Context, to common.Address, data []byte, gas ui
 		switch {
 		case err == nil, isAlreadyKnown(err):
 			c.nonce++
-			return tx.Hash(), nil
+			return tx, nil
 		case c.txKnown(ctx, tx.Hash()):
 			// An attempt whose answer was lost did reach the pool and the
 			// retry then failed ("nonce too low" once it is mined): the
 			// transaction is sent. Never re-sign it with another nonce.
 			c.nonceOK = false
-			return tx.Hash(), nil
+			return tx, nil
 		case isNonceError(err) && attempt < 3:
 			c.nonceOK = false // another writer used the account: resync
 			continue
@@ -113,9 +117,9 @@ func (c *Chain) send(ctx context.Context, to common.Address, data []byte, gas ui
 			// (the devchain faucet) are not yet seen. Wait, then retry.
 			select {
 			case <-ctx.Done():
-				return common.Hash{}, ctx.Err()
+				return nil, ctx.Err()
 			case <-c.quit:
-				return common.Hash{}, chainlink.ErrClosed
+				return nil, chainlink.ErrClosed
 			case <-time.After(c.cfg.PollInterval):
 			}
 			continue
@@ -124,10 +128,10 @@ func (c *Chain) send(ctx context.Context, to common.Address, data []byte, gas ui
 			c.nonceOK = false
 			if isFundsError(err) {
 				need := new(big.Int).Mul(tx.GasFeeCap(), new(big.Int).SetUint64(tx.Gas()))
-				return common.Hash{}, fmt.Errorf("%w: account %s needs %s wei for this transaction on chain id %s: %v",
+				return nil, fmt.Errorf("%w: account %s needs %s wei for this transaction on chain id %s: %v",
 					ErrInsufficientFunds, c.addr, need, c.chainID, err)
 			}
-			return common.Hash{}, fmt.Errorf("evm: send transaction: %w", err)
+			return nil, fmt.Errorf("evm: send transaction: %w", err)
 		}
 	}
 }
@@ -158,44 +162,109 @@ func (c *Chain) txKnown(ctx context.Context, h common.Hash) bool {
 	return err == nil
 }
 
-// waitReceipt asks for the receipt of txHash at every new head (and every
-// few poll intervals regardless) until ctx ends.
-func (c *Chain) waitReceipt(ctx context.Context, txHash common.Hash) (*types.Receipt, error) {
+// waitReceipt asks for the receipt of tx at every new head (and every few
+// poll intervals regardless) until ctx ends. A transaction pending longer
+// than BumpAfter is replaced (same nonce) with higher fees; any of the
+// versions may be the one mined.
+func (c *Chain) waitReceipt(ctx context.Context, tx *types.Transaction) (*types.Receipt, error) {
 	t := time.NewTicker(4 * c.cfg.PollInterval)
 	defer t.Stop()
+	txs := []*types.Transaction{tx}
+	lastSent := time.Now()
 	failures := 0
 	for wakeups := 1; ; wakeups++ {
 		tick := c.heads.next() // before asking, so a head in between wakes us
-		rcpt, err := c.ec.TransactionReceipt(ctx, txHash)
+		var err error
+		for i := len(txs) - 1; i >= 0; i-- {
+			var rcpt *types.Receipt
+			if rcpt, err = c.ec.TransactionReceipt(ctx, txs[i].Hash()); err == nil {
+				return rcpt, nil
+			}
+			if !errors.Is(err, ethereum.NotFound) {
+				break
+			}
+		}
+		cur := txs[len(txs)-1]
 		switch {
-		case err == nil:
-			return rcpt, nil
 		case errors.Is(err, ethereum.NotFound):
 			// Not mined yet. Now and then, check the node still has it: a
 			// restarted or overloaded node may drop it, and the nonce
 			// counter must then be resynced or every later send is stuck.
-			if wakeups%dropCheckEvery == 0 && c.txDropped(ctx, txHash) {
+			if wakeups%dropCheckEvery == 0 && c.txDropped(ctx, cur.Hash()) {
 				c.nonceMu.Lock()
 				c.nonceOK = false
 				c.nonceMu.Unlock()
-				return nil, fmt.Errorf("%w: %s", ErrDropped, txHash)
+				return nil, fmt.Errorf("%w: %s", ErrDropped, cur.Hash())
 			}
-		case strings.Contains(err.Error(), "indexing is in progress"):
+			if c.cfg.BumpAfter > 0 && time.Since(lastSent) >= c.cfg.BumpAfter {
+				lastSent = time.Now()
+				next, err := c.bump(ctx, cur)
+				switch {
+				case err == nil:
+					c.log.Info("evm: replaced a stuck transaction with higher fees", "old", cur.Hash(), "new", next.Hash(),
+						"nonce", cur.Nonce(), "tip", next.GasTipCap(), "fee_cap", next.GasFeeCap())
+					txs = append(txs, next)
+				case isNonceError(err) || isAlreadyKnown(err):
+					// A version was just mined: the next receipt poll finds it.
+				default:
+					c.log.Warn("evm: replacing a stuck transaction", "tx", cur.Hash(), "err", err)
+				}
+			}
+		case err != nil && strings.Contains(err.Error(), "indexing is in progress"):
 			// Mined and not yet indexed: keep polling.
 		case isTransient(err) && failures < c.cfg.Retries:
 			failures++
 		default:
-			return nil, fmt.Errorf("evm: receipt of %s: %w", txHash, err)
+			return nil, fmt.Errorf("evm: receipt of %s: %w", cur.Hash(), err)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("evm: waiting for tx %s: %w", txHash, ctx.Err())
+			return nil, fmt.Errorf("evm: waiting for tx %s: %w", cur.Hash(), ctx.Err())
 		case <-c.quit:
 			return nil, chainlink.ErrClosed
 		case <-tick:
 		case <-t.C:
 		}
 	}
+}
+
+// bump re-signs tx with the same nonce and fees raised by a quarter at
+// least (nodes want 10% to replace), or to the current suggestion, and
+// sends it.
+func (c *Chain) bump(ctx context.Context, tx *types.Transaction) (*types.Transaction, error) {
+	head, err := c.ec.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	tip, err := c.ec.SuggestGasTipCap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	raise := func(v *big.Int) *big.Int {
+		return new(big.Int).Add(new(big.Int).Div(new(big.Int).Mul(v, big.NewInt(5)), big.NewInt(4)), common.Big1)
+	}
+	newTip := bigMax(raise(tx.GasTipCap()), tip)
+	newCap := bigMax(raise(tx.GasFeeCap()), new(big.Int).Add(newTip, new(big.Int).Mul(head.BaseFee, big.NewInt(2))))
+	next, err := types.SignNewTx(c.key, c.signer, &types.DynamicFeeTx{
+		ChainID:   c.chainID,
+		Nonce:     tx.Nonce(),
+		GasTipCap: newTip,
+		GasFeeCap: newCap,
+		Gas:       tx.Gas(),
+		To:        tx.To(),
+		Data:      tx.Data(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return next, c.ec.SendTransaction(ctx, next)
+}
+
+func bigMax(a, b *big.Int) *big.Int {
+	if a.Cmp(b) >= 0 {
+		return a
+	}
+	return b
 }
 
 // call runs a read-only call at the latest block.
