@@ -12,6 +12,9 @@
 //   - RegisterMiniblocks splits a batch into transactions of BatchSize
 //     items, sends them all in nonce order, then reads each item's outcome
 //     from the MiniblockRegistered / MiniblockRejected events of its receipt.
+//   - A transaction pending longer than BumpAfter is replaced (same nonce,
+//     higher fees); one the node no longer knows is reported as ErrDropped
+//     and the nonce is resynced.
 //   - Transient RPC failures (network, 5xx, 429, full pool) are retried with
 //     exponential backoff.
 //   - At start the account must hold Config.MinBalance. On the devchain
