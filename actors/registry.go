@@ -195,9 +195,10 @@ func (r *registry) spawnStream(ctx actor.Context, id streams.StreamID) *streamEn
 		actor.WithMailbox(cell.mailboxProducer()))
 	pid, err := ctx.SpawnNamed(props, id.String())
 	if err != nil {
-		// The name is held only by an actor the registry tracks; reaching
-		// here means the maps are out of step with protoactor's registry.
-		panic(err)
+		// The name is still held by an actor on its way out (after a
+		// registry restart, say): run this one under a derived name.
+		r.n.log.Warn("stream actor name taken; using a derived one", "stream", id, "err", err)
+		pid = ctx.SpawnPrefix(props, id.String()+"-")
 	}
 	e := &streamEntry{id: id, pid: pid, cell: cell}
 	r.streams[id] = e
