@@ -78,6 +78,7 @@ type writeOp struct {
 	included [][]byte
 
 	done chan struct{} // closed when the write returned
+	err  error         // the write's outcome, set before done closes
 }
 
 type leaderState struct {
@@ -528,6 +529,7 @@ func (s *streamActor) start(op *writeOp) {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		err := op.run(ctx, st, id)
+		op.err = err
 		close(op.done)
 		sys.Root.Send(self, &writeDone{op: op, err: err})
 	}()
@@ -720,11 +722,15 @@ func (s *streamActor) shutdown(reason error) {
 		s.timer.Stop()
 	}
 	defer func() { s.n.m.MinipoolTotal.Sub(float64(s.poolLen())) }()
-	if s.writing != nil {
-		<-s.writing.done
-		if s.writing.block == nil {
-			for _, pe := range s.writing.events {
-				pe.reply <- addEventResp{err: reason}
+	if op := s.writing; op != nil {
+		<-op.done
+		if op.block == nil {
+			for _, pe := range op.events {
+				if op.err == nil {
+					pe.reply <- addEventResp{gen: op.gen} // durable: the reload will find it
+				} else {
+					pe.reply <- addEventResp{err: reason}
+				}
 			}
 		}
 		s.writing = nil
