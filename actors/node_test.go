@@ -2,18 +2,22 @@ package actors_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	"github.com/towns-node/node/actors"
 	"github.com/towns-node/node/actors/actorstest"
 	"github.com/towns-node/node/proto/pb"
+	"github.com/towns-node/node/rpc"
 	"github.com/towns-node/node/streams"
 )
 
@@ -163,6 +167,22 @@ func TestPassivation(t *testing.T) {
 	cfg.IdleTimeout = 3 * time.Second
 	n := actorstest.StartNode(t, actorstest.Options{Config: cfg, BlockTime: 40 * time.Millisecond})
 	u := actorstest.NewUser(t)
+	debug := httptest.NewServer(rpc.DebugHandler(n.Node, prometheus.NewRegistry()))
+	defer debug.Close()
+	liveStreams := func() int {
+		resp, err := debug.Client().Get(debug.URL + "/debug/actors")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var list []actors.ActorInfo
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+		c := 0
+		for _, a := range list {
+			if a.Kind == actors.KindStream {
+				c++
+			}
+		}
+		return c
+	}
 
 	ids := make([]streams.StreamID, streamsN)
 	var wg sync.WaitGroup
@@ -206,11 +226,11 @@ func TestPassivation(t *testing.T) {
 	}
 	wg.Wait()
 	require.False(t, t.Failed())
-	live := countStreams(t, n.Node)
+	live := liveStreams()
 	require.Greater(t, live, 0, "stream actors should be live right after the posts")
 	peak := heap()
 
-	require.Eventually(t, func() bool { return countStreams(t, n.Node) == 0 }, 20*time.Second, 50*time.Millisecond)
+	require.Eventually(t, func() bool { return liveStreams() == 0 }, 20*time.Second, 50*time.Millisecond)
 	after := heap()
 	t.Logf("heap: %d KiB before the posts, %d KiB with %d live stream actors, %d KiB after passivation",
 		base>>10, peak>>10, live, after>>10)
@@ -228,7 +248,7 @@ func TestPassivation(t *testing.T) {
 	require.NoError(t, err)
 	v = n.WaitSealed(t, id, 5*time.Second)
 	require.Equal(t, int64(2), v.LastBlock().Header.MiniblockNum)
-	require.Equal(t, 1, countStreams(t, n.Node))
+	require.Equal(t, 1, liveStreams())
 }
 
 func countStreams(t *testing.T, n *actors.Node) int {
