@@ -17,6 +17,7 @@ import (
 	"connectrpc.com/connect"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	"github.com/towns-node/node/actors"
@@ -260,3 +261,48 @@ func TestProtocols(t *testing.T) {
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// TestMetrics posts an event and a bad one and reads them back from /metrics.
+func TestMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	n := actorstest.StartNode(t, actorstest.Options{Metrics: actors.NewMetrics(reg), BlockTime: 30 * time.Millisecond})
+	svc := rpc.NewService(n.Node, n.Store, nil, rpc.NewMetrics(reg))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := rpc.Serve(ln, svc.Handler())
+	defer srv.Close()
+	dln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	dbg := rpc.Serve(dln, rpc.DebugHandler(n.Node, reg))
+	defer dbg.Close()
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	api := pbconnect.NewStreamServiceClient(client, "http://"+ln.Addr().String())
+
+	u := actorstest.NewUser(t)
+	_, ch := n.Channel(t, u)
+	ok := u.Envelope(t, ch, n.Last(t, ch), actorstest.Message("hi"))
+	_, err = api.AddEvent(ctxT(t), connect.NewRequest(&pb.AddEventRequest{StreamId: ch.Bytes(), Event: ok}))
+	require.NoError(t, err)
+	_, err = api.AddEvent(ctxT(t), connect.NewRequest(&pb.AddEventRequest{StreamId: ch.Bytes(), Event: ok}))
+	require.Equal(t, pb.ErrorCode_DUPLICATE_EVENT, code(err))
+	n.WaitSealed(t, ch, 5*time.Second)
+
+	resp, err := client.Get("http://" + dln.Addr().String() + "/metrics")
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	for _, want := range []string{
+		"node_events_added_total 1",
+		`node_events_rejected_total{code="DUPLICATE_EVENT"} 1`,
+		`node_stream_events_rejected_total{code="DUPLICATE_EVENT"} 1`,
+		"node_miniblocks_sealed_total",
+		"node_event_seal_latency_seconds_count 1",
+		"node_minipool_events_bucket",
+		`node_live_actors{kind="stream"} 2`,
+		`node_api_requests_total{code="OK",method="AddEvent"} 1`,
+	} {
+		require.Contains(t, string(body), want)
+	}
+}
