@@ -15,10 +15,12 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"connectrpc.com/grpcreflect"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/towns-node/node/actors"
 	"github.com/towns-node/node/actors/actorstest"
@@ -235,6 +237,15 @@ func TestProtocols(t *testing.T) {
 			require.Equal(t, pb.ErrorCode_STREAM_NOT_FOUND, code(err))
 		})
 	}
+
+	// Server reflection (what grpcurl uses), over gRPC on HTTP/2.
+	rc := grpcreflect.NewClient(h2c, e.url, connect.WithGRPC())
+	rs := rc.NewStream(ctxT(t))
+	names, err := rs.ListServices()
+	require.NoError(t, err)
+	require.Contains(t, names, protoreflect.FullName(pbconnect.StreamServiceName))
+	_, err = rs.Close()
+	require.NoError(t, err)
 
 	// Plain curl-style JSON.
 	body := fmt.Sprintf(`{"streamId":"%s"}`, b64(space.Bytes()))
