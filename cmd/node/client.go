@@ -52,7 +52,7 @@ func defaultClientKey() string {
 
 func client(args []string) error {
 	fs := flag.NewFlagSet("client", flag.ContinueOnError)
-	api := fs.String("api", "http://127.0.0.1:7100", "node API URL")
+	api := fs.String("api", "http://127.0.0.1:7100", "node API URL (or host:port)")
 	keyFile := fs.String("key", defaultClientKey(), "user key file, created on first use")
 	envUsage(fs, "NODE_CLIENT_", "node client [--api URL] [--key FILE] VERB [flags]")
 	if err := parseFlags(fs, args, "NODE_CLIENT_"); err != nil {
@@ -66,8 +66,12 @@ func client(args []string) error {
 	if err != nil {
 		return err
 	}
+	base := strings.TrimRight(*api, "/")
+	if !strings.Contains(base, "://") {
+		base = "http://" + base // host:port, as `node run --api` takes it
+	}
 	c := &cli{
-		api:  pbconnect.NewStreamServiceClient(http.DefaultClient, strings.TrimRight(*api, "/")),
+		api:  pbconnect.NewStreamServiceClient(http.DefaultClient, base),
 		key:  key,
 		addr: crypto.PubkeyToAddress(key.PublicKey),
 	}
