@@ -80,6 +80,7 @@ func (n *node) start() {
 		"--block-time", blockTime.String())
 	n.cmd.Stdout = syncWriter{n.logMu, n.log}
 	n.cmd.Stderr = syncWriter{n.logMu, n.log}
+	dieWithTest(n.cmd)
 	require.NoError(n.t, n.cmd.Start())
 	cmd := n.cmd
 	n.t.Cleanup(func() {
@@ -312,6 +313,7 @@ func TestNodeEndToEnd(t *testing.T) {
 
 	// tail follows SyncStreams: the event, then its miniblock.
 	tail := exec.Command(bin, "client", "--api", "http://"+n.api, "--key", owner, "tail", "--stream", channel)
+	dieWithTest(tail)
 	pipe, err := tail.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, tail.Start())
