@@ -1,7 +1,8 @@
 // Command node runs a stream node and talks to one.
 //
 //	node keygen --out FILE
-//	node run [--data-dir DIR] [--key FILE] [--api ADDR] [--debug ADDR] [--chain embedded|URL] [--block-time D]
+//	node run [--data-dir DIR] [--key FILE] [--api ADDR] [--debug ADDR] [--chain embedded|memory|URL] [--block-time D]
+//	node devchain [--rpc ADDR] [--block-time D] [--data-dir DIR]
 //	node client [--api URL] [--key FILE] VERB [flags]
 //
 // Every flag has an environment mirror: NODE_ and the flag name in upper
@@ -17,6 +18,8 @@ import (
 const usage = `usage:
   node keygen --out FILE                 create a key file, print its address
   node run [flags]                       run a node (node run -h for flags)
+  node devchain [--rpc ADDR] [--block-time D] [--data-dir DIR]
+                                         run the EVM devchain alone; nodes use --chain http://ADDR
   node client [--api URL] [--key FILE] VERB [flags]
       create-space                       create a space, print its id
       create-channel --space ID          create a channel in a space, print its id
@@ -41,6 +44,8 @@ func main() {
 		err = run(os.Args[2:])
 	case "client":
 		err = client(os.Args[2:])
+	case "devchain":
+		err = runDevchain(os.Args[2:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

@@ -23,6 +23,8 @@ import (
 
 	"github.com/towns-node/node/actors"
 	"github.com/towns-node/node/chainlink"
+	"github.com/towns-node/node/chainlink/devchain"
+	"github.com/towns-node/node/chainlink/evm"
 	"github.com/towns-node/node/chainlink/memchain"
 	"github.com/towns-node/node/rpc"
 	"github.com/towns-node/node/store"
@@ -46,8 +48,8 @@ func run(args []string) error {
 	fs.StringVar(&c.keyFile, "key", "", "node key file (default: DATA_DIR/node.key, created on first run)")
 	fs.StringVar(&c.api, "api", "127.0.0.1:7100", "client API listen address (gRPC, gRPC-Web, Connect/JSON)")
 	fs.StringVar(&c.debug, "debug", "127.0.0.1:7101", "debug endpoint listen address (/debug/, /metrics)")
-	fs.StringVar(&c.chain, "chain", "embedded", "Towns chain: 'embedded' (in-process, persisted in the data dir) or an RPC URL")
-	fs.DurationVar(&c.blockTime, "block-time", time.Second, "block time of the embedded chain")
+	fs.StringVar(&c.chain, "chain", "embedded", "Towns chain: 'embedded' (in-process EVM devchain persisted in the data dir), 'memory' (in-memory fake persisted in the data dir; fast, for development) or an Ethereum JSON-RPC URL")
+	fs.DurationVar(&c.blockTime, "block-time", time.Second, "block time of the embedded or memory chain (with a URL: the expected block time)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&c.idle, "idle-timeout", actors.DefaultConfig().IdleTimeout, "idle time after which a stream actor passivates")
 	envUsage(fs, "NODE_", "node run [flags]")
@@ -105,8 +107,10 @@ func (l *lifecycle) stop() error {
 
 // startNode starts store, chain, actors, API and debug endpoint in that
 // order; if one fails, those already started are stopped.
-func startNode(ctx context.Context, c runConfig, log *slog.Logger) (l *lifecycle, err error) {
-	l = &lifecycle{log: log}
+func startNode(ctx context.Context, c runConfig, log *slog.Logger) (_ *lifecycle, err error) {
+	l := &lifecycle{log: log}
+	// l, not the named result: a failed step returns nil, and what already
+	// started must still be stopped.
 	defer func() {
 		if err != nil {
 			_ = l.stop()
@@ -130,7 +134,7 @@ func startNode(ctx context.Context, c runConfig, log *slog.Logger) (l *lifecycle
 	}
 	l.started("store", st.Close)
 
-	chain, closeChain, err := openChain(c, key, log)
+	chain, closeChain, err := openChain(ctx, c, key, log)
 	if err != nil {
 		return nil, err
 	}
@@ -179,14 +183,36 @@ func shutdown(s *rpc.Server) error {
 }
 
 // openChain builds the node's Towns chain. It is the one place that knows the
-// backends: "embedded" is the in-memory chain persisted under the data dir.
-func openChain(c runConfig, key *ecdsa.PrivateKey, log *slog.Logger) (chainlink.Chain, func() error, error) {
-	if c.chain != "embedded" {
-		if strings.Contains(c.chain, "://") {
-			return nil, nil, fmt.Errorf("--chain %s: EVM chains are not supported yet; use embedded", c.chain)
+// backends: "embedded" runs an EVM devchain in-process with its database under
+// the data dir, "memory" the in-memory fake persisted under the data dir, and
+// anything else is an Ethereum JSON-RPC URL.
+func openChain(ctx context.Context, c runConfig, key *ecdsa.PrivateKey, log *slog.Logger) (chainlink.Chain, func() error, error) {
+	switch {
+	case c.chain == "memory":
+		return openMemChain(c, key, log)
+	case c.chain == devchain.Embedded || strings.Contains(c.chain, "://"):
+		ecfg := evm.DefaultConfig()
+		// Poll for heads several times a block, so leaders start on time.
+		if q := c.blockTime / 4; q > 0 {
+			ecfg.PollInterval = min(ecfg.PollInterval, q)
 		}
-		return nil, nil, fmt.Errorf("--chain %q: want 'embedded' or a URL", c.chain)
+		ecfg.Logger = log.With("component", "chain")
+		conn, err := devchain.Connect(ctx, c.chain, devchain.Config{
+			DataDir:   filepath.Join(c.dataDir, "chain"),
+			BlockTime: c.blockTime,
+			GasLimit:  devchain.DefaultConfig().GasLimit,
+			Logger:    log.With("component", "devchain"),
+		}, key, ecfg)
+		if err != nil {
+			return nil, nil, fmt.Errorf("chain %s: %w", c.chain, err)
+		}
+		return conn, conn.Close, nil
+	default:
+		return nil, nil, fmt.Errorf("--chain %q: want 'embedded', 'memory' or a URL", c.chain)
 	}
+}
+
+func openMemChain(c runConfig, key *ecdsa.PrivateKey, log *slog.Logger) (chainlink.Chain, func() error, error) {
 	var seed common.Hash
 	if _, err := rand.Read(seed[:]); err != nil {
 		return nil, nil, err

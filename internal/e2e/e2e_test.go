@@ -97,6 +97,10 @@ func (n *node) start() {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}, 30*time.Second, 50*time.Millisecond, "node did not come up: %s", n.logs())
+	// No --chain flag: the default must be the embedded EVM devchain, whose
+	// database lives under the data dir (the in-memory fake writes chain.json).
+	require.DirExists(n.t, filepath.Join(n.dataDir, "chain"), "node is not on the embedded EVM chain")
+	require.NoFileExists(n.t, filepath.Join(n.dataDir, "chain.json"))
 }
 
 func (n *node) logs() string {
