@@ -780,7 +780,9 @@ func (b *Badger) LoadMinipool(ctx context.Context, streamID []byte) (Minipool, e
 // two entries and ~170 bytes of it whatever its size (included: two
 // deletes; remaining: a delete and a set), so a minipool of up to ~50,000
 // events by default (~7,000 with Small) can be sealed; beyond that the call
-// fails with badger.ErrTxnTooBig and changes nothing.
+// fails with badger.ErrTxnTooBig and changes nothing. Deleting the staged
+// entries adds two small entries per block staged at that number, normally
+// one.
 func (b *Badger) WriteMiniblock(ctx context.Context, streamID []byte, mb Miniblock) error {
 	if err := checkStreamID(streamID); err != nil {
 		return err
@@ -806,8 +808,17 @@ func (b *Badger) WriteMiniblock(ctx context.Context, streamID []byte, mb Miniblo
 		if err != nil {
 			return err
 		}
+		staged, err := writtenStaged(w.txn, id, num, hash)
+		if err != nil {
+			return err
+		}
 		if err := w.set(numKey(pfxBlock, id, num), blk); err != nil {
 			return err
+		}
+		for _, k := range staged {
+			if err := w.del(k); err != nil {
+				return err
+			}
 		}
 		if snap != nil {
 			if err := w.set(numKey(pfxSnapshot, id, num), snap); err != nil {
@@ -834,6 +845,39 @@ func (b *Badger) WriteMiniblock(ctx context.Context, streamID []byte, mb Miniblo
 		st.lastNum, st.lastHash, st.nextSlot = num, hash, next
 		return w.putState(id, st)
 	})
+}
+
+// writtenStaged returns the staging keys (entries and index) that writing
+// block num with hash makes obsolete: the entry with that hash, wherever its
+// number, and every entry numbered num. Entries numbered below num are gone
+// already: the write of their number deleted them, and StageBlock keeps
+// none at or below the last block. So only one number is scanned, and a
+// long stream's deleted index keys are never walked.
+func writtenStaged(txn *badger.Txn, id []byte, num int64, hash []byte) ([][]byte, error) {
+	var keys [][]byte
+	v, ok, err := getValue(txn, hashKey(pfxStaged, id, hash))
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		sb, err := decodeStaged(id, hash, v)
+		if err != nil {
+			return nil, err
+		}
+		if sb.Num != num {
+			keys = append(keys, hashKey(pfxStaged, id, hash), stageIdxKey(id, sb.Num, hash))
+		}
+	}
+	o := badger.DefaultIteratorOptions
+	o.PrefetchValues = false
+	o.Prefix = numKey(pfxStageIdx, id, num)
+	it := txn.NewIterator(o)
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		k := it.Item().KeyCopy(nil)
+		keys = append(keys, k, hashKey(pfxStaged, id, k[len(o.Prefix):]))
+	}
+	return keys, nil
 }
 
 // ReadMiniblocks implements Streams.
@@ -933,6 +977,17 @@ func (b *Badger) StageBlock(ctx context.Context, sb StagedBlock) error {
 	sb = cloneStaged(sb)
 	val := encodeStaged(sb)
 	return b.update(ctx, func(w *wtx) error {
+		last := int64(0)
+		st, err := w.state(sb.StreamID)
+		switch {
+		case err == nil:
+			last = st.lastNum
+		case !errors.Is(err, ErrStreamNotFound):
+			return err
+		}
+		if sb.Num <= last {
+			return nil // could never be processable
+		}
 		key := hashKey(pfxStaged, sb.StreamID, sb.Hash)
 		old, ok, err := getValue(w.txn, key)
 		if err != nil {
@@ -1068,12 +1123,14 @@ func (b *Badger) GetMeta(ctx context.Context, key string) ([]byte, error) {
 // --- logging ------------------------------------------------------------
 
 // slogLogger adapts badger.Logger to slog. Badger's messages end in a
-// newline; slog adds its own.
+// newline; slog adds its own. Badger's Info is housekeeping (replays,
+// compactions, multi-line level summaries on close), not something a node
+// operator acts on: it goes to Debug.
 type slogLogger struct{ l *slog.Logger }
 
 func (s slogLogger) Errorf(f string, a ...any)   { s.l.Error(trim(f, a), "component", "badger") }
 func (s slogLogger) Warningf(f string, a ...any) { s.l.Warn(trim(f, a), "component", "badger") }
-func (s slogLogger) Infof(f string, a ...any)    { s.l.Info(trim(f, a), "component", "badger") }
+func (s slogLogger) Infof(f string, a ...any)    { s.l.Debug(trim(f, a), "component", "badger") }
 func (s slogLogger) Debugf(f string, a ...any)   { s.l.Debug(trim(f, a), "component", "badger") }
 
 func trim(f string, a []any) string {
@@ -1085,9 +1142,11 @@ func trim(f string, a []any) string {
 // Verify reads the whole store and checks its invariants. For every stream:
 // blocks 0..last are all there and none beyond; the latest snapshot exists;
 // minipool slots exist only in the current generation, numbered from 0
-// without gaps up to the next free slot, each with its event data; and no
-// event data lingers outside the minipool. A miniblock write cut in half
-// would break one of these. It is meant for tests and offline checks.
+// without gaps up to the next free slot, each with its event data; no
+// event data lingers outside the minipool; and every staged block is
+// indexed once, at its number, above the last block. A miniblock write cut
+// in half would break one of these. It is meant for tests and offline
+// checks.
 func (b *Badger) Verify(ctx context.Context) error {
 	return b.view(ctx, func(txn *badger.Txn) error {
 		o := badger.DefaultIteratorOptions
@@ -1186,6 +1245,37 @@ func verifyStream(txn *badger.Txn, id []byte, st streamState) error {
 	}
 	if data != len(hashes) {
 		return fmt.Errorf("%d minipool events, %d with data", len(hashes), data)
+	}
+	indexed := 0
+	err = keys(streamKey(pfxStageIdx, id, 0), func(k []byte) error {
+		n, h := int64(binary.BigEndian.Uint64(k)), k[8:]
+		if n <= st.lastNum {
+			return fmt.Errorf("staged block %d (%x) at or below last block %d", n, h, st.lastNum)
+		}
+		v, ok, err := getValue(txn, hashKey(pfxStaged, id, h))
+		if err != nil || !ok {
+			return fmt.Errorf("staging index %d (%x) without entry (%v)", n, h, err)
+		}
+		sb, err := decodeStaged(id, h, v)
+		if err != nil {
+			return err
+		}
+		if sb.Num != n {
+			return fmt.Errorf("staged block %x indexed at %d, numbered %d", h, n, sb.Num)
+		}
+		indexed++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	entries := 0
+	err = keys(streamKey(pfxStaged, id, 0), func([]byte) error { entries++; return nil })
+	if err != nil {
+		return err
+	}
+	if entries != indexed {
+		return fmt.Errorf("%d staged blocks, %d indexed", entries, indexed)
 	}
 	return nil
 }

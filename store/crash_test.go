@@ -121,7 +121,17 @@ func TestCrashChild(t *testing.T) {
 						rest = append(rest, e)
 					}
 				}
-				if err := s.WriteMiniblock(ctx, id, crashBlock(i, gen, in)); err != nil {
+				// Stage it first, as the leader does; the write deletes
+				// the staged copy (Verify checks none outlives it).
+				mb := crashBlock(i, gen, in)
+				sb := store.StagedBlock{
+					StreamID: id, Num: gen, Hash: mb.Hash,
+					Parent: storetest.BlockHash(id, gen-1), Data: mb.Data,
+				}
+				if err := s.StageBlock(ctx, sb); err != nil {
+					panic(err)
+				}
+				if err := s.WriteMiniblock(ctx, id, mb); err != nil {
 					panic(err)
 				}
 				ack("B %d %d", i, gen)
@@ -237,6 +247,11 @@ func checkAfterCrash(t *testing.T, dir string, acks crashAcks) {
 		}
 		for _, num := range acks.blocks[i] {
 			require.LessOrEqual(t, num, last.Num, "stream %d: acked block %d lost", i, num)
+		}
+		// Written blocks left staging with their write.
+		for _, mb := range blocks[1:] {
+			_, err := s.StagedBlock(ctx, id, mb.Hash)
+			require.ErrorIs(t, err, store.ErrNotFound, "stream %d: block %d still staged", i, mb.Num)
 		}
 
 		// The minipool is the next generation, holds nothing a block

@@ -226,6 +226,15 @@ func (m *Memory) WriteMiniblock(ctx context.Context, streamID []byte, mb Miniblo
 		s.snapshots[mb.Num] = clone(mb.Snapshot)
 		s.lastSnap = mb.Num
 	}
+	byHash := m.staged[string(streamID)]
+	for h, b := range byHash {
+		if b.Num <= mb.Num || h == string(mb.Hash) {
+			delete(byHash, h)
+		}
+	}
+	if len(byHash) == 0 {
+		delete(m.staged, string(streamID))
+	}
 	return nil
 }
 
@@ -290,6 +299,13 @@ func (m *Memory) StageBlock(ctx context.Context, b StagedBlock) error {
 		return err
 	}
 	defer m.mu.Unlock()
+	last := int64(0)
+	if s, ok := m.streams[string(b.StreamID)]; ok {
+		last = s.generation() - 1
+	}
+	if b.Num <= last {
+		return nil // could never be processable
+	}
 	byHash := m.staged[string(b.StreamID)]
 	if byHash == nil {
 		byHash = make(map[string]StagedBlock)

@@ -26,7 +26,8 @@ type PoolEvent struct {
 	Data []byte
 }
 
-// StagedBlock is a block received during catch-up that is not applied yet.
+// StagedBlock is a block known to the node but not written yet: one the
+// leader proposed and is registering, or one received during catch-up.
 type StagedBlock struct {
 	StreamID  []byte
 	Num       int64
@@ -63,8 +64,11 @@ type Streams interface {
 
 	// WriteMiniblock atomically checks that mb.Num is the current generation,
 	// stores the block (and its snapshot when mb.Snapshot is set), removes
-	// mb.Included from the minipool and moves the remaining events, in order,
-	// into generation mb.Num+1. ErrGenerationMismatch if mb.Num is not current.
+	// mb.Included from the minipool, moves the remaining events, in order,
+	// into generation mb.Num+1, and deletes from staging the stream's entry
+	// with hash mb.Hash and every entry numbered mb.Num or lower: the block
+	// is now stored once, and the others can never be processable.
+	// ErrGenerationMismatch if mb.Num is not current.
 	WriteMiniblock(ctx context.Context, streamID []byte, mb Miniblock) error
 	// ReadMiniblocks returns blocks with from <= num < to that exist, in order.
 	ReadMiniblocks(ctx context.Context, streamID []byte, from, to int64) ([]Miniblock, error)
@@ -75,14 +79,25 @@ type Streams interface {
 	LatestSnapshot(ctx context.Context, streamID []byte) (Miniblock, error)
 }
 
-// Staging holds blocks received during catch-up until they are applied.
+// Staging holds blocks until they are written: an entry lives from
+// StageBlock to the WriteMiniblock of its stream that reaches its number.
+// So the store never holds a staged entry numbered at or below the last
+// written block of its stream.
 type Staging interface {
+	// StageBlock saves b, replacing any entry with the same stream and hash.
+	// A block numbered at or below the stream's last written block (0, the
+	// genesis, for a stream the store does not hold) is not kept, since it
+	// could never be processable; that is not an error.
 	StageBlock(ctx context.Context, b StagedBlock) error
+	// StagedBlock loads an entry. ErrNotFound if absent, also once the
+	// block or one at its number has been written.
 	StagedBlock(ctx context.Context, streamID, hash []byte) (StagedBlock, error)
 	// NextProcessable returns the unprocessed, non-orphaned staged block whose
 	// number is last applied + 1 and whose parent is the last applied block.
 	// ErrNotFound when there is none.
 	NextProcessable(ctx context.Context, streamID []byte) (StagedBlock, error)
+	// MarkStaged sets an entry's flags. ErrNotFound if absent, as after the
+	// block is written: callers that mark after WriteMiniblock may ignore it.
 	MarkStaged(ctx context.Context, streamID, hash []byte, processed, orphaned bool) error
 }
 

@@ -54,6 +54,7 @@ func Run(t *testing.T, b Backend) {
 		{"ReadMiniblocks", testReadMiniblocks},
 		{"LatestSnapshot", testLatestSnapshot},
 		{"Staging", testStaging},
+		{"StagingAfterWrite", testStagingAfterWrite},
 		{"Meta", testMeta},
 		{"Closed", testClosed},
 		{"CancelledContext", testCancelledContext},
@@ -457,6 +458,83 @@ func testStaging(t *testing.T, b Backend) {
 	require.ErrorIs(t, err, store.ErrNotFound)
 	_, err = s.NextProcessable(ctx, StreamID(2))
 	require.ErrorIs(t, err, store.ErrStreamNotFound)
+}
+
+// testStagingAfterWrite checks that writing a block removes it from
+// staging, with everything staged at or below its number, and nothing else.
+func testStagingAfterWrite(t *testing.T, b Backend) {
+	ctx := context.Background()
+	s := b.Open(t)
+	id, other := StreamID(1), StreamID(2)
+	Create(t, s, id)
+	Create(t, s, other)
+	gone := func(sb store.StagedBlock) {
+		t.Helper()
+		_, err := s.StagedBlock(ctx, sb.StreamID, sb.Hash)
+		require.ErrorIs(t, err, store.ErrNotFound, "staged block %d %x", sb.Num, sb.Hash)
+	}
+	kept := func(sb store.StagedBlock) {
+		t.Helper()
+		got, err := s.StagedBlock(ctx, sb.StreamID, sb.Hash)
+		require.NoError(t, err, "staged block %d %x", sb.Num, sb.Hash)
+		require.Equal(t, sb, got)
+	}
+
+	// The leader stages its block 1, and a fork at 1 and later blocks
+	// arrive; the other stream stages its own block 1.
+	b1 := staged(id, 1, "a", BlockHash(id, 0))
+	b1.Hash = BlockHash(id, 1)
+	fork := staged(id, 1, "fork", BlockHash(id, 0))
+	b2 := staged(id, 2, "a", b1.Hash)
+	b3 := staged(id, 3, "a", b2.Hash)
+	o1 := staged(other, 1, "a", BlockHash(other, 0))
+	o1.Hash = b1.Hash // the same hash in another stream is another entry
+	for _, sb := range []store.StagedBlock{b1, fork, b2, b3, o1} {
+		require.NoError(t, s.StageBlock(ctx, sb))
+	}
+	require.NoError(t, s.MarkStaged(ctx, id, b1.Hash, true, false))
+
+	// Writing block 1 deletes its staged copy and the fork; 2 and 3 stay,
+	// and so does the other stream's entry.
+	require.NoError(t, s.WriteMiniblock(ctx, id, Block(id, 1)))
+	gone(b1)
+	gone(fork)
+	kept(b2)
+	kept(b3)
+	kept(o1)
+	next, err := s.NextProcessable(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, b2, next)
+	require.ErrorIs(t, s.MarkStaged(ctx, id, b1.Hash, true, false), store.ErrNotFound)
+
+	// A block staged at or below the last written one is not kept: it could
+	// never be processable. Neither is a genesis of a stream not created.
+	late := staged(id, 1, "late", BlockHash(id, 0))
+	require.NoError(t, s.StageBlock(ctx, late))
+	gone(late)
+	require.NoError(t, s.StageBlock(ctx, staged(StreamID(3), 0, "g", nil)))
+	gone(staged(StreamID(3), 0, "g", nil))
+	early := staged(StreamID(3), 1, "a", BlockHash(StreamID(3), 0))
+	require.NoError(t, s.StageBlock(ctx, early), "a stream the store does not hold yet")
+	kept(early)
+
+	// A block written with another hash than the one staged at its number
+	// still clears that number; an entry with the written hash goes too,
+	// whatever number it claims.
+	liar := staged(id, 7, "liar", nil)
+	liar.Hash = BlockHash(id, 2)
+	require.NoError(t, s.StageBlock(ctx, liar))
+	require.NoError(t, s.WriteMiniblock(ctx, id, Block(id, 2)))
+	gone(b2)
+	gone(liar)
+	kept(b3)
+	_, err = s.NextProcessable(ctx, id)
+	require.ErrorIs(t, err, store.ErrNotFound, "b3's parent is b2, not the block written")
+
+	// A refused write deletes nothing.
+	require.ErrorIs(t, s.WriteMiniblock(ctx, id, Block(id, 4)), store.ErrGenerationMismatch)
+	kept(b3)
+	b.check(t, s)
 }
 
 func testMeta(t *testing.T, b Backend) {
