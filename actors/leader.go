@@ -22,13 +22,13 @@ func (s *streamActor) maybeLead(ctx actor.Context) {
 	}
 	if !s.randaoOK || s.randaoAt != s.lastRegisteredAt {
 		cctx, cancel := s.ioCtx()
-		h, err := s.n.chain.HeadAt(cctx, s.lastRegisteredAt)
+		randao, err := s.n.randao.get(cctx, s.n.chain, s.lastRegisteredAt)
 		cancel()
 		if err != nil {
 			s.log.Warn("reading randao", "block", s.lastRegisteredAt, "err", err)
 			return
 		}
-		s.randao, s.randaoAt, s.randaoOK = h.Randao, s.lastRegisteredAt, true
+		s.randao, s.randaoAt, s.randaoOK = randao, s.lastRegisteredAt, true
 	}
 	num := s.v.Generation()
 	round := streams.RoundAt(s.lastRegisteredAt, s.head.Number, s.n.cfg.RoundBlocks)

@@ -42,6 +42,8 @@ type Node struct {
 	m     *Metrics
 	now   func() time.Time
 
+	randao randaoCache
+
 	sys      *actor.ActorSystem
 	registry *actor.PID
 
