@@ -291,16 +291,20 @@ func TestNodeEndToEnd(t *testing.T) {
 		lastAcked = append(lastAcked, n.must(owner, "post", "--stream", channel, "--text", fmt.Sprintf("late-%02d", i)))
 	}
 	n.signal(syscall.SIGKILL)
+	killed := n.logs()
 	n.start()
 	all := map[string]bool{}
 	for _, l := range n.read(owner, channel) {
 		all[strings.ToLower(l.Hash)] = true
 	}
+	lost := func(h string) string {
+		return fmt.Sprintf("acked event %s lost in the crash\n--- log before SIGKILL:\n%s\n--- log after restart:\n%s", h, killed, n.logs())
+	}
 	for _, h := range lastAcked {
-		require.True(t, all[strings.ToLower(h)], "acked event %s lost in the crash", h)
+		require.True(t, all[strings.ToLower(h)], lost(h))
 	}
 	for h := range acked {
-		require.True(t, all[strings.ToLower(h.Hex())], "acked event %s lost in the crash", h)
+		require.True(t, all[strings.ToLower(h.Hex())], lost(h.Hex()))
 	}
 	// Blocks go on: everything pending gets sealed, and new posts too.
 	after := n.must(member, "post", "--stream", channel, "--text", "after restart")
