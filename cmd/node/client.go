@@ -407,32 +407,48 @@ func (c *cli) allMiniblocks(ctx context.Context, id streams.StreamID) ([]*pb.Min
 }
 
 func (c *cli) read(ctx context.Context, id streams.StreamID, asJSON bool) error {
-	mbs, err := c.allMiniblocks(ctx, id)
+	lines, err := c.readLines(ctx, id)
 	if err != nil {
 		return err
 	}
+	for _, l := range lines {
+		printEvent(l, asJSON)
+	}
+	return nil
+}
+
+// readLines returns the stream's events in order: sealed ones with their
+// miniblock, then pending ones.
+func (c *cli) readLines(ctx context.Context, id streams.StreamID) ([]eventLine, error) {
+	// The minipool first, then the blocks: an event sealed between the two
+	// calls is then in both answers (and listed once), never in neither.
 	st, err := c.api.GetStream(ctx, connect.NewRequest(&pb.GetStreamRequest{StreamId: id.Bytes()}))
 	if err != nil {
-		return err
+		return nil, err
 	}
+	mbs, err := c.allMiniblocks(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var lines []eventLine
 	sealed := map[string]bool{}
 	for _, mb := range mbs {
 		hdr := &pb.MiniblockHeader{}
 		if err := proto.Unmarshal(mb.Header, hdr); err != nil {
-			return err
+			return nil, err
 		}
 		num := hdr.MiniblockNum
 		for _, env := range mb.Events {
 			sealed[string(env.Hash)] = true
-			printEvent(describe(env, &num), asJSON)
+			lines = append(lines, describe(env, &num))
 		}
 	}
 	for _, env := range st.Msg.Minipool {
-		if !sealed[string(env.Hash)] { // sealed between the two calls
-			printEvent(describe(env, nil), asJSON)
+		if !sealed[string(env.Hash)] {
+			lines = append(lines, describe(env, nil))
 		}
 	}
-	return nil
+	return lines, nil
 }
 
 // headerLine is one line of `miniblocks`.
