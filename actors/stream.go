@@ -426,10 +426,10 @@ func (s *streamActor) applyStaged(ctx context.Context, num int64) error {
 	if err != nil {
 		return err
 	}
+	// WriteMiniblock also drops the block's staged copy.
 	if err := s.n.store.WriteMiniblock(ctx, s.id[:], enc); err != nil {
 		return err
 	}
-	_ = s.n.store.MarkStaged(ctx, s.id[:], mb.Hash[:], true, false)
 	s.n.m.MinipoolTotal.Sub(float64(s.poolLen()))
 	s.v, s.tip = nv, nv
 	s.n.m.MinipoolTotal.Add(float64(s.poolLen()))
@@ -541,11 +541,8 @@ func (op *writeOp) run(ctx context.Context, st store.Store, id streams.StreamID)
 		if err != nil {
 			return err
 		}
-		if err := st.WriteMiniblock(ctx, id[:], enc); err != nil {
-			return err
-		}
-		_ = st.MarkStaged(ctx, id[:], op.block.mb.Hash[:], true, false)
-		return nil
+		// WriteMiniblock also drops the block's staged copy.
+		return st.WriteMiniblock(ctx, id[:], enc)
 	}
 	evs := make([]store.PoolEvent, len(op.events))
 	for i, pe := range op.events {
