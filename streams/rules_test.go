@@ -431,10 +431,11 @@ func TestRestoreView(t *testing.T) {
 	require.True(t, rv.HasEvent(blocks[1].Events[0].Hash), "blocks before the snapshot are remembered")
 	require.True(t, rv.HasEvent(pending.Hash))
 
-	_, err = RestoreView(blocks[1], nil, nil) // carries no snapshot (min 2 events)
-	if blocks[1].Proto.Snapshot == nil {
-		require.Equal(t, pb.ErrorCode_BAD_SNAPSHOT, CodeOf(err))
-	}
+	// Block 1 seals one event, below min_events_per_snapshot (2), so it
+	// carries no snapshot and cannot seed a restore.
+	require.Nil(t, blocks[1].Proto.Snapshot)
+	_, err = RestoreView(blocks[1], nil, nil)
+	require.Equal(t, pb.ErrorCode_BAD_SNAPSHOT, CodeOf(err))
 }
 
 // TestRestoreFiltersPool: a stored minipool that still holds a sealed
@@ -473,7 +474,22 @@ func TestViewConcurrentReaders(t *testing.T) {
 					t.Error("view lost an event")
 				}
 			}
-			_ = v.Vote
+			// A vote taken from a shared view names exactly its pool.
+			vote, err := v.Vote(w.nodes[0])
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			pv, err := ParseVote(vote)
+			if err != nil || len(pv.Hashes) != len(pool) {
+				t.Errorf("vote of a %d-event pool: %v hashes, err %v", len(pool), pv, err)
+				continue
+			}
+			for i, ev := range pool {
+				if pv.Hashes[i] != ev.Hash {
+					t.Errorf("vote hash %d differs from the pool", i)
+				}
+			}
 		}
 	}()
 	v := base
