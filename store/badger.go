@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -573,12 +574,16 @@ func decodeState(v []byte) (streamState, error) {
 	if len(v) < 24 {
 		return streamState{}, fmt.Errorf("store: corrupt stream state of %d bytes", len(v))
 	}
-	return streamState{
+	st := streamState{
 		lastNum:  int64(binary.BigEndian.Uint64(v)),
 		snapNum:  int64(binary.BigEndian.Uint64(v[8:])),
 		nextSlot: int64(binary.BigEndian.Uint64(v[16:])),
 		lastHash: clone(v[24:]),
-	}, nil
+	}
+	if st.lastNum < 0 || st.snapNum < -1 || st.snapNum > st.lastNum || st.nextSlot < 0 {
+		return streamState{}, fmt.Errorf("store: corrupt stream state (last %d, snapshot %d, next slot %d)", st.lastNum, st.snapNum, st.nextSlot)
+	}
+	return st, nil
 }
 
 func encodeBlock(hash, data []byte) []byte {
@@ -629,7 +634,7 @@ func decodeStaged(streamID, hash, v []byte) (StagedBlock, error) {
 		Orphaned:  v[8]&flagOrphaned != 0,
 	}
 	n, k := binary.Uvarint(v[9:])
-	if k <= 0 || uint64(len(v)-9-k) < n {
+	if k <= 0 || uint64(len(v)-9-k) < n || b.Num < 0 {
 		return StagedBlock{}, fmt.Errorf("store: corrupt staged block %x", hash)
 	}
 	rest := v[9+k:]
@@ -748,7 +753,9 @@ func (b *Badger) StreamRecord(ctx context.Context, streamID []byte) (*pb.StreamR
 }
 
 // ForEachStream implements Streams. Ids come in byte order; fn runs outside
-// any transaction, so it may call the store.
+// any transaction, so it may call the store. Keys order ids by length
+// first (the length byte precedes the id), so the ids are sorted after
+// reading.
 func (b *Badger) ForEachStream(ctx context.Context, fn func(streamID []byte) bool) error {
 	var ids [][]byte
 	err := b.view(ctx, func(txn *badger.Txn) error {
@@ -769,6 +776,7 @@ func (b *Badger) ForEachStream(ctx context.Context, fn func(streamID []byte) boo
 	if err != nil {
 		return err
 	}
+	slices.SortFunc(ids, bytes.Compare)
 	for _, id := range ids {
 		if err := ctxErr(ctx); err != nil {
 			return err
