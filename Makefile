@@ -34,9 +34,11 @@ bench: ## run the benchmarks that docs/benchmarks.md reports
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./streams/ ./store/ $(BENCH_PKGS)
 
 .PHONY: fuzz
-fuzz: ## run each fuzz target for FUZZTIME (default 30s)
-	@for t in $$($(GO) test -list 'Fuzz.*' ./streams/ | grep ^Fuzz); do \
-		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $${FUZZTIME:-30s} -fuzzminimizetime 2s ./streams/ || exit 1; done
+fuzz: ## run each fuzz target of every package that has one for FUZZTIME (default 30s)
+	@for p in $$(grep -rl --include='*_test.go' --exclude-dir=node_modules --exclude-dir=.git '^func Fuzz' . | xargs -r -n1 dirname | sort -u); do \
+		for t in $$($(GO) test -list 'Fuzz.*' $$p/ | grep ^Fuzz); do \
+			echo "fuzz $$p $$t"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $${FUZZTIME:-30s} -fuzzminimizetime 2s $$p/ || exit 1; done; done
 
 .PHONY: tools
 tools: ## install the pinned code generators

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"strings"
@@ -139,6 +140,8 @@ func TestBadInput(t *testing.T) {
 	otherSig, err := crypto.Sign(badSig.Hash, stranger.Key)
 	require.NoError(t, err)
 	badSig.Signature = otherSig
+	highS := owner.Envelope(t, ch, last, actorstest.Message("high s"))
+	highS.Signature = highSTwin(highS.Signature)
 	unknown := actorstest.NewID(pb.StreamType_STREAM_TYPE_CHANNEL)
 	dup := owner.Envelope(t, ch, last, actorstest.Message("dup"))
 	require.NoError(t, e.add(t, ch, dup))
@@ -155,6 +158,7 @@ func TestBadInput(t *testing.T) {
 		{"malformed bytes", ch, signed([]byte{0xff, 0xff, 0xff}), pb.ErrorCode_BAD_EVENT, 0},
 		{"wrong hash", ch, wrongHash, pb.ErrorCode_BAD_HASH, 0},
 		{"bad signature", ch, badSig, pb.ErrorCode_BAD_SIGNATURE, 0},
+		{"high-S twin of the owner's signature", ch, highS, pb.ErrorCode_BAD_SIGNATURE, 0},
 		{"unknown stream", unknown, owner.Envelope(t, unknown, last, actorstest.Message("x")), pb.ErrorCode_STREAM_NOT_FOUND, -1},
 		{"post by non-member", ch, stranger.Envelope(t, ch, last, actorstest.Message("hi")), pb.ErrorCode_PERMISSION_DENIED, 0},
 		{"leave by non-member", ch, stranger.Envelope(t, ch, last, actorstest.Membership(ch, pb.MembershipOp_MEMBERSHIP_OP_LEAVE, stranger.Addr)), pb.ErrorCode_BAD_MEMBERSHIP_TRANSITION, 0},
@@ -201,6 +205,14 @@ func TestBadInput(t *testing.T) {
 	require.NoError(t, e.add(t, ch, ok))
 	e.node.WaitSealed(t, ch, 5*time.Second)
 	require.Equal(t, 1, e.held(t, ch, ok.Hash))
+}
+
+// highSTwin returns (r, n-s, 1-v): a signature of the same hash by the
+// same key, with s in the upper half, which the node must refuse (EIP-2).
+func highSTwin(sig []byte) []byte {
+	s := new(big.Int).Sub(crypto.S256().Params().N, new(big.Int).SetBytes(sig[32:64]))
+	twin := append(append([]byte{}, sig[:32]...), s.FillBytes(make([]byte, 32))...)
+	return append(twin, sig[64]^1)
 }
 
 // evsFor re-signs a space genesis for an existing id.

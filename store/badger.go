@@ -7,11 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/towns-node/node/proto/pb"
@@ -63,7 +64,15 @@ type BadgerOptions struct {
 	// MaxBatch caps how many write calls share one commit and sync.
 	// Zero means 1024.
 	MaxBatch int
+	// StateCache is how many streams' states the commit loop keeps in
+	// memory (least recently written or read evicted first; ~150 bytes
+	// each). Zero means DefaultStateCache.
+	StateCache int
 }
+
+// DefaultStateCache is the default BadgerOptions.StateCache: the states
+// of the 65,536 streams written most recently, about 10 MB.
+const DefaultStateCache = 1 << 16
 
 // Badger is the on-disk Store.
 //
@@ -93,6 +102,12 @@ type BadgerOptions struct {
 // transaction only if its commit marker is there, so a transaction cut by a
 // crash vanishes whole: a miniblock is either fully applied or not at all.
 //
+// Every call costs what it writes and reads, whatever else its batch
+// holds: ops read single keys through the batch transaction and ranges
+// through a read-only one on the same snapshot (see wtx), so a batch of B
+// block writes costs O(B), not the O(B² log B) of iterating a read-write
+// badger transaction B times.
+//
 // A call whose ctx ends while its batch is in flight returns ctx's error,
 // but its write may still be applied: callers re-read before retrying.
 //
@@ -114,17 +129,17 @@ type Badger struct {
 	maxBatch  int
 
 	// states caches the committed state of streams written recently, so a
-	// write does not read it from the LSM. Only the commit loop touches it.
-	states map[string]streamState
+	// write does not read it from the LSM. It is a least-recently-used
+	// cache of BadgerOptions.StateCache entries: a stream that has not been
+	// written for a while loses its entry first, and reloads it from disk
+	// (one point read) on its next write. Only the commit loop touches it.
+	states *simplelru.LRU[string, streamState]
 
 	syncs  atomic.Int64
 	writes atomic.Int64
 }
 
 var _ Store = (*Badger)(nil)
-
-// maxCachedStates bounds Badger.states (~100 bytes per stream).
-const maxCachedStates = 1 << 16
 
 // BadgerStats counts group commits since open.
 type BadgerStats struct {
@@ -166,6 +181,15 @@ func OpenBadger(dir string, opts BadgerOptions) (*Badger, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	cacheSize := opts.StateCache
+	if cacheSize <= 0 {
+		cacheSize = DefaultStateCache
+	}
+	states, err := simplelru.NewLRU[string, streamState](cacheSize, nil)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: state cache: %w", err)
+	}
 	b := &Badger{
 		db:       db,
 		log:      logger,
@@ -173,7 +197,7 @@ func OpenBadger(dir string, opts BadgerOptions) (*Badger, error) {
 		quit:     make(chan struct{}),
 		loopDone: make(chan struct{}),
 		maxBatch: opts.MaxBatch,
-		states:   make(map[string]streamState),
+		states:   states,
 	}
 	if b.maxBatch <= 0 {
 		b.maxBatch = 1024
@@ -238,13 +262,44 @@ type writeReq struct {
 }
 
 // wtx wraps the batch transaction and notes whether an op wrote to it.
+//
+// Ops never iterate txn. Badger builds an iterator over a read-write
+// transaction by copying and sorting every write pending in it, so with B
+// calls in a batch each iterator would cost O(B log B) and the batch
+// O(B² log B). Ops read single keys through txn (a map lookup for what the
+// batch wrote, then the LSM), and iterate ranges through *batch.read, a
+// read-only transaction on the same snapshot, adding what the batch
+// changed in that range from the batch's own indexes (see stagedAt).
 type wtx struct {
 	txn   *badger.Txn
 	dirty bool
 	b     *Badger
+	*batch
+}
+
+// batch is what the calls of one transaction share besides txn.
+type batch struct {
+	// read sees exactly what txn saw when it began: the committed data
+	// without the batch's own writes.
+	read *badger.Txn
 	// pending holds stream states written in this transaction; they join
 	// b.states once it commits.
 	pending map[string]streamState
+	// stageIdx records the staging index keys this transaction wrote
+	// (true) or deleted (false), by the (stream, number) prefix they sit
+	// under and then by block hash.
+	stageIdx map[string]map[string]bool
+}
+
+func newBatch(b *Badger) (txn *badger.Txn, bt *batch) {
+	// No commit runs between the two calls (only the commit loop commits),
+	// so both transactions read at the same timestamp.
+	txn = b.db.NewTransaction(true)
+	return txn, &batch{
+		read:     b.db.NewTransaction(false),
+		pending:  make(map[string]streamState),
+		stageIdx: make(map[string]map[string]bool),
+	}
 }
 
 // state returns a stream's state as this transaction sees it.
@@ -252,13 +307,13 @@ func (w *wtx) state(id []byte) (streamState, error) {
 	if st, ok := w.pending[string(id)]; ok {
 		return st, nil
 	}
-	if st, ok := w.b.states[string(id)]; ok {
+	if st, ok := w.b.states.Get(string(id)); ok {
 		return st, nil
 	}
 	// Not written in this transaction, so what we read is committed.
 	st, err := loadState(w.txn, id)
 	if err == nil {
-		w.b.states[string(id)] = st
+		w.b.states.Add(string(id), st)
 	}
 	return st, err
 }
@@ -285,6 +340,7 @@ func (w *wtx) set(k, v []byte) error {
 	if err := w.txn.Set(k, v); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
+	w.noteStageIdx(k, true)
 	return nil
 }
 
@@ -293,7 +349,52 @@ func (w *wtx) del(k []byte) error {
 	if err := w.txn.Delete(k); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
+	w.noteStageIdx(k, false)
 	return nil
+}
+
+// noteStageIdx records a write of a staging index key in w.stageIdx.
+func (w *wtx) noteStageIdx(k []byte, set bool) {
+	if len(k) < 2 || k[0] != pfxStageIdx {
+		return
+	}
+	n := 2 + int(k[1]) + 8 // prefix | len(id) | id | num
+	if len(k) < n {
+		return
+	}
+	m := w.stageIdx[string(k[:n])]
+	if m == nil {
+		m = make(map[string]bool)
+		w.stageIdx[string(k[:n])] = m
+	}
+	m[string(k[n:])] = set
+}
+
+// stagedAt returns the hashes staged at (id, num) as this transaction sees
+// them: the committed index read through w.read, changed by the batch's
+// own writes. It costs what the stream has staged at num, whatever the
+// batch holds.
+func (w *wtx) stagedAt(id []byte, num int64) [][]byte {
+	prefix := numKey(pfxStageIdx, id, num)
+	mine := w.stageIdx[string(prefix)]
+	var out [][]byte
+	o := badger.DefaultIteratorOptions
+	o.PrefetchValues = false
+	o.Prefix = prefix
+	it := w.read.NewIterator(o)
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		h := it.Item().KeyCopy(nil)[len(prefix):]
+		if _, ok := mine[string(h)]; !ok { // else the batch decides, below
+			out = append(out, h)
+		}
+	}
+	for h, set := range mine {
+		if set {
+			out = append(out, []byte(h))
+		}
+	}
+	return out
 }
 
 // update hands op to the commit loop and waits until its batch is synced.
@@ -360,12 +461,12 @@ func (b *Badger) run() {
 // call is retried alone on the next round, where it either fits or fails
 // by itself.
 func (b *Badger) commitGroup(reqs []*writeReq) int {
-	txn := b.db.NewTransaction(true)
+	txn, bt := newBatch(b)
 	defer txn.Discard()
-	pending := make(map[string]streamState)
+	defer bt.read.Discard()
 	wrote := false
 	for i, r := range reqs {
-		w := &wtx{txn: txn, b: b, pending: pending}
+		w := &wtx{txn: txn, b: b, batch: bt}
 		r.err = r.op(w)
 		if r.err == nil || !w.dirty {
 			wrote = wrote || w.dirty
@@ -375,6 +476,7 @@ func (b *Badger) commitGroup(reqs []*writeReq) int {
 			return 1
 		}
 		txn.Discard()
+		bt.read.Discard()
 		return b.commitGroup(reqs[:i])
 	}
 	b.writes.Add(int64(len(reqs)))
@@ -387,13 +489,12 @@ func (b *Badger) commitGroup(reqs []*writeReq) int {
 	}
 	b.syncs.Add(1)
 	if err == nil {
-		if len(b.states) > maxCachedStates {
-			clear(b.states) // bound memory; the cache refills from disk
+		for id, st := range bt.pending {
+			b.states.Add(id, st)
 		}
-		maps.Copy(b.states, pending)
 	} else {
 		// Whatever reached the disk, the cache may now be wrong: reload.
-		clear(b.states)
+		b.states.Purge()
 		b.log.Error("store: commit failed", "calls", len(reqs), "err", err)
 		for _, r := range reqs {
 			if r.err == nil {
@@ -473,12 +574,16 @@ func decodeState(v []byte) (streamState, error) {
 	if len(v) < 24 {
 		return streamState{}, fmt.Errorf("store: corrupt stream state of %d bytes", len(v))
 	}
-	return streamState{
+	st := streamState{
 		lastNum:  int64(binary.BigEndian.Uint64(v)),
 		snapNum:  int64(binary.BigEndian.Uint64(v[8:])),
 		nextSlot: int64(binary.BigEndian.Uint64(v[16:])),
 		lastHash: clone(v[24:]),
-	}, nil
+	}
+	if st.lastNum < 0 || st.snapNum < -1 || st.snapNum > st.lastNum || st.nextSlot < 0 {
+		return streamState{}, fmt.Errorf("store: corrupt stream state (last %d, snapshot %d, next slot %d)", st.lastNum, st.snapNum, st.nextSlot)
+	}
+	return st, nil
 }
 
 func encodeBlock(hash, data []byte) []byte {
@@ -529,7 +634,7 @@ func decodeStaged(streamID, hash, v []byte) (StagedBlock, error) {
 		Orphaned:  v[8]&flagOrphaned != 0,
 	}
 	n, k := binary.Uvarint(v[9:])
-	if k <= 0 || uint64(len(v)-9-k) < n {
+	if k <= 0 || uint64(len(v)-9-k) < n || b.Num < 0 {
 		return StagedBlock{}, fmt.Errorf("store: corrupt staged block %x", hash)
 	}
 	rest := v[9+k:]
@@ -648,7 +753,9 @@ func (b *Badger) StreamRecord(ctx context.Context, streamID []byte) (*pb.StreamR
 }
 
 // ForEachStream implements Streams. Ids come in byte order; fn runs outside
-// any transaction, so it may call the store.
+// any transaction, so it may call the store. Keys order ids by length
+// first (the length byte precedes the id), so the ids are sorted after
+// reading.
 func (b *Badger) ForEachStream(ctx context.Context, fn func(streamID []byte) bool) error {
 	var ids [][]byte
 	err := b.view(ctx, func(txn *badger.Txn) error {
@@ -669,6 +776,7 @@ func (b *Badger) ForEachStream(ctx context.Context, fn func(streamID []byte) boo
 	if err != nil {
 		return err
 	}
+	slices.SortFunc(ids, bytes.Compare)
 	for _, id := range ids {
 		if err := ctxErr(ctx); err != nil {
 			return err
@@ -722,6 +830,26 @@ func appendOp(streamID []byte, gen int64, events []PoolEvent) func(w *wtx) error
 type poolSlot struct {
 	key  []byte
 	hash []byte
+}
+
+// slots reads the n slots of generation gen, through the batch
+// transaction: the slots of the current generation are numbered 0..n-1
+// (n is the state's nextSlot), so point reads find them all, including
+// those the batch itself appended, at a cost of n whatever the batch holds.
+func (w *wtx) slots(id []byte, gen, n int64) ([]poolSlot, error) {
+	slots := make([]poolSlot, 0, n)
+	for s := range n {
+		k := poolKey(id, gen, s)
+		h, ok, err := getValue(w.txn, k)
+		if err != nil {
+			return nil, fmt.Errorf("store: read minipool: %w", err)
+		}
+		if !ok {
+			return nil, fmt.Errorf("store: minipool slot %d of %d of %x missing", s, n, id)
+		}
+		slots = append(slots, poolSlot{key: k, hash: h})
+	}
+	return slots, nil
 }
 
 func loadSlots(txn *badger.Txn, id []byte, gen int64) ([]poolSlot, error) {
@@ -787,6 +915,10 @@ func (b *Badger) WriteMiniblock(ctx context.Context, streamID []byte, mb Miniblo
 	if err := checkStreamID(streamID); err != nil {
 		return err
 	}
+	return b.update(ctx, writeBlockOp(streamID, mb))
+}
+
+func writeBlockOp(streamID []byte, mb Miniblock) func(w *wtx) error {
 	id := clone(streamID)
 	num := mb.Num
 	blk := encodeBlock(mb.Hash, mb.Data)
@@ -796,7 +928,7 @@ func (b *Badger) WriteMiniblock(ctx context.Context, streamID []byte, mb Miniblo
 	for _, h := range mb.Included {
 		included[string(h)] = struct{}{}
 	}
-	return b.update(ctx, func(w *wtx) error {
+	return func(w *wtx) error {
 		st, err := w.state(id)
 		if err != nil {
 			return err
@@ -804,11 +936,11 @@ func (b *Badger) WriteMiniblock(ctx context.Context, streamID []byte, mb Miniblo
 		if num != st.gen() {
 			return fmt.Errorf("%w: block %d, current generation %d", ErrGenerationMismatch, num, st.gen())
 		}
-		slots, err := loadSlots(w.txn, id, num)
+		slots, err := w.slots(id, num, st.nextSlot)
 		if err != nil {
 			return err
 		}
-		staged, err := writtenStaged(w.txn, id, num, hash)
+		staged, err := w.writtenStaged(id, num, hash)
 		if err != nil {
 			return err
 		}
@@ -844,7 +976,7 @@ func (b *Badger) WriteMiniblock(ctx context.Context, streamID []byte, mb Miniblo
 		}
 		st.lastNum, st.lastHash, st.nextSlot = num, hash, next
 		return w.putState(id, st)
-	})
+	}
 }
 
 // writtenStaged returns the staging keys (entries and index) that writing
@@ -853,9 +985,9 @@ func (b *Badger) WriteMiniblock(ctx context.Context, streamID []byte, mb Miniblo
 // already: the write of their number deleted them, and StageBlock keeps
 // none at or below the last block. So only one number is scanned, and a
 // long stream's deleted index keys are never walked.
-func writtenStaged(txn *badger.Txn, id []byte, num int64, hash []byte) ([][]byte, error) {
+func (w *wtx) writtenStaged(id []byte, num int64, hash []byte) ([][]byte, error) {
 	var keys [][]byte
-	v, ok, err := getValue(txn, hashKey(pfxStaged, id, hash))
+	v, ok, err := getValue(w.txn, hashKey(pfxStaged, id, hash))
 	if err != nil {
 		return nil, err
 	}
@@ -868,14 +1000,8 @@ func writtenStaged(txn *badger.Txn, id []byte, num int64, hash []byte) ([][]byte
 			keys = append(keys, hashKey(pfxStaged, id, hash), stageIdxKey(id, sb.Num, hash))
 		}
 	}
-	o := badger.DefaultIteratorOptions
-	o.PrefetchValues = false
-	o.Prefix = numKey(pfxStageIdx, id, num)
-	it := txn.NewIterator(o)
-	defer it.Close()
-	for it.Rewind(); it.Valid(); it.Next() {
-		k := it.Item().KeyCopy(nil)
-		keys = append(keys, k, hashKey(pfxStaged, id, k[len(o.Prefix):]))
+	for _, h := range w.stagedAt(id, num) {
+		keys = append(keys, stageIdxKey(id, num, h), hashKey(pfxStaged, id, h))
 	}
 	return keys, nil
 }
@@ -974,9 +1100,13 @@ func (b *Badger) StageBlock(ctx context.Context, sb StagedBlock) error {
 	if err := checkStreamID(sb.StreamID); err != nil {
 		return err
 	}
+	return b.update(ctx, stageOp(sb))
+}
+
+func stageOp(sb StagedBlock) func(w *wtx) error {
 	sb = cloneStaged(sb)
 	val := encodeStaged(sb)
-	return b.update(ctx, func(w *wtx) error {
+	return func(w *wtx) error {
 		last := int64(0)
 		st, err := w.state(sb.StreamID)
 		switch {
@@ -1008,7 +1138,7 @@ func (b *Badger) StageBlock(ctx context.Context, sb StagedBlock) error {
 			return err
 		}
 		return w.set(stageIdxKey(sb.StreamID, sb.Num, sb.Hash), nil)
-	})
+	}
 }
 
 // StagedBlock implements Staging.

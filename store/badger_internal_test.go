@@ -68,3 +68,98 @@ func TestCommitGroupSplits(t *testing.T) {
 	}
 	require.NoError(t, b.Verify(ctx))
 }
+
+func stagedAt(id []byte, num int64, tag string, parent []byte) StagedBlock {
+	h := sha256.Sum256(fmt.Appendf(nil, "%x/%d/%s", id, num, tag))
+	return StagedBlock{StreamID: id, Num: num, Hash: h[:], Parent: parent, Data: []byte(tag)}
+}
+
+// TestBatchReadsItsOwnWrites puts a stream's appends, stagings and block
+// writes in one transaction. Block writes read the minipool and the
+// staging index without iterating the batch transaction, so they must
+// still see what earlier calls of the same batch wrote and deleted.
+func TestBatchReadsItsOwnWrites(t *testing.T) {
+	ctx := context.Background()
+	b, err := OpenBadger(t.TempDir(), BadgerOptions{Small: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, b.Close()) })
+	id := bytes.Repeat([]byte{7}, 32)
+	genesis := []byte("genesis")
+	require.NoError(t, b.CreateStream(ctx, &pb.StreamRecord{StreamId: id}, Miniblock{Hash: genesis}))
+	evs := bigEvents(0, 4, 10)
+
+	// Committed before the batch: the block about to be written, a fork
+	// at its number, and two entries the batch moves to later numbers.
+	b1 := stagedAt(id, 1, "b1", genesis)
+	fork := stagedAt(id, 1, "fork", genesis)
+	moved2 := stagedAt(id, 1, "moved2", genesis)
+	moved3 := stagedAt(id, 1, "moved3", genesis)
+	for _, sb := range []StagedBlock{b1, fork, moved2, moved3} {
+		require.NoError(t, b.StageBlock(ctx, sb))
+	}
+	late := stagedAt(id, 1, "late", genesis) // staged by the batch itself
+	moved2.Num, moved3.Num = 2, 3
+
+	reqs := []*writeReq{
+		{op: appendOp(id, 1, evs[:3])},
+		{op: stageOp(late)},
+		{op: stageOp(moved2)},
+		{op: stageOp(moved3)},
+		{op: writeBlockOp(id, Miniblock{Num: 1, Hash: b1.Hash, Data: []byte("1"), Included: [][]byte{evs[1].Hash}})},
+		{op: appendOp(id, 2, evs[3:])},
+		{op: writeBlockOp(id, Miniblock{Num: 2, Hash: []byte("h2"), Data: []byte("2"), Included: [][]byte{evs[0].Hash}})},
+	}
+	syncs := b.Stats().Syncs
+	require.Equal(t, len(reqs), b.commitGroup(reqs), "one transaction")
+	require.Equal(t, syncs+1, b.Stats().Syncs, "one sync")
+	for i, r := range reqs {
+		require.NoError(t, r.err, "call %d", i)
+	}
+
+	mp, err := b.LoadMinipool(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, int64(3), mp.Generation)
+	require.Equal(t, []PoolEvent{evs[2], evs[3]}, mp.Events)
+	for _, sb := range []StagedBlock{b1, fork, late, moved2} {
+		_, err := b.StagedBlock(ctx, id, sb.Hash)
+		require.ErrorIs(t, err, ErrNotFound, "%s is written or below the last block", sb.Data)
+	}
+	got, err := b.StagedBlock(ctx, id, moved3.Hash)
+	require.NoError(t, err)
+	require.Equal(t, moved3, got)
+	require.NoError(t, b.Verify(ctx))
+}
+
+// TestStateCacheEvictsLeastRecent checks that the state cache stays within
+// its size, keeps the streams used last, and that a stream whose state was
+// evicted reads it back from disk correctly.
+func TestStateCacheEvictsLeastRecent(t *testing.T) {
+	ctx := context.Background()
+	b, err := OpenBadger(t.TempDir(), BadgerOptions{Small: true, StateCache: 3})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, b.Close()) })
+	const streams, rounds = 10, 4
+	ids := make([][]byte, streams)
+	for i := range ids {
+		ids[i] = bytes.Repeat([]byte{byte(i + 1)}, 32)
+		require.NoError(t, b.CreateStream(ctx, &pb.StreamRecord{StreamId: ids[i]}, Miniblock{Hash: []byte{0}}))
+	}
+	for r := range rounds {
+		for i, id := range ids {
+			ev := bigEvents(i*rounds+r, 1, 10)
+			require.NoError(t, b.AppendEvents(ctx, id, int64(r+1), ev))
+			mb := Miniblock{Num: int64(r + 1), Hash: []byte{byte(r + 1)}, Data: []byte("b"), Included: [][]byte{ev[0].Hash}}
+			require.NoError(t, b.WriteMiniblock(ctx, id, mb))
+			require.LessOrEqual(t, b.states.Len(), 3)
+		}
+	}
+	require.Equal(t, 3, b.states.Len())
+	for i, id := range ids {
+		_, cached := b.states.Peek(string(id))
+		require.Equal(t, i >= streams-3, cached, "stream %d: only the last three written are cached", i)
+		last, err := b.LastMiniblock(ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, int64(rounds), last.Num)
+	}
+	require.NoError(t, b.Verify(ctx))
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -111,5 +112,69 @@ func BenchmarkWriteMiniblock(b *testing.B) {
 			b.Fatal(err)
 		}
 		pool = pool[sealed:]
+	}
+}
+
+// BenchmarkSealManyStreams measures many streams each sealing one block in
+// the same commit window, as a node hosting thousands of busy streams does
+// on one chain head: every stream has one event in its minipool, and all
+// streams call WriteMiniblock at once. The commit loop takes them in
+// batches of up to MaxBatch (1,024) calls per sync. What it shows is how the
+// cost of a block write grows with the rest of the batch.
+func BenchmarkSealManyStreams(b *testing.B) {
+	for _, streams := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprintf("streams=%d", streams), func(b *testing.B) {
+			s := openBench(b)
+			ctx := context.Background()
+			ids := make([][]byte, streams)
+			var wg sync.WaitGroup
+			for i := range ids {
+				ids[i] = storetest.StreamID(i)
+				wg.Go(func() {
+					if err := s.CreateStream(ctx, storetest.Record(ids[i]), storetest.Genesis(ids[i])); err != nil {
+						b.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			var elapsed time.Duration
+			var calls, syncs int64
+			b.ResetTimer()
+			for round := range b.N {
+				gen := int64(round + 1)
+				b.StopTimer()
+				evs := make([]store.PoolEvent, streams)
+				for i := range ids {
+					evs[i] = benchEvent(i, round)
+					wg.Go(func() {
+						if err := s.AppendEvents(ctx, ids[i], gen, evs[i:i+1]); err != nil {
+							b.Error(err)
+						}
+					})
+				}
+				wg.Wait()
+				b.StartTimer()
+				before := s.Stats()
+				start := time.Now()
+				for i := range ids {
+					wg.Go(func() {
+						mb := storetest.Block(ids[i], gen, evs[i])
+						if err := s.WriteMiniblock(ctx, ids[i], mb); err != nil {
+							b.Error(err)
+						}
+					})
+				}
+				wg.Wait()
+				elapsed += time.Since(start)
+				after := s.Stats()
+				calls += after.Writes - before.Writes
+				syncs += after.Syncs - before.Syncs
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(streams*b.N)/elapsed.Seconds(), "blocks/s")
+			if syncs > 0 {
+				b.ReportMetric(float64(calls)/float64(syncs), "calls/sync")
+			}
+		})
 	}
 }

@@ -52,7 +52,8 @@ type Streams interface {
 	CreateStream(ctx context.Context, rec *pb.StreamRecord, genesis Miniblock) error
 	// StreamRecord loads a record. ErrStreamNotFound if absent.
 	StreamRecord(ctx context.Context, streamID []byte) (*pb.StreamRecord, error)
-	// ForEachStream calls fn for every stream id until fn returns false.
+	// ForEachStream calls fn for every stream id, in byte order, until fn
+	// returns false.
 	ForEachStream(ctx context.Context, fn func(streamID []byte) bool) error
 
 	// AppendEvents durably appends events to the minipool of generation gen,

@@ -1,8 +1,10 @@
 package streams
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"fmt"
+	"math/big"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -51,12 +53,22 @@ var marshal = proto.MarshalOptions{Deterministic: true}
 // recoverAddress returns the address whose key made sig over hash. It calls
 // Ecrecover directly and hashes the raw public key, skipping the
 // unmarshal/marshal round trip of crypto.SigToPub + PubkeyToAddress.
+//
+// Only low-S signatures are accepted (as Ethereum since EIP-2): 0 < r < n
+// and 0 < s <= n/2, n the order of secp256k1. For every valid (r, s, v)
+// the twin (r, n-s, 1-v) recovers the same key, so without this rule
+// anyone could change the bytes of a signed event, header or vote without
+// the key. Every signature check of this package comes through here:
+// events (ParseEnvelope, also inside blocks), headers and votes.
 func recoverAddress(hash common.Hash, sig []byte) (common.Address, error) {
 	if len(sig) != SignatureLen {
 		return common.Address{}, fmt.Errorf("signature is %d bytes, want %d", len(sig), SignatureLen)
 	}
 	if sig[64] > 1 {
 		return common.Address{}, fmt.Errorf("signature recovery id %d", sig[64])
+	}
+	if err := checkLowS(sig); err != nil {
+		return common.Address{}, err
 	}
 	pub, err := crypto.Ecrecover(hash[:], sig)
 	if err != nil {
@@ -66,6 +78,31 @@ func recoverAddress(hash common.Hash, sig []byte) (common.Address, error) {
 		return common.Address{}, fmt.Errorf("recovered key malformed")
 	}
 	return common.BytesToAddress(crypto.Keccak256(pub[1:])[12:]), nil
+}
+
+// secp256k1N and secp256k1HalfN are the group order n and n/2 (rounded
+// down), as 32 big-endian bytes.
+var (
+	secp256k1N     = crypto.S256().Params().N.FillBytes(make([]byte, 32))
+	secp256k1HalfN = new(big.Int).Rsh(crypto.S256().Params().N, 1).FillBytes(make([]byte, 32))
+)
+
+// checkLowS refuses a signature whose r is not in [1, n-1] or whose s is
+// not in [1, n/2]. Comparing big-endian bytes of equal length compares the
+// numbers, so this allocates nothing.
+func checkLowS(sig []byte) error {
+	r, s := sig[:32], sig[32:64]
+	var zero [32]byte
+	if bytes.Equal(r, zero[:]) || bytes.Compare(r, secp256k1N) >= 0 {
+		return fmt.Errorf("signature r out of range")
+	}
+	if bytes.Equal(s, zero[:]) {
+		return fmt.Errorf("signature s is zero")
+	}
+	if bytes.Compare(s, secp256k1HalfN) > 0 {
+		return fmt.Errorf("signature is not low-S (s > n/2, EIP-2): a malleable twin")
+	}
+	return nil
 }
 
 // ParsedEvent is an envelope whose hash and signature were checked and whose
@@ -101,7 +138,8 @@ func SignEvent(key *ecdsa.PrivateKey, ev *pb.StreamEvent) (*pb.Envelope, error) 
 // ParseEnvelope checks an envelope and decodes its event: size (at most
 // MaxEnvelopeEventBytes: EVENT_TOO_LARGE), hash over the exact bytes
 // (BAD_HASH), decoding and required fields (BAD_EVENT, BAD_STREAM_ID), and
-// that the signature recovers to creator_address (BAD_SIGNATURE). It does
+// that the signature is low-S and recovers to creator_address
+// (BAD_SIGNATURE). It does
 // not look at stream state: see View.CanAddEvent.
 func ParseEnvelope(env *pb.Envelope) (*ParsedEvent, error) {
 	if env == nil {

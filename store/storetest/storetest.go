@@ -194,27 +194,37 @@ func testCreateAndGet(t *testing.T, b Backend) {
 func testForEachStream(t *testing.T, b Backend) {
 	ctx := context.Background()
 	s := b.Open(t)
-	var want [][]byte
-	for i := 5; i > 0; i-- {
-		Create(t, s, StreamID(i))
-		want = append(want, StreamID(i))
+	// Created neither in byte order nor in length order, so that neither
+	// insertion order nor a sort by length passes for byte order.
+	created := [][]byte{
+		StreamID(3),
+		{0x20, 0xff},
+		StreamID(1),
+		bytes.Repeat([]byte{0x20}, 40),
+		{0x10, 0x00, 0x01},
+		StreamID(2),
+		{0x20},
 	}
+	for _, id := range created {
+		Create(t, s, id)
+	}
+	want := slices.Clone(created)
 	slices.SortFunc(want, bytes.Compare)
+	require.NotEqual(t, created, want)
 
 	var got [][]byte
 	require.NoError(t, s.ForEachStream(ctx, func(id []byte) bool {
 		got = append(got, id)
 		return true
 	}))
-	slices.SortFunc(got, bytes.Compare)
-	require.Equal(t, want, got)
+	require.Equal(t, want, got, "every stream, in byte order")
 
-	n := 0
-	require.NoError(t, s.ForEachStream(ctx, func([]byte) bool {
-		n++
-		return n < 2
+	got = nil
+	require.NoError(t, s.ForEachStream(ctx, func(id []byte) bool {
+		got = append(got, id)
+		return len(got) < 2
 	}))
-	require.Equal(t, 2, n, "stops when fn returns false")
+	require.Equal(t, want[:2], got, "the first two in byte order, then stops when fn returns false")
 
 	// fn may call the store.
 	require.NoError(t, s.ForEachStream(ctx, func(id []byte) bool {
