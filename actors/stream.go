@@ -448,6 +448,7 @@ func registration(mb *streams.ParsedMiniblock) chainlink.Registration {
 		PrevNum:  mb.Header.MiniblockNum - 1,
 		PrevHash: common.BytesToHash(mb.Header.PrevMiniblockHash),
 		Hash:     mb.Hash,
+		Round:    mb.Header.Round,
 	}
 }
 
