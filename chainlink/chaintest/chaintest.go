@@ -325,7 +325,6 @@ func testCreateStream(t *testing.T, open Opener) {
 	require.NoError(t, err)
 	require.Equal(t, rec, rec2)
 
-
 	unknown := randomID(t)
 	_, err = c.Stream(ctx(t), unknown)
 	require.ErrorIs(t, err, chainlink.ErrStreamNotFound)
