@@ -418,6 +418,9 @@ func (s *streamActor) applyStaged(ctx context.Context, num int64) error {
 	if err != nil {
 		return err
 	}
+	if err := s.verifyOnChain(ctx, mb); err != nil {
+		return err
+	}
 	nv, dropped, err := s.v.Apply(mb)
 	if err != nil {
 		return err
