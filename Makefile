@@ -71,6 +71,26 @@ contracts: ## compile contracts/src (pinned solc-js) and regenerate ABI, bytecod
 			--abi contracts/build/$$c.abi --bin contracts/build/$$c.bin \
 			--out $(BINDINGS)/$$(echo $$c | tr A-Z a-z).go || exit 1; done
 
+# Foundry (forge, anvil, cast) from npm, pinned, into .tools/foundry. forge
+# compiles with the pinned solc-js (contracts/solc-forge.js): it cannot
+# download a native solc here.
+FOUNDRY_VERSION := 1.7.1
+FOUNDRY_DIR     ?= $(CURDIR)/.tools/foundry
+FORGE           ?= $(FOUNDRY_DIR)/node_modules/.bin/forge
+
+.PHONY: foundry
+foundry: ## install forge, anvil and cast (npm, pinned 1.7.1) into .tools/foundry
+	npm install --prefix $(FOUNDRY_DIR) --no-audit --no-fund --save-exact \
+		@foundry-rs/forge-linux-amd64@$(FOUNDRY_VERSION) @foundry-rs/anvil-linux-amd64@$(FOUNDRY_VERSION) \
+		@foundry-rs/cast-linux-amd64@$(FOUNDRY_VERSION)
+
+.PHONY: contracts-test
+contracts-test: ## forge unit and fuzz tests of contracts/, then the gas per registration (cold storage)
+	@test -d contracts/node_modules || (cd contracts && npm ci --no-audit --no-fund)
+	@test -x $(FORGE) || $(MAKE) foundry
+	cd contracts && $(FORGE) test
+	cd contracts && $(FORGE) test --isolate --match-test testGasPerRegistration -vv
+
 .PHONY: check-contracts
 check-contracts: contracts ## fail if regenerating contracts changes committed artefacts
 	@git diff --exit-code -- contracts/build $(BINDINGS) || { echo "contract artefacts are stale: run make contracts and commit"; exit 1; }

@@ -62,6 +62,9 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 	if d.Key == nil || d.Store == nil || d.Chain == nil {
 		return nil, errors.New("actors: Key, Store and Chain are required")
 	}
+	if r := d.Chain.RoundBlocks(); r > 0 {
+		cfg.RoundBlocks = r // the chain enforces its own R: elect by it
+	}
 	n := &Node{
 		cfg:   cfg,
 		key:   d.Key,

@@ -418,6 +418,9 @@ func (s *streamActor) applyStaged(ctx context.Context, num int64) error {
 	if err != nil {
 		return err
 	}
+	if err := s.verifyOnChain(ctx, mb); err != nil {
+		return err
+	}
 	nv, dropped, err := s.v.Apply(mb)
 	if err != nil {
 		return err
@@ -448,6 +451,7 @@ func registration(mb *streams.ParsedMiniblock) chainlink.Registration {
 		PrevNum:  mb.Header.MiniblockNum - 1,
 		PrevHash: common.BytesToHash(mb.Header.PrevMiniblockHash),
 		Hash:     mb.Hash,
+		Round:    mb.Header.Round,
 	}
 }
 

@@ -12,4 +12,8 @@ var (
 	// EVM contract reverts it): empty node list, replication factor out of
 	// range, malformed batch.
 	ErrInvalidArgument = errors.New("chainlink: invalid argument")
+	// ErrInvalidPlacement reports a stream allocation whose replicas the
+	// chain refuses: not exactly its replication factor of them, a node
+	// named twice, or a node that is not registered and active.
+	ErrInvalidPlacement = errors.New("chainlink: invalid placement")
 )

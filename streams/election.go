@@ -2,6 +2,7 @@ package streams
 
 import (
 	"encoding/binary"
+	"math"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -32,12 +33,15 @@ func ElectLeader(randao common.Hash, id StreamID, num int64, round uint32, repli
 
 // RoundAt is the election round at chain head head when the stream's last
 // miniblock was registered (or the stream created) at lastRegisteredAt: the
-// round advances every roundBlocks chain blocks without a registration.
+// round advances every roundBlocks chain blocks without a registration. It
+// saturates at MaxUint32 rather than wrap, as the contract's Election.roundAt
+// does; the chain allows a registration in round r at the block that
+// includes it when r <= RoundAt(lastRegisteredAt, thatBlock, roundBlocks).
 func RoundAt(lastRegisteredAt, head, roundBlocks uint64) uint32 {
 	if roundBlocks == 0 || head <= lastRegisteredAt {
 		return 0
 	}
-	return uint32((head - lastRegisteredAt) / roundBlocks)
+	return uint32(min((head-lastRegisteredAt)/roundBlocks, math.MaxUint32))
 }
 
 // Majority is floor(k/2)+1.

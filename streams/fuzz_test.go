@@ -3,6 +3,7 @@ package streams
 import (
 	"crypto/ecdsa"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -180,22 +181,40 @@ func TestFuzzCorpusFresh(t *testing.T) {
 }
 
 // FuzzVerifyEdits reaches deeper than FuzzMiniblock: it edits the fields of
-// a valid block (number, link, timestamp, round, offsets, events, votes,
-// snapshot), re-signs the header as the leader elected for the edited
-// fields, and checks that whatever VerifyMiniblock accepts is sound:
-// linked to the parent, later than it, every event held by a majority of
-// distinct replica votes, and applicable.
+// a valid block (number, link, timestamp, round, randao, chain block,
+// offsets, events, votes, snapshot), re-signs the header as the leader
+// elected for the edited fields, and checks against fixed chain facts (the
+// parent registered at the fixture's chain block, this block `wait` blocks
+// later) that whatever VerifyMiniblockChain accepts is sound: the chain's
+// randao and chain block, a round the chain had begun, a timestamp within
+// the head's time plus the skew, linked to the parent, later than it, every
+// event held by a majority of distinct replica votes, and applicable. Any
+// round signed by its elected leader is not enough.
 func FuzzVerifyEdits(f *testing.F) {
 	w, parent, mb := miniblockFixture(f)
-	f.Add(int8(0), int64(0), uint32(0), int8(0), int8(0), uint8(0), uint8(0), uint8(0), false)
-	f.Add(int8(1), int64(-1000), uint32(1), int8(1), int8(-1), uint8(1), uint8(1), uint8(1), true)
-	f.Add(int8(0), int64(0), uint32(0), int8(0), int8(0), uint8(3), uint8(2), uint8(2), false)
-	f.Fuzz(func(t *testing.T, numDelta int8, tsDelta int64, round uint32, offDelta, snapDelta int8, dropEvent, dropVote, snapMode uint8, flipPrev bool) {
+	facts := ChainFacts{PrevHash: parent.LastBlock().Hash, PrevBlock: w.chain, PrevRandao: w.randao,
+		RoundBlocks: 10, HeadTime: uint64(w.now.Unix())}
+	f.Add(int8(0), int64(0), uint32(0), int8(0), int8(0), uint8(0), uint8(0), uint8(0), false, int8(0), false, uint8(0))
+	f.Add(int8(1), int64(-1000), uint32(1), int8(1), int8(-1), uint8(1), uint8(1), uint8(1), true, int8(0), false, uint8(0))
+	f.Add(int8(0), int64(0), uint32(0), int8(0), int8(0), uint8(3), uint8(2), uint8(2), false, int8(0), false, uint8(0))
+	f.Add(int8(0), int64(0), uint32(1), int8(0), int8(0), uint8(0), uint8(0), uint8(0), false, int8(0), false, uint8(9))
+	f.Add(int8(0), int64(0), uint32(1), int8(0), int8(0), uint8(0), uint8(0), uint8(0), false, int8(0), false, uint8(10))
+	f.Add(int8(0), int64(0), uint32(0), int8(0), int8(0), uint8(0), uint8(0), uint8(0), false, int8(1), true, uint8(0))
+	f.Add(int8(0), int64(1<<62), uint32(0), int8(0), int8(0), uint8(0), uint8(0), uint8(0), false, int8(0), false, uint8(0))
+	f.Fuzz(func(t *testing.T, numDelta int8, tsDelta int64, round uint32, offDelta, snapDelta int8, dropEvent, dropVote, snapMode uint8, flipPrev bool, chainDelta int8, flipRandao bool, wait uint8) {
 		var leaderKey = w.nodes[0]
 		got, err := reparse(t, mb, nil, func(h *pb.MiniblockHeader) {
 			h.MiniblockNum += int64(numDelta)
-			h.TimestampMs += tsDelta
+			if tsDelta > 0 && h.TimestampMs > math.MaxInt64-tsDelta {
+				h.TimestampMs = math.MaxInt64
+			} else {
+				h.TimestampMs += tsDelta
+			}
 			h.Round = round
+			h.ChainBlockNum += uint64(int64(chainDelta))
+			if flipRandao && len(h.Randao) > 0 {
+				h.Randao[0] ^= 1
+			}
 			h.EventNumOffset += int64(offDelta)
 			h.PrevSnapshotMiniblockNum += int64(snapDelta)
 			if flipPrev {
@@ -240,11 +259,17 @@ func FuzzVerifyEdits(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if err := VerifyMiniblock(parent, w.cfg, w.replicas, got); err != nil {
+		fc := facts
+		fc.Hash, fc.RegisteredAt, fc.HeadNumber = got.Hash, w.chain+1+uint64(wait), w.chain+1+uint64(wait)
+		if err := VerifyMiniblockChain(parent, w.cfg, w.replicas, got, fc); err != nil {
 			require.NotEqual(t, pb.ErrorCode_INTERNAL, CodeOf(err), "uncoded error: %v", err)
 			return
 		}
 		h := got.Header
+		require.Equal(t, w.randao.Bytes(), h.Randao)
+		require.Equal(t, w.chain, h.ChainBlockNum)
+		require.LessOrEqual(t, h.Round, RoundAt(fc.PrevBlock, fc.RegisteredAt, fc.RoundBlocks))
+		require.LessOrEqual(t, h.TimestampMs, int64(fc.HeadTime)*1000+w.cfg.MaxClockSkew.Milliseconds())
 		require.Equal(t, parent.Generation(), h.MiniblockNum)
 		require.Equal(t, parent.LastBlock().Hash.Bytes(), h.PrevMiniblockHash)
 		require.Greater(t, h.TimestampMs, parent.LastBlock().Header.TimestampMs)

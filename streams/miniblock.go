@@ -3,6 +3,7 @@ package streams
 import (
 	"bytes"
 	"crypto/ecdsa"
+	"math"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -279,6 +280,9 @@ func (v *View) Propose(cfg Config, p Proposal) (*ParsedMiniblock, error) {
 	}
 	ts := p.Now.UnixMilli()
 	if last := v.LastBlock().Header.TimestampMs; ts <= last {
+		if last == math.MaxInt64 {
+			return nil, Errorf(pb.ErrorCode_BAD_TIMESTAMP, "parent of %s/%d is stamped at the largest time", v.id, num)
+		}
 		ts = last + 1
 	}
 	maj := Majority(len(p.Replicas))
@@ -347,7 +351,9 @@ func (v *View) Propose(cfg Config, p Proposal) (*ParsedMiniblock, error) {
 // valid against the parent state with no duplicates (the rule's own code),
 // header offsets (BAD_MINIBLOCK), and the snapshot: present exactly when
 // due, with the hash of the state recomputed from the parent's
-// (BAD_SNAPSHOT). The caller checks randao and chain block against the chain.
+// (BAD_SNAPSHOT). It takes the header's randao, round and chain block on
+// trust: a replica verifying a received block calls VerifyMiniblockChain,
+// which checks them against the chain first.
 func VerifyMiniblock(parent *View, cfg Config, replicas []common.Address, mb *ParsedMiniblock) error {
 	if err := parent.checkLink(mb); err != nil {
 		return err

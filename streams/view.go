@@ -516,7 +516,7 @@ func (v *View) blockCheck(cfg Config, ev *ParsedEvent, tsMs int64, inBlock map[c
 	if inBlock[ev.Hash] || v.inBlocksAfter(ev.Hash, sealedAfter(ev)) {
 		return action{}, Errorf(pb.ErrorCode_DUPLICATE_EVENT, "event %x already in stream %s", ev.Hash, v.id)
 	}
-	if ev.Event.CreatedAtMs > tsMs+cfg.MaxClockSkew.Milliseconds() {
+	if ev.Event.CreatedAtMs > addSat(tsMs, cfg.MaxClockSkew.Milliseconds()) {
 		return action{}, Errorf(pb.ErrorCode_EVENT_TOO_OLD, "event %x created at %d, after block time %d", ev.Hash, ev.Event.CreatedAtMs, tsMs)
 	}
 	if err := v.checkPrev(cfg, ev); err != nil {

@@ -1,7 +1,9 @@
 // Package chaintest is the conformance suite every chainlink.Chain backend
-// passes: heads and randao, the node registry, stream allocation,
-// compare-and-swap registration with per-item results, the miniblock hash
-// history and restart on the same data.
+// passes: heads and randao, the node registry, stream allocation and its
+// placement rules, compare-and-swap registration with per-item results, the
+// leader check and the round rule, the miniblock hash history, watching
+// registrations across a restart of the watcher, and restart on the same
+// data.
 package chaintest
 
 import (
@@ -50,6 +52,10 @@ func Run(t *testing.T, open Opener) {
 		{"Swap", testSwap},
 		{"MixedBatch", testMixedBatch},
 		{"StreamsOnNode", testStreamsOnNode},
+		{"Placement", testPlacement},
+		{"NonLeaderRejected", testNonLeaderRejected},
+		{"LaterRound", testLaterRound},
+		{"Watch", testWatch},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"Restart", testRestart},
 	}
@@ -129,7 +135,7 @@ func register(t *testing.T, env Env, i int) common.Address {
 		return struct{}{}, c.RegisterNode(ctx, chainlink.NodeRecord{
 			PeerID: "peer-" + addrOf(t, c, i).Hex(),
 			Addrs:  []string{"/ip4/127.0.0.1/tcp/4001"},
-			Status: 1,
+			Status: chainlink.NodeStatusActive,
 		})
 	})
 	require.NoError(t, err)
@@ -241,7 +247,7 @@ func testNodeRegistry(t *testing.T, open Opener) {
 	}
 	require.Equal(t, "peer-"+a0.Hex(), byAddr[a0].PeerID)
 	require.Equal(t, []string{"/ip4/127.0.0.1/tcp/4001"}, byAddr[a1].Addrs)
-	require.Equal(t, uint8(1), byAddr[a1].Status)
+	require.Equal(t, chainlink.NodeStatusActive, byAddr[a1].Status)
 
 	// Update: same address, new fields, no new entry. The record's Address
 	// field is ignored: a node writes only its own record.
@@ -288,7 +294,7 @@ func testCreateStream(t *testing.T, open Opener) {
 	env := start(t, open)
 	a0 := register(t, env, 0)
 	a1 := register(t, env, 1)
-	a2 := addrOf(t, env.Nodes[2], 2)
+	a2 := register(t, env, 2)
 	c := env.Nodes[0]
 
 	id, genesis := randomID(t), randomHash(t)
@@ -301,9 +307,12 @@ func testCreateStream(t *testing.T, open Opener) {
 
 	rec, err := env.Nodes[2].Stream(ctx(t), id)
 	require.NoError(t, err)
+	head, err := c.HeadAt(ctx(t), block)
+	require.NoError(t, err)
 	require.Equal(t, chainlink.StreamRecord{
 		StreamID: id, Nodes: nodes, ReplicationFactor: 3, GenesisHash: genesis,
 		LastMiniblockNum: 0, LastMiniblockHash: genesis, LastRegisteredAt: block,
+		Randao: head.Randao,
 	}, rec)
 	h, at, err := c.MiniblockHash(ctx(t), id, 0)
 	require.NoError(t, err)
@@ -315,11 +324,6 @@ func testCreateStream(t *testing.T, open Opener) {
 	rec2, err := c.Stream(ctx(t), id)
 	require.NoError(t, err)
 	require.Equal(t, rec, rec2)
-
-	_, err = create(t, env, c, randomID(t), []common.Address{a0}, 2, genesis)
-	require.ErrorIs(t, err, chainlink.ErrInvalidArgument, "replication factor above the node count")
-	_, err = create(t, env, c, randomID(t), nil, 1, genesis)
-	require.ErrorIs(t, err, chainlink.ErrInvalidArgument, "no nodes")
 
 	unknown := randomID(t)
 	_, err = c.Stream(ctx(t), unknown)
@@ -476,19 +480,11 @@ func testRestart(t *testing.T, open Opener) {
 	require.Greater(t, res[0].Block, head.Number)
 }
 
-// streamLister is implemented by backends that list a node's streams.
-type streamLister interface {
-	StreamsOnNode(ctx context.Context, node common.Address) ([][32]byte, error)
-}
-
 func testStreamsOnNode(t *testing.T, open Opener) {
 	env := start(t, open)
-	l, ok := env.Nodes[0].(streamLister)
-	if !ok {
-		t.Skip("backend does not list a node's streams")
-	}
+	l := env.Nodes[0]
 	a0 := register(t, env, 0)
-	a1 := addrOf(t, env.Nodes[1], 1)
+	a1 := register(t, env, 1)
 	a2 := addrOf(t, env.Nodes[2], 2)
 	s1, s2 := randomID(t), randomID(t)
 	_, err := create(t, env, env.Nodes[0], s1, []common.Address{a0, a1}, 2, randomHash(t))

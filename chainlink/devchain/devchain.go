@@ -48,6 +48,7 @@ import (
 	"github.com/ethereum/go-ethereum/params"
 	"github.com/ethereum/go-ethereum/rpc"
 
+	"github.com/towns-node/node/chainlink"
 	"github.com/towns-node/node/chainlink/evm"
 	"github.com/towns-node/node/chainlink/evm/bindings"
 )
@@ -360,7 +361,7 @@ func (d *Devchain) deploy(ctx context.Context) error {
 	nr, sr := bindings.NewNodeRegistry(), bindings.NewStreamRegistry()
 	txs := [][]byte{
 		append(nrBin, nr.PackConstructor(true)...),
-		append(srBin, sr.PackConstructor(evm.DevNodeRegistry)...),
+		append(srBin, sr.PackConstructor(evm.DevNodeRegistry, chainlink.DefaultRoundBlocks)...),
 	}
 	key := evm.DevDeployerKey()
 	signer := types.LatestSignerForChainID(d.chainID())

@@ -34,8 +34,9 @@ type Config struct {
 	// batches are split into several transactions, sent in nonce order.
 	BatchSize int
 	// GasPerItem is the gas a batch transaction reserves per registration:
-	// an upper bound of a successful swap (two new storage slots, ~61k gas
-	// up to Osaka), so that a batch whose estimate saw failed, cheaper swaps
+	// an upper bound of a successful swap with the leader check (two new
+	// storage slots, the seed and a replica read: ~71k gas of execution up
+	// to Osaka, plus calldata), so that a batch whose estimate saw failed, cheaper swaps
 	// does not run out of gas. BatchSize*GasPerItem must fit the chain's
 	// per-transaction gas cap (2^24 since Osaka).
 	GasPerItem uint64
@@ -57,7 +58,7 @@ func DefaultConfig() Config {
 	return Config{
 		PollInterval: 100 * time.Millisecond,
 		BatchSize:    150,
-		GasPerItem:   75_000,
+		GasPerItem:   90_000,
 		MinBalance:   new(big.Int).Exp(big.NewInt(10), big.NewInt(16), nil), // 0.01 ETH
 		BumpAfter:    30 * time.Second,
 		Retries:      5,
@@ -103,10 +104,11 @@ type Chain struct {
 	chainID *big.Int
 	signer  types.Signer
 
-	streamReg common.Address
-	nodeReg   common.Address
-	sr        *bindings.StreamRegistry
-	nr        *bindings.NodeRegistry
+	streamReg   common.Address
+	nodeReg     common.Address
+	roundBlocks uint64
+	sr          *bindings.StreamRegistry
+	nr          *bindings.NodeRegistry
 
 	nonceMu sync.Mutex
 	nonce   uint64
@@ -195,6 +197,12 @@ func New(ctx context.Context, rc *rpc.Client, key *ecdsa.PrivateKey, cfg Config)
 	if c.nodeReg, err = c.sr.UnpackNodeRegistry(out); err != nil {
 		return nil, fmt.Errorf("evm: node registry address: %w", err)
 	}
+	if out, err = c.call(ctx, c.streamReg, c.sr.PackRoundBlocks()); err != nil {
+		return nil, err
+	}
+	if c.roundBlocks, err = c.sr.UnpackRoundBlocks(out); err != nil || c.roundBlocks == 0 {
+		return nil, fmt.Errorf("%w: stream registry %s has no round length (err %v): deployed from an older contract?", ErrNoContract, c.streamReg, err)
+	}
 	if err := c.ensureFunds(ctx); err != nil {
 		return nil, err
 	}
@@ -212,6 +220,12 @@ func (c *Chain) ChainID() *big.Int { return new(big.Int).Set(c.chainID) }
 
 // StreamRegistry is the StreamRegistry address in use.
 func (c *Chain) StreamRegistry() common.Address { return c.streamReg }
+
+// NodeRegistry is the NodeRegistry address the stream registry names.
+func (c *Chain) NodeRegistry() common.Address { return c.nodeReg }
+
+// RoundBlocks is R, read from the stream registry at start.
+func (c *Chain) RoundBlocks() uint64 { return c.roundBlocks }
 
 // Close stops the head poller and closes the RPC client.
 func (c *Chain) Close() error {
@@ -374,6 +388,7 @@ func (c *Chain) RegisterMiniblocks(ctx context.Context, regs []chainlink.Registr
 				PrevNum:  uint64(r.PrevNum),
 				PrevHash: r.PrevHash,
 				Hash:     r.Hash,
+				Round:    r.Round,
 			})
 		}
 		data := c.sr.PackSetLastMiniblockBatch(items)
@@ -430,6 +445,14 @@ func (c *Chain) readBatchEvents(rcpt *types.Receipt, res []chainlink.Registratio
 			res[ev.Index.Uint64()].OK = true
 			seen++
 		case c.sr.GetABI().Events[bindings.StreamRegistryMiniblockRejectedEventName].ID:
+			ev, err := c.sr.UnpackMiniblockRejectedEvent(l)
+			if err != nil {
+				return fmt.Errorf("evm: decoding MiniblockRejected: %w", err)
+			}
+			if !ev.Index.IsUint64() || ev.Index.Uint64() >= uint64(len(res)) {
+				return fmt.Errorf("evm: MiniblockRejected index %s out of range", ev.Index)
+			}
+			res[ev.Index.Uint64()].Reason = chainlink.RejectReason(ev.Reason)
 			seen++
 		}
 	}
@@ -466,6 +489,7 @@ func (c *Chain) Stream(ctx context.Context, streamID [32]byte) (chainlink.Stream
 		LastMiniblockNum:  int64(s.Stream.LastNum),
 		LastMiniblockHash: s.Stream.LastHash,
 		LastRegisteredAt:  s.Stream.LastBlock,
+		Randao:            s.Stream.Seed,
 	}, nil
 }
 

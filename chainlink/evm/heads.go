@@ -41,6 +41,13 @@ func (p *headPoller) next() <-chan struct{} {
 	return p.tick
 }
 
+// lastNumber is the number of the last head delivered (0 before the first).
+func (p *headPoller) lastNumber() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.last
+}
+
 func (p *headPoller) subscribe(ctx context.Context) <-chan chainlink.Head {
 	ch := make(chan chainlink.Head, headBuffer)
 	p.mu.Lock()

@@ -311,6 +311,12 @@ func (c *Chain) decodeRevert(err error) error {
 		return chainlink.ErrStreamExists
 	case is(bindings.StreamRegistryInvalidArgumentErrorID()):
 		return chainlink.ErrInvalidArgument
+	case is(bindings.StreamRegistryReplicaCountErrorID()), is(bindings.StreamRegistryDuplicateNodeErrorID()),
+		is(bindings.StreamRegistryNodeNotActiveErrorID()):
+		if e, uerr := c.sr.UnpackError(raw); uerr == nil {
+			return fmt.Errorf("%w: %+v", chainlink.ErrInvalidPlacement, e)
+		}
+		return chainlink.ErrInvalidPlacement
 	case is(bindings.NodeRegistryNotOwnerErrorID()):
 		return fmt.Errorf("%w: NotOwner(%s)", ErrReverted, c.addr)
 	}

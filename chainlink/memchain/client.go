@@ -149,6 +149,7 @@ func (cl *Client) Stream(ctx context.Context, streamID [32]byte) (chainlink.Stre
 		LastMiniblockNum:  int64(last),
 		LastMiniblockHash: s.Hashes[last],
 		LastRegisteredAt:  s.Blocks[last],
+		Randao:            Randao(c.seed, s.Blocks[last]),
 	}, nil
 }
 

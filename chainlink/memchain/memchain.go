@@ -17,6 +17,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/towns-node/node/chainlink"
+	"github.com/towns-node/node/streams"
 )
 
 // Config configures a Chain.
@@ -33,6 +34,9 @@ type Config struct {
 	// ClosedRegistration restricts RegisterNode to addresses passed to
 	// Approve. By default registration is open, as on a devchain.
 	ClosedRegistration bool
+	// RoundBlocks is R, the round length of the leader election; 0 means
+	// chainlink.DefaultRoundBlocks.
+	RoundBlocks uint64
 	// Now is the clock for block timestamps; nil means time.Now.
 	Now func() time.Time
 	// Logger receives persistence errors; nil discards.
@@ -76,7 +80,8 @@ type Chain struct {
 	streams  map[[32]byte]*stream
 	pending  []*op
 	subs     map[*sub]struct{}
-	sealMu   sync.Mutex // serialises seal so heads go out in order
+	tick     chan struct{} // closed and replaced at every sealed block (watchers)
+	sealMu   sync.Mutex    // serialises seal so heads go out in order
 
 	quit chan struct{}
 	wg   sync.WaitGroup
@@ -166,7 +171,11 @@ func open(path string, cfg Config) (*Chain, error) {
 		approved: map[common.Address]bool{},
 		streams:  map[[32]byte]*stream{},
 		subs:     map[*sub]struct{}{},
+		tick:     make(chan struct{}),
 		quit:     make(chan struct{}),
+	}
+	if c.cfg.RoundBlocks == 0 {
+		c.cfg.RoundBlocks = chainlink.DefaultRoundBlocks
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -258,6 +267,8 @@ func (c *Chain) Mine() chainlink.Head {
 		}
 	}
 	h := c.headLocked(n)
+	close(c.tick)
+	c.tick = make(chan struct{})
 	for s := range c.subs {
 		select {
 		case s.ch <- h:
@@ -292,8 +303,8 @@ func (c *Chain) applyLocked(n uint64, o *op) opResult {
 		if !c.registeredLocked(o.from) {
 			return opResult{err: fmt.Errorf("%w: %s", chainlink.ErrNotRegistered, o.from)}
 		}
-		if len(o.nodes) == 0 || o.rf == 0 || int(o.rf) > len(o.nodes) {
-			return opResult{err: fmt.Errorf("%w: %d nodes, replication factor %d", chainlink.ErrInvalidArgument, len(o.nodes), o.rf)}
+		if err := c.checkPlacementLocked(o.nodes, o.rf); err != nil {
+			return opResult{err: err}
 		}
 		if _, ok := c.streams[o.streamID]; ok {
 			return opResult{err: fmt.Errorf("%w: %x", chainlink.ErrStreamExists, o.streamID)}
@@ -315,11 +326,22 @@ func (c *Chain) applyLocked(n uint64, o *op) opResult {
 		for i, r := range o.regs {
 			res[i] = chainlink.RegistrationResult{StreamID: r.StreamID, Num: r.PrevNum + 1, Block: n}
 			s, ok := c.streams[r.StreamID]
-			if !ok || r.PrevNum < 0 {
+			if !ok {
+				res[i].Reason = chainlink.RejectNoStream
 				continue
 			}
 			last := int64(len(s.Hashes) - 1)
-			if last != r.PrevNum || s.Hashes[last] != r.PrevHash {
+			if r.PrevNum < 0 || last != r.PrevNum || s.Hashes[last] != r.PrevHash {
+				res[i].Reason = chainlink.RejectSwap
+				continue
+			}
+			at := s.Blocks[last]
+			if r.Round > streams.RoundAt(at, n, c.cfg.RoundBlocks) {
+				res[i].Reason = chainlink.RejectRound
+				continue
+			}
+			if streams.ElectLeader(Randao(c.seed, at), streams.StreamID(r.StreamID), r.PrevNum+1, r.Round, s.Nodes) != o.from {
+				res[i].Reason = chainlink.RejectNotLeader
 				continue
 			}
 			s.Hashes = append(s.Hashes, r.Hash)
@@ -333,6 +355,25 @@ func (c *Chain) applyLocked(n uint64, o *op) opResult {
 
 func (c *Chain) registeredLocked(a common.Address) bool {
 	return slices.ContainsFunc(c.nodes, func(r chainlink.NodeRecord) bool { return r.Address == a })
+}
+
+// checkPlacementLocked applies the contract's placement rules: exactly rf
+// nodes, distinct, each registered and active.
+func (c *Chain) checkPlacementLocked(nodes []common.Address, rf uint32) error {
+	if rf == 0 || len(nodes) != int(rf) {
+		return fmt.Errorf("%w: %d nodes for replication factor %d", chainlink.ErrInvalidPlacement, len(nodes), rf)
+	}
+	for i, a := range nodes {
+		if slices.Contains(nodes[:i], a) {
+			return fmt.Errorf("%w: %s named twice", chainlink.ErrInvalidPlacement, a)
+		}
+		if !slices.ContainsFunc(c.nodes, func(r chainlink.NodeRecord) bool {
+			return r.Address == a && r.Status == chainlink.NodeStatusActive
+		}) {
+			return fmt.Errorf("%w: %s is not an active registered node", chainlink.ErrInvalidPlacement, a)
+		}
+	}
+	return nil
 }
 
 // Randao is the pseudo-RANDAO of block n: keccak256(seed ‖ n).

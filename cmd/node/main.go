@@ -3,10 +3,12 @@
 //	node keygen --out FILE
 //	node run [--data-dir DIR] [--key FILE] [--api ADDR] [--debug ADDR] [--chain embedded|memory|URL] [--block-time D]
 //	node devchain [--rpc ADDR] [--block-time D] [--data-dir DIR]
+//	node contracts deploy --chain URL --key FILE [--out FILE] [--open-registration]
+//	node register --chain URL --key FILE (--chain.deployment FILE | --chain.stream-registry ADDR) [--approve ADDR]
 //	node client [--api URL] [--key FILE] VERB [flags]
 //
 // Every flag has an environment mirror: NODE_ and the flag name in upper
-// case with dashes as underscores (NODE_DATA_DIR, NODE_BLOCK_TIME, ...);
+// case with dashes and dots as underscores (NODE_DATA_DIR, NODE_BLOCK_TIME, ...);
 // client flags use NODE_CLIENT_ (NODE_CLIENT_API, NODE_CLIENT_KEY).
 package main
 
@@ -22,6 +24,12 @@ const usage = `usage:
   node run [flags]                       run a node (node run -h for flags)
   node devchain [--rpc ADDR] [--block-time D] [--data-dir DIR]
                                          run the EVM devchain alone; nodes use --chain http://ADDR
+  node contracts deploy --chain URL --key FILE [--out FILE] [--open-registration]
+                                         deploy both registries on any EVM chain, print their
+                                         addresses, write a deployment file for --chain.deployment
+  node register --chain URL --key FILE --chain.deployment FILE [--approve ADDR]
+                                         register the key's node account (or, as the registry
+                                         owner, approve ADDR) on a chain that is not the devchain
   node client [--api URL] [--key FILE] VERB [flags]
       create-space                       create a space, print its id
       create-channel --space ID          create a channel in a space, print its id
@@ -48,6 +56,10 @@ func main() {
 		err = client(os.Args[2:])
 	case "devchain":
 		err = runDevchain(os.Args[2:])
+	case "contracts":
+		err = contracts(os.Args[2:])
+	case "register":
+		err = registerCmd(os.Args[2:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

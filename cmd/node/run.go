@@ -39,6 +39,7 @@ type runConfig struct {
 	blockTime time.Duration
 	logLevel  string
 	idle      time.Duration
+	registry  chainFlags // --chain.stream-registry, --chain.node-registry, --chain.deployment
 }
 
 func run(args []string) error {
@@ -52,6 +53,7 @@ func run(args []string) error {
 	fs.DurationVar(&c.blockTime, "block-time", time.Second, "block time of the embedded or memory chain (with a URL: the expected block time)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&c.idle, "idle-timeout", actors.DefaultConfig().IdleTimeout, "idle time after which a stream actor passivates")
+	c.registry.register(fs)
 	envUsage(fs, "NODE_", "node run [flags]")
 	if err := parseFlags(fs, args, "NODE_"); err != nil {
 		return err
@@ -151,6 +153,9 @@ func startNode(ctx context.Context, c runConfig, log *slog.Logger) (_ *lifecycle
 		Logger:  log.With("component", "actors"),
 		Metrics: actors.NewMetrics(reg),
 	})
+	if errors.Is(err, chainlink.ErrNotRegistered) {
+		return nil, fmt.Errorf("%w: node %s may not register on this chain: the registry owner runs `node register --approve %s` first", err, addr, addr)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -197,6 +202,11 @@ func openChain(ctx context.Context, c runConfig, key *ecdsa.PrivateKey, log *slo
 			ecfg.PollInterval = min(ecfg.PollInterval, q)
 		}
 		ecfg.Logger = log.With("component", "chain")
+		streamReg, nodeReg, err := c.registry.resolve()
+		if err != nil {
+			return nil, nil, err
+		}
+		ecfg.StreamRegistry = streamReg
 		conn, err := devchain.Connect(ctx, c.chain, devchain.Config{
 			DataDir:   filepath.Join(c.dataDir, "chain"),
 			BlockTime: c.blockTime,
@@ -205,6 +215,9 @@ func openChain(ctx context.Context, c runConfig, key *ecdsa.PrivateKey, log *slo
 		}, key, ecfg)
 		if err != nil {
 			return nil, nil, fmt.Errorf("chain %s: %w", c.chain, err)
+		}
+		if err := checkNodeRegistry(conn.Chain, nodeReg); err != nil {
+			return nil, nil, errors.Join(err, conn.Close())
 		}
 		return conn, conn.Close, nil
 	default:

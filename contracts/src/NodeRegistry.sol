@@ -4,7 +4,8 @@ pragma solidity 0.8.30;
 /// @title NodeRegistry: the Towns nodes, keyed by their account address.
 /// @notice A node registers or updates its own record (msg.sender). With open
 /// registration (devchains) any account may register; otherwise the owner
-/// approves an account first.
+/// approves an account first. Status STATUS_ACTIVE (0) is a node that takes
+/// new streams; any other status keeps its streams but takes no new ones.
 contract NodeRegistry {
     struct Node {
         address nodeAddress;
@@ -12,6 +13,10 @@ contract NodeRegistry {
         string[] addrs;
         uint8 status;
     }
+
+    /// Node statuses. Only an active node may be placed on a new stream.
+    uint8 public constant STATUS_ACTIVE = 0;
+    uint8 public constant STATUS_INACTIVE = 1;
 
     address public immutable owner;
     bool public immutable openRegistration;
@@ -60,6 +65,12 @@ contract NodeRegistry {
 
     function isNode(address nodeAddress) external view returns (bool) {
         return indexOf[nodeAddress] != 0;
+    }
+
+    /// @notice Whether the account is registered with STATUS_ACTIVE.
+    function isActive(address nodeAddress) external view returns (bool) {
+        uint256 i = indexOf[nodeAddress];
+        return i != 0 && nodes[i - 1].status == STATUS_ACTIVE;
     }
 
     function getNode(address nodeAddress) external view returns (Node memory node, bool found) {

@@ -74,6 +74,12 @@ const (
 	ErrorCode_CHAIN_CONFLICT            ErrorCode = 122 // compare-and-swap on the chain failed
 	ErrorCode_NOT_REPLICA               ErrorCode = 123 // this node does not host the stream
 	ErrorCode_EVENT_TOO_OLD             ErrorCode = 124 // created_at outside the accepted clock skew
+	// A miniblock checked against the chain (streams.VerifyMiniblockChain).
+	ErrorCode_BAD_CHAIN_BLOCK     ErrorCode = 140 // header's chain block is not the one that registered the parent
+	ErrorCode_BAD_RANDAO          ErrorCode = 141 // header's randao is not the prevrandao of that chain block
+	ErrorCode_BAD_ROUND           ErrorCode = 142 // header's round had not begun at the block that registered it
+	ErrorCode_TIMESTAMP_IN_FUTURE ErrorCode = 143 // header timestamp beyond the chain head's time plus the skew
+	ErrorCode_NOT_REGISTERED      ErrorCode = 144 // block or parent hash differs from the one the chain registered
 )
 
 // Enum value maps for ErrorCode.
@@ -121,6 +127,11 @@ var (
 		122: "CHAIN_CONFLICT",
 		123: "NOT_REPLICA",
 		124: "EVENT_TOO_OLD",
+		140: "BAD_CHAIN_BLOCK",
+		141: "BAD_RANDAO",
+		142: "BAD_ROUND",
+		143: "TIMESTAMP_IN_FUTURE",
+		144: "NOT_REGISTERED",
 	}
 	ErrorCode_value = map[string]int32{
 		"OK":                        0,
@@ -165,6 +176,11 @@ var (
 		"CHAIN_CONFLICT":            122,
 		"NOT_REPLICA":               123,
 		"EVENT_TOO_OLD":             124,
+		"BAD_CHAIN_BLOCK":           140,
+		"BAD_RANDAO":                141,
+		"BAD_ROUND":                 142,
+		"TIMESTAMP_IN_FUTURE":       143,
+		"NOT_REGISTERED":            144,
 	}
 )
 
@@ -3385,7 +3401,7 @@ const file_protocol_proto_rawDesc = "" +
 	"\x05nodes\x18\x02 \x03(\fR\x05nodes\x124\n" +
 	"\bsettings\x18\x03 \x01(\v2\x18.towns.v1.StreamSettingsR\bsettings\x12!\n" +
 	"\fgenesis_hash\x18\x04 \x01(\fR\vgenesisHash\x123\n" +
-	"\x16created_at_chain_block\x18\x05 \x01(\x04R\x13createdAtChainBlock*\xc0\x06\n" +
+	"\x16created_at_chain_block\x18\x05 \x01(\x04R\x13createdAtChainBlock*\xa6\a\n" +
 	"\tErrorCode\x12\x06\n" +
 	"\x02OK\x10\x00\x12\f\n" +
 	"\bCANCELED\x10\x01\x12\v\n" +
@@ -3430,7 +3446,13 @@ const file_protocol_proto_rawDesc = "" +
 	"\x12QUORUM_NOT_REACHED\x10y\x12\x12\n" +
 	"\x0eCHAIN_CONFLICT\x10z\x12\x0f\n" +
 	"\vNOT_REPLICA\x10{\x12\x11\n" +
-	"\rEVENT_TOO_OLD\x10|*\xa5\x01\n" +
+	"\rEVENT_TOO_OLD\x10|\x12\x14\n" +
+	"\x0fBAD_CHAIN_BLOCK\x10\x8c\x01\x12\x0f\n" +
+	"\n" +
+	"BAD_RANDAO\x10\x8d\x01\x12\x0e\n" +
+	"\tBAD_ROUND\x10\x8e\x01\x12\x18\n" +
+	"\x13TIMESTAMP_IN_FUTURE\x10\x8f\x01\x12\x13\n" +
+	"\x0eNOT_REGISTERED\x10\x90\x01*\xa5\x01\n" +
 	"\n" +
 	"StreamType\x12\x1b\n" +
 	"\x17STREAM_TYPE_UNSPECIFIED\x10\x00\x12\x15\n" +
