@@ -3,6 +3,8 @@
 //	node keygen --out FILE
 //	node run [--data-dir DIR] [--key FILE] [--api ADDR] [--debug ADDR] [--chain embedded|memory|URL] [--block-time D]
 //	node devchain [--rpc ADDR] [--block-time D] [--data-dir DIR]
+//	node status [--api URL] [--json]
+//	node version
 //	node client [--api URL] [--key FILE] VERB [flags]
 //
 // Every flag has an environment mirror: NODE_ and the flag name in upper
@@ -11,10 +13,11 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"os"
+
+	"github.com/towns-node/node/client"
+	"github.com/towns-node/node/internal/buildinfo"
 )
 
 const usage = `usage:
@@ -22,21 +25,15 @@ const usage = `usage:
   node run [flags]                       run a node (node run -h for flags)
   node devchain [--rpc ADDR] [--block-time D] [--data-dir DIR]
                                          run the EVM devchain alone; nodes use --chain http://ADDR
-  node client [--api URL] [--key FILE] VERB [flags]
-      create-space                       create a space, print its id
-      create-channel --space ID          create a channel in a space, print its id
-      join --stream ID                   join a space or channel
-      leave --stream ID                  leave a space or channel
-      post --stream ID --text T          post a message, print its hash
-      read --stream ID [--json]          events in order (miniblock null while pending)
-      miniblocks --stream ID [--json]    miniblock headers, one a line
-      tail --stream ID                   follow new events and miniblocks
+  node status [--api URL] [--json]       what the node at URL is doing
+  node version                           version and commit of this binary
+  node client [--api URL] [--key FILE] VERB [flags]   (node client VERB -h for a verb's flags)
 `
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
+		fmt.Fprint(os.Stderr, usage+client.Verbs())
+		os.Exit(client.ExitUsage)
 	}
 	var err error
 	switch os.Args[1] {
@@ -45,21 +42,27 @@ func main() {
 	case "run":
 		err = run(os.Args[2:])
 	case "client":
-		err = client(os.Args[2:])
+		err = clientCmd(os.Args[2:])
+	case "status":
+		err = statusCmd(os.Args[2:])
+	case "version":
+		fmt.Println("node", buildinfo.Get())
+		return
 	case "devchain":
 		err = runDevchain(os.Args[2:])
 	case "help", "-h", "--help":
-		fmt.Print(usage)
+		fmt.Print(usage + client.Verbs())
 		return
 	default:
 		fmt.Fprintf(os.Stderr, "node: unknown command %q\n%s", os.Args[1], usage)
-		os.Exit(2)
+		os.Exit(client.ExitUsage)
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		return // -h: the flag set printed its usage
-	}
-	if err != nil {
+	code := client.ExitCode(err)
+	if err != nil && code != client.ExitOK {
 		fmt.Fprintln(os.Stderr, "error:", errorLine(err))
-		os.Exit(1)
 	}
+	os.Exit(code)
 }
+
+// errorLine is how an error is printed: "CODE: message" for protocol errors.
+func errorLine(err error) string { return client.ErrorLine(err) }

@@ -46,3 +46,34 @@ func TestImportsPointInward(t *testing.T) {
 		}
 	}
 }
+
+// lean lists packages whose whole dependency graph must stay free of the
+// node's internals: the client is a program of its own, so it links no
+// store, actors, badger or protoactor (nor the rpc server, which links them).
+var lean = map[string][]string{
+	module + "/client": {
+		module + "/store", module + "/actors", module + "/rpc", module + "/chainlink", module + "/p2p",
+		"github.com/dgraph-io/badger", "github.com/asynkron/protoactor-go",
+		"github.com/ethereum/go-ethereum/node", "github.com/ethereum/go-ethereum/eth",
+	},
+}
+
+func TestLeanPackagesLinkNoNodeInternals(t *testing.T) {
+	for pkg, banned := range lean {
+		out, err := exec.Command("go", "list", "-deps", pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", pkg, err)
+		}
+		deps := strings.Fields(string(out))
+		if len(deps) < 2 {
+			t.Fatalf("go list -deps %s listed %d packages", pkg, len(deps))
+		}
+		for _, dep := range deps {
+			for _, b := range banned {
+				if dep == b || strings.HasPrefix(dep, b+"/") {
+					t.Errorf("%s links %s", pkg, dep)
+				}
+			}
+		}
+	}
+}

@@ -320,7 +320,7 @@ func TestNodeEndToEnd(t *testing.T) {
 	require.Equal(t, strings.ToLower(after), strings.ToLower(lines[len(lines)-1].Hash))
 
 	// tail follows SyncStreams: the event, then its miniblock.
-	tail := exec.Command(bin, "client", "--api", "http://"+n.api, "--key", owner, "tail", "--stream", channel)
+	tail := exec.Command(bin, "client", "--api", "http://"+n.api, "--key", owner, "tail", "--json", "--stream", channel)
 	dieWithTest(tail)
 	pipe, err := tail.StdoutPipe()
 	require.NoError(t, err)
