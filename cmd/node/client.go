@@ -10,15 +10,15 @@ import (
 )
 
 // clientCmd is `node client`: the client package's command line.
-func clientCmd(args []string) error {
+func clientCmd(args []string, std client.IO) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return client.Run(ctx, args, client.StdIO())
+	return client.Run(ctx, args, std)
 }
 
 // statusCmd is `node status`.
-func statusCmd(args []string) error {
+func statusCmd(args []string, std client.IO) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return client.RunStatus(ctx, args, client.StdIO())
+	return client.RunStatus(ctx, args, std)
 }

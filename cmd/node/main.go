@@ -31,37 +31,41 @@ const usage = `usage:
 `
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage+client.Verbs())
-		os.Exit(client.ExitUsage)
+	os.Exit(realMain(os.Args[1:], client.StdIO()))
+}
+
+// realMain runs the command line and returns the exit status: 0, 1 when the
+// node refused or failed (or could not be reached), 2 for bad input.
+func realMain(args []string, std client.IO) int {
+	if len(args) < 1 {
+		fmt.Fprint(std.Stderr, usage+client.Verbs())
+		return client.ExitUsage
 	}
 	var err error
-	switch os.Args[1] {
+	switch args[0] {
 	case "keygen":
-		err = keygen(os.Args[2:])
+		err = keygen(args[1:])
 	case "run":
-		err = run(os.Args[2:])
+		err = run(args[1:])
 	case "client":
-		err = clientCmd(os.Args[2:])
+		err = clientCmd(args[1:], std)
 	case "status":
-		err = statusCmd(os.Args[2:])
+		err = statusCmd(args[1:], std)
 	case "version":
-		fmt.Println("node", buildinfo.Get())
-		return
+		fmt.Fprintln(std.Stdout, "node", buildinfo.Get())
 	case "devchain":
-		err = runDevchain(os.Args[2:])
+		err = runDevchain(args[1:])
 	case "help", "-h", "--help":
-		fmt.Print(usage + client.Verbs())
-		return
+		fmt.Fprint(std.Stdout, usage+client.Verbs())
 	default:
-		fmt.Fprintf(os.Stderr, "node: unknown command %q\n%s", os.Args[1], usage)
-		os.Exit(client.ExitUsage)
+		fmt.Fprintf(std.Stderr, "node: unknown command %q\n%s", args[0], usage)
+		return client.ExitUsage
 	}
 	code := client.ExitCode(err)
-	if err != nil && code != client.ExitOK {
-		fmt.Fprintln(os.Stderr, "error:", errorLine(err))
+	if code != client.ExitOK {
+		fmt.Fprintln(std.Stderr, "error:", errorLine(err))
 	}
-	os.Exit(code)
+	return code
 }
 
 // errorLine is how an error is printed: "CODE: message" for protocol errors.
