@@ -160,7 +160,7 @@ func (n *node) read(user, stream string) []eventLine {
 // sealTimes follows a stream over SyncStreams and records when each event
 // hash arrives in a miniblock.
 func sealTimes(t *testing.T, api, stream string) (func() map[common.Hash]time.Time, func()) {
-	id, err := hex.DecodeString(stream)
+	id, err := hex.DecodeString(strings.TrimPrefix(stream, "0x"))
 	require.NoError(t, err)
 	client := &http.Client{Transport: &http.Transport{}}
 	c := pbconnect.NewStreamServiceClient(client, "http://"+api)
@@ -216,9 +216,9 @@ func TestNodeEndToEnd(t *testing.T) {
 	memberAddr := strings.TrimSpace(string(out))
 	require.True(t, common.IsHexAddress(memberAddr), memberAddr)
 	space := n.must(owner, "create-space")
-	require.Len(t, space, 64)
+	require.Regexp(t, `^0x10[0-9a-f]{62}$`, space) // ids print as 0x and lower-case hex
 	channel := n.must(owner, "create-channel", "--space", space)
-	require.Len(t, channel, 64)
+	require.Regexp(t, `^0x20[0-9a-f]{62}$`, channel)
 	require.NotEqual(t, space, channel)
 
 	// The channel's creation is announced in the space.
