@@ -78,6 +78,7 @@ func (n *Node) CreateStream(ctx context.Context, id streams.StreamID, events []*
 		}
 		return nil, nil, streams.Errorf(pb.ErrorCode_UNAVAILABLE, "store: create stream: %v", err)
 	}
+	n.observe(Update{StreamID: id, Miniblock: genesis.Proto})
 	return genesis, nodes, nil
 }
 

@@ -29,11 +29,14 @@ func freeAddr(t *testing.T) string {
 
 // testNode runs a node in-process on the memory chain and returns its
 // config (API and debug addresses, data dir).
-func testNode(t *testing.T) runConfig {
+func testNode(t *testing.T, opts ...func(*runConfig)) runConfig {
 	t.Helper()
 	c := runConfig{
 		dataDir: t.TempDir(), api: freeAddr(t), debug: freeAddr(t),
 		chain: "memory", blockTime: 100 * time.Millisecond, idle: time.Minute,
+	}
+	for _, o := range opts {
+		o(&c)
 	}
 	c.keyFile = filepath.Join(c.dataDir, "node.key")
 	ctx, cancel := context.WithCancel(context.Background())

@@ -40,6 +40,7 @@ type runConfig struct {
 	blockTime time.Duration
 	logLevel  string
 	idle      time.Duration
+	observers observerFlags
 }
 
 func run(args []string) error {
@@ -53,6 +54,7 @@ func run(args []string) error {
 	fs.DurationVar(&c.blockTime, "block-time", time.Second, "block time of the embedded or memory chain (with a URL: the expected block time)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&c.idle, "idle-timeout", actors.DefaultConfig().IdleTimeout, "idle time after which a stream actor passivates")
+	fs.Var(&c.observers, "observer", "POST JSON of what the node does to URL[,events=miniblock+event+stream_created+membership]; repeatable (env: several, space-separated)")
 	envUsage(fs, "NODE_", "node run [flags]")
 	if err := parseFlags(fs, args, "NODE_"); err != nil {
 		return err
@@ -155,6 +157,14 @@ func startNode(ctx context.Context, c runConfig, log *slog.Logger) (_ *lifecycle
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	obs, err := startObservers(c.observers, c.dataDir, addr, reg, log.With("component", "observer"))
+	if err != nil {
+		return nil, err
+	}
+	if obs != nil {
+		l.started("observers", obs.Close)
+	}
+
 	acfg := actors.DefaultConfig()
 	acfg.IdleTimeout = c.idle
 	node, err := actors.Start(ctx, acfg, actors.Deps{
@@ -163,6 +173,8 @@ func startNode(ctx context.Context, c runConfig, log *slog.Logger) (_ *lifecycle
 		Chain:   chain,
 		Logger:  log.With("component", "actors"),
 		Metrics: actors.NewMetrics(reg),
+
+		Observer: actorsObserver(obs),
 	})
 	if err != nil {
 		return nil, err
