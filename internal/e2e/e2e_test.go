@@ -58,6 +58,7 @@ type node struct {
 	api     string
 	debug   string
 	cmd     *exec.Cmd
+	extra   []string // more `node run` flags
 	log     *bytes.Buffer
 	logMu   *sync.Mutex
 }
@@ -78,6 +79,7 @@ func (n *node) start() {
 	n.log, n.logMu = &bytes.Buffer{}, &sync.Mutex{}
 	n.cmd = exec.Command(n.bin, "run", "--data-dir", n.dataDir, "--api", n.api, "--debug", n.debug,
 		"--block-time", blockTime.String())
+	n.cmd.Args = append(n.cmd.Args, n.extra...)
 	n.cmd.Stdout = syncWriter{n.logMu, n.log}
 	n.cmd.Stderr = syncWriter{n.logMu, n.log}
 	dieWithTest(n.cmd)
