@@ -13,7 +13,7 @@
 //
 // Delivery is at least once: a crash between a 2xx and the cursor write
 // sends that payload again, with the same seq, so receivers deduplicate by
-// seq. Unfinished: sync-progress payloads (there is no sync yet), observer
-// health on the debug console, and dropping the outboxes of observers no
-// longer configured (they are left on disk, unsent).
+// seq. At start the outboxes of observers no longer configured are removed.
+// Unfinished: sync-progress payloads (there is no sync yet) and observer
+// health on the debug console.
 package observer

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -108,8 +109,8 @@ type Observers struct {
 }
 
 // Start opens each observer's outbox (replaying what it holds) and starts
-// its workers. Outboxes under opts.Dir of observers no longer configured are
-// left alone: their payloads are not sent.
+// its workers. The outboxes under opts.Dir of observers no longer configured
+// are removed, with what they held (logged).
 func Start(cfgs []Config, node []byte, opts Options) (*Observers, error) {
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: opts.Timeout}
@@ -120,12 +121,19 @@ func Start(cfgs []Config, node []byte, opts Options) (*Observers, error) {
 	if opts.Metrics == nil {
 		opts.Metrics = NopMetrics()
 	}
+	if err := dropRemoved(cfgs, opts); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	o := &Observers{cancel: cancel}
 	for _, c := range cfgs {
-		sum := sha256.Sum256([]byte(c.URL))
-		ob, err := openOutbox(filepath.Join(opts.Dir, hex.EncodeToString(sum[:8])), opts.MaxOutbox)
+		ob, err := openOutbox(outboxDir(opts.Dir, c.URL), opts.MaxOutbox)
 		if err != nil {
+			cancel()
+			o.Close()
+			return nil, fmt.Errorf("observer %s: outbox: %w", c.URL, err)
+		}
+		if err := os.WriteFile(filepath.Join(outboxDir(opts.Dir, c.URL), urlName), []byte(c.URL), 0o600); err != nil {
 			cancel()
 			o.Close()
 			return nil, fmt.Errorf("observer %s: outbox: %w", c.URL, err)
@@ -165,6 +173,38 @@ func (o *Observers) Close() error {
 		errs = append(errs, w.box.close())
 	}
 	return errors.Join(errs...)
+}
+
+func outboxDir(dir, url string) string {
+	sum := sha256.Sum256([]byte(url))
+	return filepath.Join(dir, hex.EncodeToString(sum[:8]))
+}
+
+// dropRemoved deletes the outboxes of observers that are not configured.
+func dropRemoved(cfgs []Config, opts Options) error {
+	keep := map[string]bool{}
+	for _, c := range cfgs {
+		keep[outboxDir(opts.Dir, c.URL)] = true
+	}
+	entries, err := os.ReadDir(opts.Dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		dir := filepath.Join(opts.Dir, e.Name())
+		if !e.IsDir() || keep[dir] {
+			continue
+		}
+		url, _ := os.ReadFile(filepath.Join(dir, urlName))
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
+		opts.Logger.Info("dropped the outbox of an observer no longer configured", "observer", string(url))
+	}
+	return nil
 }
 
 type worker struct {

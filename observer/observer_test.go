@@ -250,3 +250,19 @@ func TestPayloadsOfABlock(t *testing.T) {
 	only := &worker{cfg: c}
 	require.Empty(t, only.payloads(nil, Update{StreamID: []byte{0x20}, Event: ev}))
 }
+
+// The outbox of an observer no longer configured is removed at start; the
+// others are kept.
+func TestRemovedObserverOutboxIsDropped(t *testing.T) {
+	r := newReceiver(t, false)
+	dir := t.TempDir()
+	a, b := r.srv.URL+"/a", r.srv.URL+"/b"
+	o := start(t, a, testOptions(dir))
+	require.NoError(t, o.Close())
+	require.DirExists(t, outboxDir(dir, a))
+
+	o = start(t, b, testOptions(dir))
+	defer o.Close()
+	require.NoDirExists(t, outboxDir(dir, a))
+	require.DirExists(t, outboxDir(dir, b))
+}

@@ -41,6 +41,7 @@ type span struct {
 const (
 	logName    = "outbox.log"
 	cursorName = "cursor"
+	urlName    = "url" // the observer's URL, for the log when it is removed
 	// compactAt: once this many delivered bytes precede the cursor, the log
 	// is rewritten without them.
 	compactAt = 4 << 20
