@@ -52,10 +52,12 @@ test-short: ## run the fast tests without the race detector
 bench: ## run the benchmarks that docs/benchmarks.md reports
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./streams/ ./store/ $(BENCH_PKGS)
 
+FUZZ_PKGS := ./streams/ ./client/ ./observer/
+
 .PHONY: fuzz
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)
-	@for t in $$($(GO) test -list 'Fuzz.*' ./streams/ | grep ^Fuzz); do \
-		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $${FUZZTIME:-30s} -fuzzminimizetime 2s ./streams/ || exit 1; done
+	@for p in $(FUZZ_PKGS); do for t in $$($(GO) test -list 'Fuzz.*' $$p | grep ^Fuzz); do \
+		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $${FUZZTIME:-30s} -fuzzminimizetime 2s $$p || exit 1; done; done
 
 .PHONY: tools
 tools: ## install the pinned code generators
@@ -78,6 +80,8 @@ BINDINGS  := chainlink/evm/bindings
 # `make bench` also measures miniblock registrations/s on the devchain.
 BENCH_PKGS += ./chainlink/evm/
 BENCH_PKGS += ./actors/ ./rpc/
+# ... and AddEvent with an observer down (docs/benchmarks.md, "observers").
+BENCH_PKGS += ./observer/
 
 .PHONY: contracts
 contracts: ## compile contracts/src (pinned solc-js) and regenerate ABI, bytecode, Go bindings
