@@ -184,6 +184,20 @@ func TestCommandLine(t *testing.T) {
 		})
 	}
 
+	// --since N starts at miniblock N: once the posts are sealed in block 1
+	// or later, the genesis (inception, join) is left out.
+	require.Eventually(t, func() bool {
+		r := node(t, "", cl("read", "--stream", channel, "--json")...)
+		return r.code == 0 && !strings.Contains(r.stdout, `"miniblock":null`)
+	}, 20*time.Second, 20*time.Millisecond, "the posts are sealed")
+	r = node(t, "", cl("read", "--stream", channel, "--since", "1", "--json")...)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.NotContains(t, r.stdout, `"kind":"inception"`)
+	require.Equal(t, 7, strings.Count(r.stdout, `"kind":"message"`))
+	r = node(t, "", cl("miniblocks", "--stream", channel, "--since", "1", "--json")...)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Regexp(t, `^\{"num":1,`, r.stdout)
+
 	// Every accepted post is there, word for word; nothing refused is.
 	r = node(t, "", cl("read", "--stream", channel, "--json")...)
 	require.Equal(t, 0, r.code, r.stderr)

@@ -1,6 +1,7 @@
 // Package depcheck enforces the layout's import rules: dependencies point
 // inward. streams imports nothing of ours but proto; store, chainlink and p2p
-// never import actors; nothing but cmd imports cmd.
+// never import actors; nothing but cmd imports cmd; the client links none of
+// the node's internals; observers know nothing of actors.
 package depcheck
 
 import (
@@ -18,6 +19,10 @@ var forbidden = map[string][]string{
 	"chainlink": {"actors", "rpc", "cmd", "p2p", "store"},
 	"p2p":       {"actors", "rpc", "cmd"},
 	"proto":     {"streams", "store", "chainlink", "p2p", "actors", "rpc", "cmd", "internal"},
+	// The client is a program of its own; observers hear the node only
+	// through actors.Observer, wired in cmd.
+	"client":   {"store", "actors", "rpc", "chainlink", "p2p", "observer", "cmd"},
+	"observer": {"store", "actors", "rpc", "chainlink", "p2p", "client", "cmd"},
 }
 
 func TestImportsPointInward(t *testing.T) {
