@@ -3,6 +3,11 @@ SHELL := /bin/bash
 GO    ?= go
 BIN   := bin/node
 
+# `node version` reports the commit; the build information carries it too
+# unless GOFLAGS has -buildvcs=false, so it is also stamped here.
+COMMIT  := $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo -modified)
+LDFLAGS := -X github.com/towns-node/node/internal/buildinfo.commit=$(COMMIT)
+
 # Code generators, pinned. `make tools` installs them into $(GOBIN).
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_CONNECT_VERSION := v1.21.1
@@ -15,11 +20,25 @@ help: ## list the targets
 
 .PHONY: build
 build: ## build bin/node
-	$(GO) build -o $(BIN) ./cmd/node
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/node
 
 .PHONY: run
 run: build ## run a node on its embedded defaults (data in ./data)
 	./$(BIN) run
+
+N ?= 4
+
+.PHONY: devnet
+devnet: build ## start the devchain and N nodes on loopback (make devnet N=4); addresses in devnet/nodes.txt
+	./scripts/devnet.sh start $(N)
+
+.PHONY: devnet-stop
+devnet-stop: ## stop the processes make devnet started
+	./scripts/devnet.sh stop
+
+.PHONY: devnet-status
+devnet-status: build ## node status of every devnet node
+	./scripts/devnet.sh status
 
 .PHONY: test
 test: ## run all tests with the race detector
@@ -61,6 +80,8 @@ BINDINGS  := chainlink/evm/bindings
 # `make bench` also measures miniblock registrations/s on the devchain.
 BENCH_PKGS += ./chainlink/evm/
 BENCH_PKGS += ./actors/ ./rpc/
+# ... and AddEvent with an observer down (docs/benchmarks.md, "observers").
+BENCH_PKGS += ./observer/
 
 .PHONY: contracts
 contracts: ## compile contracts/src (pinned solc-js) and regenerate ABI, bytecode, Go bindings

@@ -87,6 +87,8 @@ func (w *chainWriter) flush(ctx actor.Context) {
 
 func (w *chainWriter) report(ctx actor.Context, f *flushed) {
 	results, err := f.results, f.err
+	var sealed, events, refused, failed int
+	var block uint64
 	for i, r := range f.q {
 		var res chainlink.RegistrationResult
 		switch {
@@ -98,7 +100,19 @@ func (w *chainWriter) report(ctx actor.Context, f *flushed) {
 			res = chainlink.RegistrationResult{StreamID: [32]byte(r.mb.Header.StreamId), Num: r.mb.Header.MiniblockNum, Err: errShortResults}
 		}
 		ctx.Send(r.replyTo, &registerResult{mb: r.mb, res: res})
+		switch {
+		case res.Err != nil:
+			failed++
+		case res.OK:
+			sealed++
+			events += len(r.mb.Header.EventHashes)
+			block = res.Block
+		default:
+			refused++
+		}
 	}
+	// One line per batch, not per block: what an operator reads at INFO.
+	w.n.log.Info("sealed miniblock batch", "sealed", sealed, "events", events, "refused", refused, "failed", failed, "chain_block", block)
 	i := w.cell.get()
 	i.InFlight = w.inFlight
 	w.cell.set(i)

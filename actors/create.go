@@ -26,7 +26,7 @@ func (n *Node) CreateStream(ctx context.Context, id streams.StreamID, events []*
 			return nil, nil, streams.Errorf(pb.ErrorCode_BAD_STREAM_ID, "event %x belongs to stream %x, not %s", ev.Hash, ev.Event.StreamId, id)
 		}
 	}
-	in := Inception(events[0].Event)
+	in := streams.InceptionOf(events[0].Event)
 	if in == nil {
 		return nil, nil, streams.Errorf(pb.ErrorCode_BAD_INCEPTION, "first event is not an inception")
 	}
@@ -78,26 +78,10 @@ func (n *Node) CreateStream(ctx context.Context, id streams.StreamID, events []*
 		}
 		return nil, nil, streams.Errorf(pb.ErrorCode_UNAVAILABLE, "store: create stream: %v", err)
 	}
+	n.observe(Update{StreamID: id, Miniblock: genesis.Proto})
 	return genesis, nodes, nil
 }
 
 func streamIs(ev *streams.ParsedEvent, id streams.StreamID) bool {
 	return len(ev.Event.StreamId) == len(id) && streams.StreamID(ev.Event.StreamId) == id
-}
-
-// Inception returns the inception an event carries, or nil.
-func Inception(ev *pb.StreamEvent) *pb.Inception {
-	switch p := ev.GetPayload().(type) {
-	case *pb.StreamEvent_SpacePayload:
-		return p.SpacePayload.GetInception()
-	case *pb.StreamEvent_ChannelPayload:
-		return p.ChannelPayload.GetInception()
-	case *pb.StreamEvent_UserPayload:
-		return p.UserPayload.GetInception()
-	case *pb.StreamEvent_DmPayload:
-		return p.DmPayload.GetInception()
-	case *pb.StreamEvent_UserSettingsPayload:
-		return p.UserSettingsPayload.GetInception()
-	}
-	return nil
 }

@@ -27,6 +27,8 @@ type Deps struct {
 	Logger  *slog.Logger     // nil discards
 	Metrics *Metrics         // nil: NopMetrics
 	Now     func() time.Time // nil: time.Now
+	// Observer, if set, is told of every update (observe.go).
+	Observer Observer
 }
 
 // Node is the actor system of one node: a registry, a chain-writer, stream
@@ -41,6 +43,8 @@ type Node struct {
 	log   *slog.Logger
 	m     *Metrics
 	now   func() time.Time
+	// observer is Deps.Observer (nil: none).
+	observer Observer
 
 	randao randaoCache
 
@@ -75,6 +79,8 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 		m:     d.Metrics,
 		now:   d.Now,
 		done:  make(chan struct{}),
+
+		observer: d.Observer,
 	}
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)

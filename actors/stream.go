@@ -653,6 +653,7 @@ func (s *streamActor) reload() {
 }
 
 func (s *streamActor) notify(u Update) {
+	s.n.observe(u)
 	for sub := range s.subs {
 		if !sub.deliver(u) {
 			delete(s.subs, sub)

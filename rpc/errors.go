@@ -6,6 +6,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/towns-node/node/client"
 	"github.com/towns-node/node/proto/pb"
 	"github.com/towns-node/node/streams"
 )
@@ -55,26 +56,9 @@ func toConnect(err error) *connect.Error {
 }
 
 // ErrorCode reads the domain code and message of an error returned by a
-// StreamService client: the pb.Error detail when present, else the Connect code.
-func ErrorCode(err error) (pb.ErrorCode, string) {
-	if err == nil {
-		return pb.ErrorCode_OK, ""
-	}
-	var ce *connect.Error
-	if !errors.As(err, &ce) {
-		return streams.CodeOf(err), err.Error()
-	}
-	for _, d := range ce.Details() {
-		v, derr := d.Value()
-		if derr != nil {
-			continue
-		}
-		if e, ok := v.(*pb.Error); ok {
-			return e.Code, e.Message
-		}
-	}
-	return pb.ErrorCode(ce.Code()), ce.Message()
-}
+// StreamService client: the pb.Error detail when present, else the Connect
+// code. It is client.ErrorCode, which clients use without linking the server.
+func ErrorCode(err error) (pb.ErrorCode, string) { return client.ErrorCode(err) }
 
 // ErrorLine formats an error the way the command line prints it:
 // "CODE: message".

@@ -10,6 +10,12 @@ import (
 // it, which is what makes duplicate detection exact (see docs/protocol.md).
 const MaxRecentBlocks = 256
 
+// DefaultMaxEventBytes is the network's admission limit on a signed event's
+// bytes (Config.MaxEventBytes by default). Clients check a payload against it
+// before they sign, so that they state the limit the node enforces.
+// MaxEnvelopeEventBytes is only the parser's hard ceiling above it.
+const DefaultMaxEventBytes = 64 << 10
+
 // Config holds the limits of the rules and of block assembly. Every replica
 // of a stream must use the same values for the verification-relevant ones
 // (RecencyWindow, MaxBlockEvents, MaxBlockBytes).
@@ -25,7 +31,7 @@ type Config struct {
 // DefaultConfig returns the network defaults.
 func DefaultConfig() Config {
 	return Config{
-		MaxEventBytes:     64 << 10,
+		MaxEventBytes:     DefaultMaxEventBytes,
 		RecencyWindow:     64,
 		MaxClockSkew:      10 * time.Minute,
 		MaxBlockEvents:    5000,

@@ -10,39 +10,6 @@ import (
 	"github.com/towns-node/node/proto/pb"
 )
 
-// kind is what an event does, independent of the stream type it lives in.
-type kind int
-
-const (
-	kindInception kind = iota + 1
-	kindMembership
-	kindChannel
-	kindUsername
-	kindDisplayName
-	kindMessage
-	kindSetting
-)
-
-func (k kind) String() string {
-	switch k {
-	case kindInception:
-		return "inception"
-	case kindMembership:
-		return "membership"
-	case kindChannel:
-		return "channel"
-	case kindUsername:
-		return "username"
-	case kindDisplayName:
-		return "display name"
-	case kindMessage:
-		return "message"
-	case kindSetting:
-		return "setting"
-	}
-	return "unknown"
-}
-
 // action is an event's payload reduced to what the rules and reducers need.
 type action struct {
 	kind       kind
@@ -56,72 +23,11 @@ type action struct {
 // classify maps the payload to an action and checks that it fits stream type
 // t and is well formed (BAD_PAYLOAD).
 func classify(t pb.StreamType, ev *pb.StreamEvent) (action, error) {
-	var a action
-	switch p := ev.Payload.(type) {
-	case *pb.StreamEvent_SpacePayload:
-		if t != pb.StreamType_STREAM_TYPE_SPACE {
-			break
-		}
-		switch c := p.SpacePayload.GetContent().(type) {
-		case *pb.SpacePayload_Inception:
-			a = action{kind: kindInception, inception: c.Inception}
-		case *pb.SpacePayload_Membership:
-			a = action{kind: kindMembership, membership: c.Membership}
-		case *pb.SpacePayload_Channel:
-			a = action{kind: kindChannel, channel: c.Channel}
-		case *pb.SpacePayload_Username:
-			a = action{kind: kindUsername, data: c.Username}
-		case *pb.SpacePayload_DisplayName:
-			a = action{kind: kindDisplayName, data: c.DisplayName}
-		}
-	case *pb.StreamEvent_ChannelPayload:
-		if t != pb.StreamType_STREAM_TYPE_CHANNEL {
-			break
-		}
-		switch c := p.ChannelPayload.GetContent().(type) {
-		case *pb.ChannelPayload_Inception:
-			a = action{kind: kindInception, inception: c.Inception}
-		case *pb.ChannelPayload_Membership:
-			a = action{kind: kindMembership, membership: c.Membership}
-		case *pb.ChannelPayload_Message:
-			a = action{kind: kindMessage, data: c.Message}
-		}
-	case *pb.StreamEvent_UserPayload:
-		if t != pb.StreamType_STREAM_TYPE_USER {
-			break
-		}
-		switch c := p.UserPayload.GetContent().(type) {
-		case *pb.UserPayload_Inception:
-			a = action{kind: kindInception, inception: c.Inception}
-		case *pb.UserPayload_Message:
-			a = action{kind: kindMessage, data: c.Message}
-		}
-	case *pb.StreamEvent_DmPayload:
-		if t != pb.StreamType_STREAM_TYPE_DM {
-			break
-		}
-		switch c := p.DmPayload.GetContent().(type) {
-		case *pb.DmPayload_Inception:
-			a = action{kind: kindInception, inception: c.Inception}
-		case *pb.DmPayload_Membership:
-			a = action{kind: kindMembership, membership: c.Membership}
-		case *pb.DmPayload_Message:
-			a = action{kind: kindMessage, data: c.Message}
-		}
-	case *pb.StreamEvent_UserSettingsPayload:
-		if t != pb.StreamType_STREAM_TYPE_USER_SETTINGS {
-			break
-		}
-		switch c := p.UserSettingsPayload.GetContent().(type) {
-		case *pb.UserSettingsPayload_Inception:
-			a = action{kind: kindInception, inception: c.Inception}
-		case *pb.UserSettingsPayload_Setting:
-			a = action{kind: kindSetting, setting: c.Setting}
-		}
+	p := PayloadOf(ev)
+	if p.Kind == KindUnknown || p.StreamType != t {
+		return action{}, misfit(t, p)
 	}
-	if a.kind == 0 {
-		return a, Errorf(pb.ErrorCode_BAD_PAYLOAD, "payload %T does not fit a %s stream", ev.Payload, t)
-	}
+	a := action{kind: p.Kind, inception: p.Inception, membership: p.Membership, channel: p.Channel, data: p.Data, setting: p.Setting}
 	switch a.kind {
 	case kindInception:
 		if a.inception == nil {

@@ -34,6 +34,7 @@ type Options struct {
 	BlockTime time.Duration // zero: 50ms
 	Store     store.Store   // nil: store.NewMemory()
 	Metrics   *actors.Metrics
+	Observer  actors.Observer // nil: none
 }
 
 // StartNode starts a node on a fresh in-memory chain; everything stops at cleanup.
@@ -54,7 +55,7 @@ func StartNode(tb testing.TB, o Options) *Node {
 	cl := chain.Client(crypto.PubkeyToAddress(key.PublicKey))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	n, err := actors.Start(ctx, o.Config, actors.Deps{Key: key, Store: o.Store, Chain: cl, Metrics: o.Metrics})
+	n, err := actors.Start(ctx, o.Config, actors.Deps{Key: key, Store: o.Store, Chain: cl, Metrics: o.Metrics, Observer: o.Observer})
 	require.NoError(tb, err)
 	tb.Cleanup(func() {
 		n.Stop()

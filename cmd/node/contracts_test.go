@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/towns-node/node/chainlink/evm"
+	"github.com/towns-node/node/internal/envflag"
 )
 
 func TestChainFlags(t *testing.T) {
@@ -51,5 +52,5 @@ func TestChainFlags(t *testing.T) {
 	require.NoError(t, err)
 	_, _, err = cf.resolve()
 	require.Error(t, err)
-	require.Equal(t, "NODE_CHAIN_NODE_REGISTRY", envName("NODE_", "chain.node-registry"))
+	require.Equal(t, "NODE_CHAIN_NODE_REGISTRY", envflag.Name("NODE_", "chain.node-registry"))
 }

@@ -5,11 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/towns-node/node/client"
+	"github.com/towns-node/node/internal/keyfile"
 )
 
 func keygen(args []string) error {
@@ -25,38 +26,13 @@ func keygen(args []string) error {
 	if _, err := os.Stat(*out); err == nil {
 		return fmt.Errorf("keygen: %s exists", *out)
 	}
-	key, err := createKey(*out)
+	key, err := keyfile.Create(*out)
 	if err != nil {
 		return err
 	}
-	fmt.Println(crypto.PubkeyToAddress(key.PublicKey).Hex())
+	fmt.Println(client.FormatHex(crypto.PubkeyToAddress(key.PublicKey).Bytes()))
 	return nil
 }
 
-// loadOrCreateKey loads a hex key file, creating it (and its directory) first
-// if it does not exist.
-func loadOrCreateKey(path string) (*ecdsa.PrivateKey, bool, error) {
-	key, err := crypto.LoadECDSA(path)
-	if err == nil {
-		return key, false, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, false, fmt.Errorf("load key %s: %w", path, err)
-	}
-	key, err = createKey(path)
-	return key, true, err
-}
-
-func createKey(path string) (*ecdsa.PrivateKey, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	key, err := crypto.GenerateKey()
-	if err != nil {
-		return nil, err
-	}
-	if err := crypto.SaveECDSA(path, key); err != nil {
-		return nil, fmt.Errorf("save key %s: %w", path, err)
-	}
-	return key, nil
-}
+// loadOrCreateKey loads a hex key file, creating it first if it does not exist.
+func loadOrCreateKey(path string) (*ecdsa.PrivateKey, bool, error) { return keyfile.LoadOrCreate(path) }

@@ -5,6 +5,8 @@
 //	node devchain [--rpc ADDR] [--block-time D] [--data-dir DIR]
 //	node contracts deploy --chain URL --key FILE [--out FILE] [--open-registration]
 //	node register --chain URL --key FILE (--chain.deployment FILE | --chain.stream-registry ADDR) [--approve ADDR]
+//	node status [--api URL] [--json]
+//	node version
 //	node client [--api URL] [--key FILE] VERB [flags]
 //
 // Every flag has an environment mirror: NODE_ and the flag name in upper
@@ -13,10 +15,11 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"os"
+
+	"github.com/towns-node/node/client"
+	"github.com/towns-node/node/internal/buildinfo"
 )
 
 const usage = `usage:
@@ -30,48 +33,52 @@ const usage = `usage:
   node register --chain URL --key FILE --chain.deployment FILE [--approve ADDR]
                                          register the key's node account (or, as the registry
                                          owner, approve ADDR) on a chain that is not the devchain
-  node client [--api URL] [--key FILE] VERB [flags]
-      create-space                       create a space, print its id
-      create-channel --space ID          create a channel in a space, print its id
-      join --stream ID                   join a space or channel
-      leave --stream ID                  leave a space or channel
-      post --stream ID --text T          post a message, print its hash
-      read --stream ID [--json]          events in order (miniblock null while pending)
-      miniblocks --stream ID [--json]    miniblock headers, one a line
-      tail --stream ID                   follow new events and miniblocks
+  node status [--api URL] [--json]       what the node at URL is doing
+  node version                           version and commit of this binary
+  node client [--api URL] [--key FILE] VERB [flags]   (node client VERB -h for a verb's flags)
 `
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
+	os.Exit(realMain(os.Args[1:], client.StdIO()))
+}
+
+// realMain runs the command line and returns the exit status: 0, 1 when the
+// node refused or failed (or could not be reached), 2 for bad input.
+func realMain(args []string, std client.IO) int {
+	if len(args) < 1 {
+		fmt.Fprint(std.Stderr, usage+client.Verbs())
+		return client.ExitUsage
 	}
 	var err error
-	switch os.Args[1] {
+	switch args[0] {
 	case "keygen":
-		err = keygen(os.Args[2:])
+		err = keygen(args[1:])
 	case "run":
-		err = run(os.Args[2:])
+		err = run(args[1:])
 	case "client":
-		err = client(os.Args[2:])
+		err = clientCmd(args[1:], std)
+	case "status":
+		err = statusCmd(args[1:], std)
+	case "version":
+		fmt.Fprintln(std.Stdout, "node", buildinfo.Get())
 	case "devchain":
-		err = runDevchain(os.Args[2:])
+		err = runDevchain(args[1:])
 	case "contracts":
-		err = contracts(os.Args[2:])
+		err = contracts(args[1:])
 	case "register":
-		err = registerCmd(os.Args[2:])
+		err = registerCmd(args[1:])
 	case "help", "-h", "--help":
-		fmt.Print(usage)
-		return
+		fmt.Fprint(std.Stdout, usage+client.Verbs())
 	default:
-		fmt.Fprintf(os.Stderr, "node: unknown command %q\n%s", os.Args[1], usage)
-		os.Exit(2)
+		fmt.Fprintf(std.Stderr, "node: unknown command %q\n%s", args[0], usage)
+		return client.ExitUsage
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		return // -h: the flag set printed its usage
+	code := client.ExitCode(err)
+	if code != client.ExitOK {
+		fmt.Fprintln(std.Stderr, "error:", errorLine(err))
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "error:", errorLine(err))
-		os.Exit(1)
-	}
+	return code
 }
+
+// errorLine is how an error is printed: "CODE: message" for protocol errors.
+func errorLine(err error) string { return client.ErrorLine(err) }

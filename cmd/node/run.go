@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -40,6 +41,7 @@ type runConfig struct {
 	logLevel  string
 	idle      time.Duration
 	registry  chainFlags // --chain.stream-registry, --chain.node-registry, --chain.deployment
+	observers observerFlags
 }
 
 func run(args []string) error {
@@ -54,6 +56,7 @@ func run(args []string) error {
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&c.idle, "idle-timeout", actors.DefaultConfig().IdleTimeout, "idle time after which a stream actor passivates")
 	c.registry.register(fs)
+	fs.Var(&c.observers, "observer", "POST JSON of what the node does to URL[,events=miniblock+event+stream_created+membership]; repeatable (env: several, space-separated)")
 	envUsage(fs, "NODE_", "node run [flags]")
 	if err := parseFlags(fs, args, "NODE_"); err != nil {
 		return err
@@ -118,6 +121,18 @@ func startNode(ctx context.Context, c runConfig, log *slog.Logger) (_ *lifecycle
 			_ = l.stop()
 		}
 	}()
+	started := time.Now()
+	// The ports first: a node that cannot serve creates nothing on disk.
+	apiLn, debugLn, err := listen(c)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil { // closed by their servers once those start
+			_ = apiLn.Close()
+			_ = debugLn.Close()
+		}
+	}()
 	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
 		return nil, err
 	}
@@ -132,7 +147,7 @@ func startNode(ctx context.Context, c runConfig, log *slog.Logger) (_ *lifecycle
 
 	st, err := store.OpenBadger(filepath.Join(c.dataDir, "store"), store.BadgerOptions{Logger: log})
 	if err != nil {
-		return nil, err
+		return nil, explainStoreError(err, c.dataDir)
 	}
 	l.started("store", st.Close)
 
@@ -144,6 +159,14 @@ func startNode(ctx context.Context, c runConfig, log *slog.Logger) (_ *lifecycle
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	obs, err := startObservers(c.observers, c.dataDir, addr, reg, log.With("component", "observer"))
+	if err != nil {
+		return nil, err
+	}
+	if obs != nil {
+		l.started("observers", obs.Close)
+	}
+
 	acfg := actors.DefaultConfig()
 	acfg.IdleTimeout = c.idle
 	node, err := actors.Start(ctx, acfg, actors.Deps{
@@ -152,6 +175,8 @@ func startNode(ctx context.Context, c runConfig, log *slog.Logger) (_ *lifecycle
 		Chain:   chain,
 		Logger:  log.With("component", "actors"),
 		Metrics: actors.NewMetrics(reg),
+
+		Observer: actorsObserver(obs),
 	})
 	if errors.Is(err, chainlink.ErrNotRegistered) {
 		return nil, fmt.Errorf("%w: node %s may not register on this chain: the registry owner runs `node register --approve %s` first", err, addr, addr)
@@ -162,23 +187,48 @@ func startNode(ctx context.Context, c runConfig, log *slog.Logger) (_ *lifecycle
 	l.started("actors", func() error { node.Stop(); return nil })
 
 	svc := rpc.NewService(node, st, log.With("component", "api"), rpc.NewMetrics(reg))
-	apiLn, err := net.Listen("tcp", c.api)
-	if err != nil {
-		return nil, err
-	}
-	api := rpc.Serve(apiLn, svc.Handler())
+	status := rpc.NewStatusService(node, chain, rpc.StatusConfig{Chain: c.chain, BlockTime: c.blockTime, DataDir: c.dataDir, Started: started})
+	apiMux := http.NewServeMux()
+	apiMux.Handle("/", svc.Handler())
+	apiMux.Handle(status.Handler())
+	api := rpc.Serve(apiLn, apiMux)
 	l.started("api", func() error { return shutdown(api) })
 
-	debugLn, err := net.Listen("tcp", c.debug)
-	if err != nil {
-		return nil, err
-	}
 	dbg := rpc.Serve(debugLn, rpc.DebugHandler(node, reg))
 	l.started("debug", func() error { return shutdown(dbg) })
 
 	log.Info("node running", "address", addr, "api", apiLn.Addr(), "debug", debugLn.Addr(),
 		"data_dir", c.dataDir, "chain", c.chain, "block_time", c.blockTime)
 	return l, nil
+}
+
+// listen binds the API and debug addresses, saying what to do when one is taken.
+func listen(c runConfig) (api, debug net.Listener, err error) {
+	api, err = net.Listen("tcp", c.api)
+	if err != nil {
+		return nil, nil, portError("--api", c.api, err)
+	}
+	debug, err = net.Listen("tcp", c.debug)
+	if err != nil {
+		_ = api.Close()
+		return nil, nil, portError("--debug", c.debug, err)
+	}
+	return api, debug, nil
+}
+
+func portError(flag, addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%s %s: the address is in use (another node? `node status --api %s`): stop it or pass %s with a free address; nothing was created", flag, addr, addr, flag)
+	}
+	return fmt.Errorf("%s %s: %w; nothing was created", flag, addr, err)
+}
+
+// explainStoreError names the fix for the store errors an operator meets.
+func explainStoreError(err error, dataDir string) error {
+	if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+		return fmt.Errorf("data dir %s is in use by another node (its store is locked): stop that node or pass another --data-dir", dataDir)
+	}
+	return err
 }
 
 func shutdown(s *rpc.Server) error {

@@ -58,6 +58,7 @@ type node struct {
 	api     string
 	debug   string
 	cmd     *exec.Cmd
+	extra   []string // more `node run` flags
 	log     *bytes.Buffer
 	logMu   *sync.Mutex
 }
@@ -78,6 +79,7 @@ func (n *node) start() {
 	n.log, n.logMu = &bytes.Buffer{}, &sync.Mutex{}
 	n.cmd = exec.Command(n.bin, "run", "--data-dir", n.dataDir, "--api", n.api, "--debug", n.debug,
 		"--block-time", blockTime.String())
+	n.cmd.Args = append(n.cmd.Args, n.extra...)
 	n.cmd.Stdout = syncWriter{n.logMu, n.log}
 	n.cmd.Stderr = syncWriter{n.logMu, n.log}
 	dieWithTest(n.cmd)
@@ -160,7 +162,7 @@ func (n *node) read(user, stream string) []eventLine {
 // sealTimes follows a stream over SyncStreams and records when each event
 // hash arrives in a miniblock.
 func sealTimes(t *testing.T, api, stream string) (func() map[common.Hash]time.Time, func()) {
-	id, err := hex.DecodeString(stream)
+	id, err := hex.DecodeString(strings.TrimPrefix(stream, "0x"))
 	require.NoError(t, err)
 	client := &http.Client{Transport: &http.Transport{}}
 	c := pbconnect.NewStreamServiceClient(client, "http://"+api)
@@ -216,9 +218,9 @@ func TestNodeEndToEnd(t *testing.T) {
 	memberAddr := strings.TrimSpace(string(out))
 	require.True(t, common.IsHexAddress(memberAddr), memberAddr)
 	space := n.must(owner, "create-space")
-	require.Len(t, space, 64)
+	require.Regexp(t, `^0x10[0-9a-f]{62}$`, space) // ids print as 0x and lower-case hex
 	channel := n.must(owner, "create-channel", "--space", space)
-	require.Len(t, channel, 64)
+	require.Regexp(t, `^0x20[0-9a-f]{62}$`, channel)
 	require.NotEqual(t, space, channel)
 
 	// The channel's creation is announced in the space.
@@ -320,7 +322,7 @@ func TestNodeEndToEnd(t *testing.T) {
 	require.Equal(t, strings.ToLower(after), strings.ToLower(lines[len(lines)-1].Hash))
 
 	// tail follows SyncStreams: the event, then its miniblock.
-	tail := exec.Command(bin, "client", "--api", "http://"+n.api, "--key", owner, "tail", "--stream", channel)
+	tail := exec.Command(bin, "client", "--api", "http://"+n.api, "--key", owner, "tail", "--json", "--stream", channel)
 	dieWithTest(tail)
 	pipe, err := tail.StdoutPipe()
 	require.NoError(t, err)

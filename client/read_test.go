@@ -1,4 +1,4 @@
-package main
+package client
 
 import (
 	"context"
@@ -61,11 +61,11 @@ func (a *sealingAPI) GetMiniblocks(context.Context, *connect.Request[pb.GetMinib
 func TestReadSeesEventSealedDuringRead(t *testing.T) {
 	ev := &pb.Envelope{Hash: common.HexToHash("0xe1").Bytes(), Event: []byte{}}
 	api := &sealingAPI{ev: ev}
-	c := &cli{api: api}
-	lines, err := c.readLines(context.Background(), streams.StreamID{})
+	c := &Client{api: api}
+	lines, err := c.Read(context.Background(), streams.StreamID{}, 0)
 	require.NoError(t, err)
 	require.Len(t, lines, 1, "the event sealed between the reader's calls must be listed exactly once")
-	require.Equal(t, common.BytesToHash(ev.Hash).Hex(), lines[0].Hash)
+	require.Equal(t, FormatHex(ev.Hash), lines[0].Hash)
 	require.NotNil(t, lines[0].Miniblock)
 	require.EqualValues(t, 1, *lines[0].Miniblock)
 }
