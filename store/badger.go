@@ -65,13 +65,13 @@ type BadgerOptions struct {
 	// Zero means 1024.
 	MaxBatch int
 	// StateCache is how many streams' states the commit loop keeps in
-	// memory (least recently written or read evicted first; ~150 bytes
-	// each). Zero means DefaultStateCache.
+	// memory (least recently written or read evicted first; ~250 bytes
+	// each with the cache's own bookkeeping). Zero means DefaultStateCache.
 	StateCache int
 }
 
 // DefaultStateCache is the default BadgerOptions.StateCache: the states
-// of the 65,536 streams written most recently, about 10 MB.
+// of the 65,536 streams written most recently, about 16 MB.
 const DefaultStateCache = 1 << 16
 
 // Badger is the on-disk Store.

@@ -86,6 +86,87 @@ func FuzzRestoreView(f *testing.F) {
 	})
 }
 
+// restoreChain is a stored stream of five blocks (snapshots at 0, 1 and
+// 3), the final view, a pending event and an event sealed in block 4.
+func restoreChain(t testing.TB) (blocks []*ParsedMiniblock, final *View, pending, sealed *ParsedEvent) {
+	w := newWorld(t, 1)
+	id := testStreamID(space, "restore-chain")
+	w.create(id, alice, &pb.Inception{StreamId: id.Bytes(), Settings: settings(2)})
+	blocks = append(blocks, w.view.LastBlock())
+	for i, n := range []int{2, 1, 2, 1} {
+		for j := range n {
+			w.add(w.event(alice, username(fmt.Sprintf("u%d.%d", i, j))))
+		}
+		blocks = append(blocks, w.seal())
+	}
+	return blocks, w.view, w.event(alice, displayName("pending")), blocks[4].Events[0]
+}
+
+// FuzzRestoreViewEdits reaches further into RestoreView than raw bytes
+// can (a mutated block rarely parses): it restores from valid blocks,
+// picked, dropped and reordered by the fuzzer, with a chosen minipool.
+// Whatever it is given, RestoreView answers with a coded error or a view;
+// given the snapshot block and every later block in order, the view is
+// the stream's final state, whatever else it got.
+func FuzzRestoreViewEdits(f *testing.F) {
+	blocks, final, pending, sealed := restoreChain(f)
+	var snaps []int
+	for i, b := range blocks {
+		if b.Proto.Snapshot != nil {
+			snaps = append(snaps, i)
+		}
+	}
+	require.Equal(f, []int{0, 1, 3}, snaps)
+	want, err := SnapshotHash(final.Snapshot())
+	require.NoError(f, err)
+	f.Add(uint8(2), uint8(0x1f), uint8(0), uint8(3))
+	f.Add(uint8(1), uint8(0x1e), uint8(0), uint8(1))
+	f.Add(uint8(0), uint8(0x1f), uint8(2), uint8(0))
+	f.Add(uint8(1), uint8(0x0a), uint8(1), uint8(2))
+	f.Fuzz(func(t *testing.T, pick, mask, rot, poolMask uint8) {
+		snapIdx := snaps[int(pick)%len(snaps)]
+		var since []*ParsedMiniblock
+		for i, b := range blocks {
+			if mask&(1<<i) != 0 {
+				since = append(since, b)
+			}
+		}
+		if n := len(since); n > 0 {
+			r := int(rot) % n
+			since = append(since[r:], since[:r]...)
+		}
+		var pool []*ParsedEvent
+		if poolMask&1 != 0 {
+			pool = append(pool, pending)
+		}
+		if poolMask&2 != 0 {
+			pool = append(pool, sealed)
+		}
+		v, err := RestoreView(blocks[snapIdx], since, pool)
+		if err != nil {
+			require.NotEqual(t, pb.ErrorCode_INTERNAL, CodeOf(err), "uncoded error: %v", err)
+			return
+		}
+		require.GreaterOrEqual(t, v.Generation(), int64(snapIdx+1))
+		if v.Generation() > 4 { // block 4 applied
+			for _, ev := range v.Minipool() {
+				require.NotEqual(t, sealed.Hash, ev.Hash, "an event sealed in an applied block is not pending")
+			}
+		}
+		complete := int(rot)%max(len(since), 1) == 0
+		for i := snapIdx + 1; i < len(blocks); i++ {
+			complete = complete && mask&(1<<i) != 0
+		}
+		if complete {
+			require.Equal(t, final.Generation(), v.Generation())
+			got, err := SnapshotHash(v.Snapshot())
+			require.NoError(t, err)
+			require.Equal(t, want, got, "restored state equals the stream's")
+			require.Equal(t, poolMask&1 != 0, v.HasEvent(pending.Hash))
+		}
+	})
+}
+
 // TestRestoreCorpusFresh checks that the checked-in valid seed still
 // restores (rewrite the corpus with STREAMS_WRITE_CORPUS=1 and
 // TestWriteRestoreCorpus if not).
