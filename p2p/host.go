@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	ethcrypto "github.com/ethereum/go-ethereum/crypto"
 	"github.com/libp2p/go-libp2p"
+	dht "github.com/libp2p/go-libp2p-kad-dht"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -55,6 +56,11 @@ type Host struct {
 	book    *addrBook
 	gater   *gater
 	kick    chan struct{} // early registry read
+	dht     *dht.IpfsDHT  // nil with DHT off
+
+	cacheMu  sync.Mutex
+	cached   []cachedNode           // the peerstore file as last written
+	lastRecs []chainlink.NodeRecord // the registry as last read
 
 	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
@@ -144,6 +150,7 @@ func Start(ctx context.Context, cfg Config, d Deps) (_ *Host, err error) {
 	}
 	n.h = h
 	n.onClose(h.Close)
+	n.onClose(n.saveLastPeers) // runs before the host closes
 	h.Network().Notify(n.book.notifiee())
 	if err := n.startServices(ctx); err != nil {
 		return nil, err

@@ -20,20 +20,23 @@ import (
 // registered. Each read updates the gater, drops peers that left the
 // registry, and with Registry on re-registers our record when it differs
 // and dials registered nodes up to DialTarget.
-func (n *Host) registryLoop(kick <-chan struct{}) {
+func (n *Host) registryLoop(kick <-chan struct{}, readNow bool) {
 	t := time.NewTicker(n.cfg.RegistryRefresh)
 	defer t.Stop()
 	last := time.Now()
 	for {
-		select {
-		case <-n.ctx.Done():
-			return
-		case <-t.C:
-		case <-kick:
-			if time.Since(last) < time.Second {
-				continue
+		if !readNow {
+			select {
+			case <-n.ctx.Done():
+				return
+			case <-t.C:
+			case <-kick:
+				if time.Since(last) < time.Second {
+					continue
+				}
 			}
 		}
+		readNow = false
 		last = time.Now()
 		ctx, cancel := context.WithTimeout(n.ctx, n.cfg.RegistryRefresh)
 		if err := n.registryStep(ctx); err != nil && n.ctx.Err() == nil {
@@ -48,11 +51,17 @@ func (n *Host) registryStep(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	n.cacheMu.Lock()
+	n.lastRecs = recs
+	n.cacheMu.Unlock()
 	for _, p := range n.h.Network().Peers() {
 		if !n.gater.admits(p) {
 			n.log.Debug("closing peer that left the node registry", "peer", p)
 			_ = n.h.Network().ClosePeer(p)
 		}
+	}
+	if err := n.savePeers(recs); err != nil {
+		n.log.Warn("saving the peerstore file", "err", err)
 	}
 	if !n.cfg.Registry {
 		return nil

@@ -39,6 +39,9 @@ type Options struct {
 	Deps func(i int, d *p2p.Deps)
 	// Keys, when set, are the hosts' keys (generated otherwise).
 	Keys []*ecdsa.PrivateKey
+	// Bootstrap gives every host after the first the first host's
+	// addresses as its bootstrap list.
+	Bootstrap bool
 	// Unregistered keys are not put on the node registry before the
 	// hosts start (a host with Registry on still registers itself).
 	Unregistered func(i int) bool
@@ -96,6 +99,9 @@ func Register(t testing.TB, mc *memchain.Chain, key *ecdsa.PrivateKey) {
 func (nw *Network) Start(t testing.TB, i int, o Options) *p2p.Host {
 	t.Helper()
 	cfg := Config()
+	if o.Bootstrap && i > 0 {
+		cfg.Bootstrap = nw.Hosts[0].P2PAddrs()
+	}
 	if o.Config != nil {
 		o.Config(i, &cfg)
 	}
