@@ -13,6 +13,7 @@ import (
 	ethcrypto "github.com/ethereum/go-ethereum/crypto"
 	"github.com/libp2p/go-libp2p"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -58,6 +59,14 @@ type Host struct {
 	kick    chan struct{} // early registry read
 	dht     *dht.IpfsDHT  // nil with DHT off
 
+	ps     *pubsub.PubSub
+	topics *topicSet
+	subs   *subFilter
+	seen   *seenSet
+
+	inflightMu sync.Mutex
+	inflight   map[peer.ID]int // direct requests in progress per peer
+
 	cacheMu  sync.Mutex
 	cached   []cachedNode           // the peerstore file as last written
 	lastRecs []chainlink.NodeRecord // the registry as last read
@@ -91,6 +100,7 @@ func Start(ctx context.Context, cfg Config, d Deps) (_ *Host, err error) {
 		log:    d.Logger,
 		m:      d.Metrics,
 		book:   newAddrBook(),
+		seen:   newSeenSet(),
 		ctx:    hctx,
 		cancel: cancel,
 	}

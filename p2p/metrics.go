@@ -11,6 +11,7 @@ type Metrics struct {
 	GossipRejected *prometheus.CounterVec // validator rejections by reason
 	Published      *prometheus.CounterVec // messages published by kind
 	JoinedTopics   prometheus.Gauge
+	TopicLeaves    prometheus.Counter
 	FilteredSubs   prometheus.Counter     // peer subscriptions dropped by the subscription filter
 	Requests       *prometheus.CounterVec // direct requests served, by protocol and code
 	RequestSeconds *prometheus.HistogramVec
@@ -20,7 +21,7 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := newMetrics()
 	reg.MustRegister(m.GaterRefused, m.PeerDials, m.Gossip, m.GossipRejected, m.Published,
-		m.JoinedTopics, m.FilteredSubs, m.Requests, m.RequestSeconds)
+		m.JoinedTopics, m.TopicLeaves, m.FilteredSubs, m.Requests, m.RequestSeconds)
 	return m
 }
 
@@ -46,6 +47,9 @@ func newMetrics() *Metrics {
 		}, []string{"kind"}),
 		JoinedTopics: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "p2p_joined_topics", Help: "Stream topics joined (active streams plus those within the leave delay).",
+		}),
+		TopicLeaves: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "p2p_topic_leaves_total", Help: "Stream topics left in pubsub (after the leave delay).",
 		}),
 		FilteredSubs: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "p2p_filtered_subscriptions_total", Help: "Peer topic subscriptions dropped: foreign topic name or the per-peer topic cap.",

@@ -41,6 +41,10 @@ func (n *Host) startServices(ctx context.Context) error {
 		}
 	}
 	n.goLoop(func() { n.registryLoop(n.kick, restored) })
+	if err := n.startGossip(ctx); err != nil {
+		return fmt.Errorf("p2p: gossipsub: %w", err)
+	}
+	n.startProtocols()
 	if bs := n.bootstrapPeers(); len(bs) > 0 {
 		n.goLoop(func() { n.dialAll(n.ctx, "bootstrap", bs) })
 	}
