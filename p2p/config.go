@@ -7,6 +7,8 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/towns-node/node/streams"
 )
 
 // Config configures a Host. Start from DefaultConfig.
@@ -138,6 +140,8 @@ func (c Config) Validate() error {
 		return bad("connection watermarks %d/%d", c.ConnLow, c.ConnHigh)
 	case c.MaxJoined <= 0 || c.MaxPeerTopics <= 0:
 		return bad("topic caps must be positive")
+	case c.MaxJoined*helloBytesPerTopic(c.Network) > MaxHelloBytes*9/10:
+		return bad("MaxJoined %d: the hello packet would pass 90%% of gossipsub's %d-byte limit", c.MaxJoined, MaxHelloBytes)
 	case c.LeaveDelay < 0:
 		return bad("negative leave delay")
 	case c.MaxGossipBytes < 1<<16:
@@ -150,4 +154,9 @@ func (c Config) Validate() error {
 		return bad("MaxPeerRequests must be positive")
 	}
 	return nil
+}
+
+// helloBytesPerTopic is what one joined topic adds to the hello packet.
+func helloBytesPerTopic(network string) int {
+	return HelloBytes(network, make([]streams.StreamID, 2)) - HelloBytes(network, make([]streams.StreamID, 1))
 }

@@ -66,15 +66,29 @@ func (n *Host) Joined() int {
 // 512 KiB control-message limit and drops all of it past that).
 func (n *Host) HelloSize() int {
 	n.topics.mu.Lock()
-	rpc := &pubsubpb.RPC{}
+	ids := make([]streams.StreamID, 0, len(n.topics.m))
 	for id := range n.topics.m {
-		t := TopicName(n.cfg.Network, id)
+		ids = append(ids, id)
+	}
+	n.topics.mu.Unlock()
+	return HelloBytes(n.cfg.Network, ids)
+}
+
+// HelloBytes is the size of the subscription part of a hello packet that
+// announces the topics of ids.
+func HelloBytes(network string, ids []streams.StreamID) int {
+	rpc := &pubsubpb.RPC{}
+	for _, id := range ids {
+		t := TopicName(network, id)
 		sub := true
 		rpc.Subscriptions = append(rpc.Subscriptions, &pubsubpb.RPC_SubOpts{Subscribe: &sub, Topicid: &t})
 	}
-	n.topics.mu.Unlock()
 	return proto.Size(rpc)
 }
+
+// MaxHelloBytes is gossipsub's control-message limit, which the hello
+// packet must stay under (MEASURED.md).
+const MaxHelloBytes = 512 << 10
 
 func (s *topicSet) join(id streams.StreamID) error {
 	s.mu.Lock()

@@ -122,6 +122,13 @@ func (r *Recorder) OnMiniblock(_ common.Address, _ streams.StreamID, mb *streams
 	r.miniblocks[mb.Hash]++
 }
 
+// SetOnEvent sets OnEventFunc while the host runs.
+func (r *Recorder) SetOnEvent(f func(from common.Address, id streams.StreamID, ev *streams.ParsedEvent)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.OnEventFunc = f
+}
+
 // Events is how many times the event with hash h was handed over.
 func (r *Recorder) Events(h common.Hash) int {
 	r.mu.Lock()
