@@ -34,9 +34,11 @@ bench: ## run the benchmarks that docs/benchmarks.md reports
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./streams/ ./store/ $(BENCH_PKGS)
 
 .PHONY: fuzz
-fuzz: ## run each fuzz target for FUZZTIME (default 30s)
-	@for t in $$($(GO) test -list 'Fuzz.*' ./streams/ | grep ^Fuzz); do \
-		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $${FUZZTIME:-30s} -fuzzminimizetime 2s ./streams/ || exit 1; done
+fuzz: ## run each fuzz target of every package for FUZZTIME (default 30s)
+	@for p in $$($(GO) list ./...); do \
+		for t in $$($(GO) test -list 'Fuzz.*' $$p | grep ^Fuzz); do \
+			echo "$$p $$t"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $${FUZZTIME:-30s} -fuzzminimizetime 2s $$p || exit 1; done; done
 
 .PHONY: tools
 tools: ## install the pinned code generators
@@ -59,6 +61,8 @@ BINDINGS  := chainlink/evm/bindings
 # `make bench` also measures miniblock registrations/s on the devchain.
 BENCH_PKGS += ./chainlink/evm/
 BENCH_PKGS += ./actors/ ./rpc/
+# gossip throughput between 3 hosts and direct round trips (p2p section).
+BENCH_PKGS += ./p2p/
 
 .PHONY: contracts
 contracts: ## compile contracts/src (pinned solc-js) and regenerate ABI, bytecode, Go bindings

@@ -23,11 +23,11 @@ func TopicName(network string, id streams.StreamID) string {
 // ParseTopic returns the stream id of one of network's stream topics.
 func ParseTopic(network, topic string) (streams.StreamID, bool) {
 	prefix := "/towns/" + network + "/stream/"
-	if !strings.HasPrefix(topic, prefix) || !strings.HasSuffix(topic, "/1") {
+	if len(topic) != len(prefix)+2*streams.StreamIDLen+2 || !strings.HasPrefix(topic, prefix) || !strings.HasSuffix(topic, "/1") {
 		return streams.StreamID{}, false
 	}
 	h := topic[len(prefix) : len(topic)-2]
-	if len(h) != 2*streams.StreamIDLen || strings.ToLower(h) != h {
+	if strings.ToLower(h) != h {
 		return streams.StreamID{}, false
 	}
 	b, err := hex.DecodeString(h)
