@@ -19,7 +19,9 @@ func subOpt(topic string, subscribe bool) *pubsubpb.RPC_SubOpts {
 func TestSubFilterNetworkTopicsAndCap(t *testing.T) {
 	m := NopMetrics()
 	f := newSubFilter("test", 3, m)
-	id := func(b byte) streams.StreamID { return streams.NewStreamID(pb.StreamType_STREAM_TYPE_CHANNEL, [31]byte{b}) }
+	id := func(b byte) streams.StreamID {
+		return streams.NewStreamID(pb.StreamType_STREAM_TYPE_CHANNEL, [31]byte{b})
+	}
 	mine := func(b byte) string { return TopicName("test", id(b)) }
 
 	require.True(t, f.CanSubscribe(mine(1)))
