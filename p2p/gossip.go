@@ -52,7 +52,8 @@ func (n *Host) startGossip(ctx context.Context) error {
 		pubsub.WithValidateThrottle(validateThrottle),
 		pubsub.WithMaxMessageSize(n.cfg.MaxGossipBytes),
 		pubsub.WithSeenMessagesTTL(seenTTL),
-		pubsub.WithRawTracer(&gossipTracer{m: n.m}),
+		pubsub.WithRawTracer(&gossipTracer{m: n.m, mesh: &n.mesh}),
+		pubsub.WithPeerScoreInspect(n.scores.set, time.Second),
 		pubsub.WithLogger(n.log.With("lib", "pubsub")),
 		// Only peers admitted by the gater get this far; keep pubsub to
 		// those whose key maps to an address.
@@ -271,7 +272,10 @@ func (f *subFilter) notifiee(nw network.Network) network.Notifiee {
 }
 
 // gossipTracer feeds pubsub's raw events to Prometheus.
-type gossipTracer struct{ m *Metrics }
+type gossipTracer struct {
+	m    *Metrics
+	mesh *meshBook
+}
 
 var _ pubsub.RawTracer = (*gossipTracer)(nil)
 
@@ -294,12 +298,15 @@ func (t *gossipTracer) DropRPC(*pubsub.RPC, peer.ID) { t.m.Gossip.WithLabelValue
 func (t *gossipTracer) UndeliverableMessage(*pubsub.Message) {
 	t.m.Gossip.WithLabelValues("undeliverable").Inc()
 }
-func (t *gossipTracer) OnNewOutboundStream(peer.ID, protocol.ID)             {}
-func (t *gossipTracer) OnClosedOutboundStream(peer.ID)                       {}
-func (t *gossipTracer) Join(string)                                          {}
-func (t *gossipTracer) Leave(string)                                         { t.m.TopicLeaves.Inc() }
-func (t *gossipTracer) Graft(peer.ID, string)                                {}
-func (t *gossipTracer) Prune(peer.ID, string)                                {}
+func (t *gossipTracer) OnNewOutboundStream(peer.ID, protocol.ID) {}
+func (t *gossipTracer) OnClosedOutboundStream(peer.ID)           {}
+func (t *gossipTracer) Join(string)                              {}
+func (t *gossipTracer) Leave(topic string) {
+	t.m.TopicLeaves.Inc()
+	t.mesh.leave(topic)
+}
+func (t *gossipTracer) Graft(p peer.ID, topic string)                        { t.mesh.graft(p, topic) }
+func (t *gossipTracer) Prune(p peer.ID, topic string)                        { t.mesh.prune(p, topic) }
 func (t *gossipTracer) ValidateMessage(*pubsub.Message)                      {}
 func (t *gossipTracer) RecvRPC(*pubsub.RPC)                                  {}
 func (t *gossipTracer) SendRPC(*pubsub.RPC, peer.ID)                         {}

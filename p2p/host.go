@@ -63,6 +63,8 @@ type Host struct {
 	topics *topicSet
 	subs   *subFilter
 	seen   *seenSet
+	scores scoreBoard
+	mesh   meshBook
 
 	inflightMu sync.Mutex
 	inflight   map[peer.ID]int // direct requests in progress per peer

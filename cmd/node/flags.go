@@ -8,7 +8,7 @@ import (
 )
 
 // envMirror sets every flag not given on the command line from its
-// environment variable: prefix + NAME with dashes as underscores.
+// environment variable (envName).
 func envMirror(fs *flag.FlagSet, prefix string) error {
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
@@ -17,7 +17,7 @@ func envMirror(fs *flag.FlagSet, prefix string) error {
 		if given[f.Name] || err != nil {
 			return
 		}
-		name := prefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		name := envName(prefix, f.Name)
 		if v, ok := os.LookupEnv(name); ok {
 			if e := fs.Set(f.Name, v); e != nil {
 				err = fmt.Errorf("%s=%q: %w", name, v, e)
@@ -25,6 +25,12 @@ func envMirror(fs *flag.FlagSet, prefix string) error {
 		}
 	})
 	return err
+}
+
+// envName is a flag's environment variable: prefix + NAME, with dashes and
+// dots (--p2p.listen: NODE_P2P_LISTEN) as underscores.
+func envName(prefix, flagName string) string {
+	return prefix + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(flagName))
 }
 
 // parseFlags parses args and applies the environment mirror.
@@ -40,7 +46,7 @@ func envUsage(fs *flag.FlagSet, prefix, synopsis string) {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: %s\n", synopsis)
 		fs.VisitAll(func(f *flag.Flag) {
-			env := prefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+			env := envName(prefix, f.Name)
 			fmt.Fprintf(fs.Output(), "  --%s (env %s, default %q)\n      %s\n", f.Name, env, f.DefValue, f.Usage)
 		})
 	}

@@ -39,6 +39,7 @@ type runConfig struct {
 	blockTime time.Duration
 	logLevel  string
 	idle      time.Duration
+	p2p       p2pConfig
 }
 
 func run(args []string) error {
@@ -52,6 +53,7 @@ func run(args []string) error {
 	fs.DurationVar(&c.blockTime, "block-time", time.Second, "block time of the embedded or memory chain (with a URL: the expected block time)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&c.idle, "idle-timeout", actors.DefaultConfig().IdleTimeout, "idle time after which a stream actor passivates")
+	c.p2p.register(fs)
 	envUsage(fs, "NODE_", "node run [flags]")
 	if err := parseFlags(fs, args, "NODE_"); err != nil {
 		return err
@@ -156,6 +158,14 @@ func startNode(ctx context.Context, c runConfig, log *slog.Logger) (_ *lifecycle
 	}
 	l.started("actors", func() error { node.Stop(); return nil })
 
+	// After actors: their start registers the node without its peer id and
+	// addresses; the host's registration then completes the record.
+	host, err := startP2P(ctx, c, key, chain, log, reg)
+	if err != nil {
+		return nil, err
+	}
+	l.started("p2p", host.Close)
+
 	svc := rpc.NewService(node, st, log.With("component", "api"), rpc.NewMetrics(reg))
 	apiLn, err := net.Listen("tcp", c.api)
 	if err != nil {
@@ -168,10 +178,10 @@ func startNode(ctx context.Context, c runConfig, log *slog.Logger) (_ *lifecycle
 	if err != nil {
 		return nil, err
 	}
-	dbg := rpc.Serve(debugLn, rpc.DebugHandler(node, reg))
+	dbg := rpc.Serve(debugLn, withP2PDebug(rpc.DebugHandler(node, reg), host))
 	l.started("debug", func() error { return shutdown(dbg) })
 
-	log.Info("node running", "address", addr, "api", apiLn.Addr(), "debug", debugLn.Addr(),
+	log.Info("node running", "address", addr, "peer_id", host.ID(), "api", apiLn.Addr(), "debug", debugLn.Addr(),
 		"data_dir", c.dataDir, "chain", c.chain, "block_time", c.blockTime)
 	return l, nil
 }
