@@ -163,10 +163,16 @@ func (b *meshBook) prune(p peer.ID, topic string) {
 	}
 }
 
-func (b *meshBook) leave(topic string) {
+// leave forgets a topic's mesh and returns its peers.
+func (b *meshBook) leave(topic string) []peer.ID {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	var out []peer.ID
+	for p := range b.m[topic] {
+		out = append(out, p)
+	}
 	delete(b.m, topic)
+	return out
 }
 
 func (b *meshBook) size(topic string) int {

@@ -9,6 +9,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	pubsubpb "github.com/libp2p/go-libp2p-pubsub/pb"
+	"github.com/libp2p/go-libp2p/core/connmgr"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
@@ -52,7 +53,7 @@ func (n *Host) startGossip(ctx context.Context) error {
 		pubsub.WithValidateThrottle(validateThrottle),
 		pubsub.WithMaxMessageSize(n.cfg.MaxGossipBytes),
 		pubsub.WithSeenMessagesTTL(seenTTL),
-		pubsub.WithRawTracer(&gossipTracer{m: n.m, mesh: &n.mesh}),
+		pubsub.WithRawTracer(&gossipTracer{m: n.m, mesh: &n.mesh, cm: n.h.ConnManager()}),
 		pubsub.WithPeerScoreInspect(n.scores.set, time.Second),
 		pubsub.WithLogger(n.log.With("lib", "pubsub")),
 		// Only peers admitted by the gater get this far; keep pubsub to
@@ -272,9 +273,12 @@ func (f *subFilter) notifiee(nw network.Network) network.Notifiee {
 }
 
 // gossipTracer feeds pubsub's raw events to Prometheus.
+// Mesh peers of our topics are protected from the connection manager's
+// trimming while they stay in the mesh.
 type gossipTracer struct {
 	m    *Metrics
 	mesh *meshBook
+	cm   connmgr.ConnManager
 }
 
 var _ pubsub.RawTracer = (*gossipTracer)(nil)
@@ -303,10 +307,18 @@ func (t *gossipTracer) OnClosedOutboundStream(peer.ID)           {}
 func (t *gossipTracer) Join(string)                              {}
 func (t *gossipTracer) Leave(topic string) {
 	t.m.TopicLeaves.Inc()
-	t.mesh.leave(topic)
+	for _, p := range t.mesh.leave(topic) {
+		t.cm.Unprotect(p, topic)
+	}
 }
-func (t *gossipTracer) Graft(p peer.ID, topic string)                        { t.mesh.graft(p, topic) }
-func (t *gossipTracer) Prune(p peer.ID, topic string)                        { t.mesh.prune(p, topic) }
+func (t *gossipTracer) Graft(p peer.ID, topic string) {
+	t.mesh.graft(p, topic)
+	t.cm.Protect(p, topic)
+}
+func (t *gossipTracer) Prune(p peer.ID, topic string) {
+	t.mesh.prune(p, topic)
+	t.cm.Unprotect(p, topic)
+}
 func (t *gossipTracer) ValidateMessage(*pubsub.Message)                      {}
 func (t *gossipTracer) RecvRPC(*pubsub.RPC)                                  {}
 func (t *gossipTracer) SendRPC(*pubsub.RPC, peer.ID)                         {}
