@@ -82,6 +82,8 @@ BENCH_PKGS += ./chainlink/evm/
 BENCH_PKGS += ./actors/ ./rpc/
 # ... and AddEvent with an observer down (docs/benchmarks.md, "observers").
 BENCH_PKGS += ./observer/
+# gossip throughput between 3 hosts and direct round trips (p2p section).
+BENCH_PKGS += ./p2p/
 
 .PHONY: contracts
 contracts: ## compile contracts/src (pinned solc-js) and regenerate ABI, bytecode, Go bindings

@@ -81,7 +81,7 @@ var page = template.Must(template.New("debug").Parse(`<!doctype html>
 <style>body{font-family:sans-serif}td,th{padding:2px 8px;text-align:left;font-family:monospace}tr:nth-child(even){background:#f3f3f3}</style>
 </head><body>
 <h1>node {{.Node}}</h1>
-<p><a href="/debug/actors">actors (JSON)</a> · <a href="/metrics">metrics</a> · <a href="/debug/pprof/">pprof</a></p>
+<p><a href="/debug/actors">actors (JSON)</a> · <a href="/debug/p2p">p2p (JSON)</a> · <a href="/metrics">metrics</a> · <a href="/debug/pprof/">pprof</a></p>
 <table>
 <tr><th>kind</th><th>name</th><th>mailbox</th><th>minipool</th><th>generation</th><th>last block</th><th>leader</th><th>state</th></tr>
 {{range .Actors}}<tr><td>{{.Kind}}</td><td><a href="/debug/actors/{{.Name}}">{{.Name}}</a></td><td>{{.Mailbox}}</td><td>{{.MinipoolSize}}</td><td>{{.Generation}}</td><td>{{.LastMiniblockNum}} {{.LastMiniblockHash}}</td><td>{{.Leader}}</td><td>{{.State}}{{if .Behind}} behind{{end}}</td></tr>

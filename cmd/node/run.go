@@ -42,6 +42,7 @@ type runConfig struct {
 	idle      time.Duration
 	registry  chainFlags // --chain.stream-registry, --chain.node-registry, --chain.deployment
 	observers observerFlags
+	p2p       p2pConfig
 }
 
 func run(args []string) error {
@@ -57,6 +58,7 @@ func run(args []string) error {
 	fs.DurationVar(&c.idle, "idle-timeout", actors.DefaultConfig().IdleTimeout, "idle time after which a stream actor passivates")
 	c.registry.register(fs)
 	fs.Var(&c.observers, "observer", "POST JSON of what the node does to URL[,events=miniblock+event+stream_created+membership]; repeatable (env: several, space-separated)")
+	c.p2p.register(fs)
 	envUsage(fs, "NODE_", "node run [flags]")
 	if err := parseFlags(fs, args, "NODE_"); err != nil {
 		return err
@@ -186,6 +188,14 @@ func startNode(ctx context.Context, c runConfig, log *slog.Logger) (_ *lifecycle
 	}
 	l.started("actors", func() error { node.Stop(); return nil })
 
+	// After actors: their start registers the node without its peer id and
+	// addresses; the host's registration then completes the record.
+	host, err := startP2P(ctx, c, key, chain, log, reg)
+	if err != nil {
+		return nil, err
+	}
+	l.started("p2p", host.Close)
+
 	svc := rpc.NewService(node, st, log.With("component", "api"), rpc.NewMetrics(reg))
 	status := rpc.NewStatusService(node, chain, rpc.StatusConfig{Chain: c.chain, BlockTime: c.blockTime, DataDir: c.dataDir, Started: started})
 	apiMux := http.NewServeMux()
@@ -194,10 +204,10 @@ func startNode(ctx context.Context, c runConfig, log *slog.Logger) (_ *lifecycle
 	api := rpc.Serve(apiLn, apiMux)
 	l.started("api", func() error { return shutdown(api) })
 
-	dbg := rpc.Serve(debugLn, rpc.DebugHandler(node, reg))
+	dbg := rpc.Serve(debugLn, withP2PDebug(rpc.DebugHandler(node, reg), host))
 	l.started("debug", func() error { return shutdown(dbg) })
 
-	log.Info("node running", "address", addr, "api", apiLn.Addr(), "debug", debugLn.Addr(),
+	log.Info("node running", "address", addr, "peer_id", host.ID(), "api", apiLn.Addr(), "debug", debugLn.Addr(),
 		"data_dir", c.dataDir, "chain", c.chain, "block_time", c.blockTime)
 	return l, nil
 }
