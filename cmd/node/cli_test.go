@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"log/slog"
 	"net"
 	"net/http"
@@ -35,6 +36,10 @@ func testNode(t *testing.T, opts ...func(*runConfig)) runConfig {
 		dataDir: t.TempDir(), api: freeAddr(t), debug: freeAddr(t),
 		chain: "memory", blockTime: 100 * time.Millisecond, idle: time.Minute,
 	}
+	// The p2p flags' defaults, on ports the kernel picks.
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	c.p2p.register(fs)
+	require.NoError(t, fs.Parse([]string{"--p2p.listen", "/ip4/127.0.0.1/tcp/0,/ip4/127.0.0.1/udp/0/quic-v1"}))
 	for _, o := range opts {
 		o(&c)
 	}
