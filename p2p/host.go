@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
+	manet "github.com/multiformats/go-multiaddr/net"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/towns-node/node/chainlink"
@@ -93,6 +95,9 @@ func Start(ctx context.Context, cfg Config, d Deps) (_ *Host, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkPortsFree(cfg.Listen); err != nil {
+		return nil, err
+	}
 	hctx, cancel := context.WithCancel(context.Background())
 	n := &Host{
 		cfg:    cfg,
@@ -134,7 +139,10 @@ func Start(ctx context.Context, cfg Config, d Deps) (_ *Host, err error) {
 		libp2p.Identity(sk),
 		libp2p.ListenAddrStrings(cfg.Listen...),
 		// TCP and QUIC only: no websocket, webtransport or webrtc listeners.
-		libp2p.Transport(tcp.NewTCPTransport),
+		// No SO_REUSEPORT: with it a second node started on the same TCP
+		// port binds too and the kernel splits inbound connections between
+		// the two; without it that start fails with "address in use".
+		libp2p.Transport(tcp.NewTCPTransport, tcp.DisableReuseport()),
 		libp2p.Transport(quic.NewTransport),
 		libp2p.ConnectionManager(cm),
 		libp2p.ResourceManager(rm),
@@ -318,4 +326,31 @@ func (b *addrBook) peer(a common.Address) (peer.ID, bool) {
 
 func (b *addrBook) notifiee() network.Notifiee {
 	return &network.NotifyBundle{ConnectedF: func(_ network.Network, c network.Conn) { b.learn(c.RemotePeer()) }}
+}
+
+// checkPortsFree tries each fixed TCP port of listen before libp2p does, so
+// that a port in use (another node on this machine) is refused with a clear
+// error, and before libp2p has started anything it would not stop on a failed
+// start.
+func checkPortsFree(listen []string) error {
+	for _, s := range listen {
+		a, err := ma.NewMultiaddr(s)
+		if err != nil {
+			return fmt.Errorf("%w: listen address %q: %v", ErrInvalidConfig, s, err)
+		}
+		port, err := a.ValueForProtocol(ma.P_TCP)
+		if err != nil || port == "0" {
+			continue // not TCP, or the kernel picks the port
+		}
+		na, err := manet.ToNetAddr(a)
+		if err != nil {
+			continue
+		}
+		ln, err := net.Listen("tcp", na.String())
+		if err != nil {
+			return fmt.Errorf("p2p: listen address %s: %w (is another node running with this --p2p.listen?)", s, err)
+		}
+		_ = ln.Close()
+	}
+	return nil
 }

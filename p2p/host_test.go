@@ -164,3 +164,37 @@ func connectErr(t *testing.T, from *p2p.Host, to *p2p.Host) error {
 	defer cancel()
 	return from.Libp2p().Connect(ctx, to.AddrInfo())
 }
+
+// TestHostPortTakenFails: a second host on a TCP port that is in use fails
+// to start instead of sharing the port.
+func TestHostPortTakenFails(t *testing.T) {
+	mc := memchain.New(memchain.Config{AutoMine: true})
+	t.Cleanup(func() { _ = mc.Close() })
+	start := func(listen string) (*p2p.Host, error) {
+		k, err := crypto.GenerateKey()
+		require.NoError(t, err)
+		cfg := p2ptest.Config()
+		cfg.Registry = false
+		cfg.Listen = []string{listen}
+		reg := prometheus.NewRegistry()
+		return p2p.Start(context.Background(), cfg, p2p.Deps{
+			Key: k, Chain: mc.Client(crypto.PubkeyToAddress(k.PublicKey)),
+			Metrics: p2p.NewMetrics(reg), Registerer: reg,
+		})
+	}
+	first, err := start("/ip4/127.0.0.1/tcp/0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = first.Close() })
+	var taken string
+	for _, a := range first.Addrs() {
+		if strings.Contains(a.String(), "/tcp/") {
+			taken = a.String()
+		}
+	}
+	require.NotEmpty(t, taken)
+	second, err := start(taken)
+	if err == nil {
+		_ = second.Close()
+	}
+	require.ErrorContains(t, err, "address already in use", "a second host started on %s", taken)
+}

@@ -10,13 +10,15 @@
 # SIGKILL after 10 s), nothing else.
 #
 # Environment: DEVNET_DIR (./devnet), DEVNET_PORT (7200: node i serves its
-# API on PORT+2i and debug on PORT+2i+1), DEVNET_CHAIN (127.0.0.1:8545),
+# API on PORT+2i and debug on PORT+2i+1), DEVNET_P2P_PORT (7300: node i
+# listens for peers on TCP and QUIC P2P_PORT+i), DEVNET_CHAIN (127.0.0.1:8545),
 # DEVNET_BLOCK_TIME (1s), NODE_BIN (bin/node), NODE_ARGS (extra `node run`
 # flags for every node).
 set -euo pipefail
 
 DIR=${DEVNET_DIR:-devnet}
 PORT=${DEVNET_PORT:-7200}
+P2P_PORT=${DEVNET_P2P_PORT:-7300}
 CHAIN=${DEVNET_CHAIN:-127.0.0.1:8545}
 BLOCK_TIME=${DEVNET_BLOCK_TIME:-1s}
 BIN=${NODE_BIN:-bin/node}
@@ -56,6 +58,7 @@ start() {
 		for p in $((PORT + 2 * i)) $((PORT + 2 * i + 1)); do
 			port_free "127.0.0.1:$p" || die "port $p (node $i) is in use: set DEVNET_PORT"
 		done
+		port_free "127.0.0.1:$((P2P_PORT + i))" || die "p2p port $((P2P_PORT + i)) (node $i) is in use: set DEVNET_P2P_PORT"
 	done
 	mkdir -p "$DIR"
 	: >"$PIDS"
@@ -68,9 +71,11 @@ start() {
 	local apis=()
 	for i in $(seq 1 "$n"); do
 		local api=127.0.0.1:$((PORT + 2 * i)) debug=127.0.0.1:$((PORT + 2 * i + 1))
+		local p2p=$((P2P_PORT + i))
 		# shellcheck disable=SC2086 # NODE_ARGS is a list of flags
 		spawn "$DIR/node$i.log" "$BIN" run --chain "http://$CHAIN" --block-time "$BLOCK_TIME" \
-			--data-dir "$DIR/node$i" --api "$api" --debug "$debug" ${NODE_ARGS:-}
+			--data-dir "$DIR/node$i" --api "$api" --debug "$debug" \
+			--p2p.listen "/ip4/127.0.0.1/tcp/$p2p,/ip4/127.0.0.1/udp/$p2p/quic-v1" ${NODE_ARGS:-}
 		apis+=("$api")
 	done
 	for i in $(seq 1 "$n"); do

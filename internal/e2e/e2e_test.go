@@ -78,7 +78,8 @@ func (n *node) start() {
 	n.t.Helper()
 	n.log, n.logMu = &bytes.Buffer{}, &sync.Mutex{}
 	n.cmd = exec.Command(n.bin, "run", "--data-dir", n.dataDir, "--api", n.api, "--debug", n.debug,
-		"--block-time", blockTime.String())
+		"--block-time", blockTime.String(),
+		"--p2p.listen", "/ip4/127.0.0.1/tcp/0,/ip4/127.0.0.1/udp/0/quic-v1")
 	n.cmd.Args = append(n.cmd.Args, n.extra...)
 	n.cmd.Stdout = syncWriter{n.logMu, n.log}
 	n.cmd.Stderr = syncWriter{n.logMu, n.log}
