@@ -1,0 +1,413 @@
+package streams
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/towns-node/node/proto/pb"
+)
+
+func TestReplicaSingleAcksOnOwnWrite(t *testing.T) {
+	p := newPump(t, 1)
+	n := p.nodes[0]
+	n.effs = nil
+	req, ev := p.post(0, "hi")
+	a, ok := p.answers[req]
+	require.True(t, ok, "answered")
+	require.NoError(t, a.Err)
+	require.Equal(t, 1, a.Held)
+	require.Equal(t, int64(1), a.Generation)
+	require.NotNil(t, n.r.View().PoolEvent(ev.Hash), "durable")
+	require.Empty(t, effectsOf[PublishPool](n), "one replica gossips nothing")
+	require.Empty(t, effectsOf[PublishEvent](n))
+	require.Len(t, effectsOf[PersistEvents](n), 1)
+}
+
+func TestReplicaSingleSealsOnHead(t *testing.T) {
+	p := newPump(t, 1)
+	_, ev := p.post(0, "hi")
+	p.newHead()
+	n := p.nodes[0]
+	require.Equal(t, int64(1), n.r.View().LastBlock().Num())
+	require.Equal(t, []*ParsedEvent{ev}, n.r.View().LastBlock().Events)
+	require.Zero(t, n.r.View().MinipoolLen())
+	applied := effectsOf[BlockApplied](n)
+	require.Len(t, applied, 1)
+	require.Empty(t, effectsOf[PublishBlock](n), "one replica gossips nothing")
+	require.Equal(t, p.chainReg[1].ChainBlock, n.r.Status().LastRegisteredAt)
+	p.converged()
+}
+
+func TestReplicaRejectsBadClientEvent(t *testing.T) {
+	p := newPump(t, 1)
+	stranger := testKey("stranger")
+	ev := p.event(p.nodes[0].r.v, stranger, "x")
+	p.send(-1, 0, ClientEvent{Req: 77, Event: ev})
+	p.run()
+	require.Equal(t, pb.ErrorCode_PERMISSION_DENIED, CodeOf(p.answers[77].Err))
+	require.Nil(t, p.nodes[0].r.tip.PoolEvent(ev.Hash))
+	require.Empty(t, effectsOf[PersistEvents](p.nodes[0]), "nothing written")
+}
+
+func TestReplicaStoreFailureAnswersUnavailable(t *testing.T) {
+	p := newPump(t, 1)
+	p.failNext[0] = true
+	req, ev := p.post(0, "x")
+	require.Equal(t, pb.ErrorCode_UNAVAILABLE, CodeOf(p.answers[req].Err))
+	require.Nil(t, p.nodes[0].r.tip.PoolEvent(ev.Hash), "not in the tip after a failed write")
+	req, _ = p.post(0, "y")
+	require.NoError(t, p.answers[req].Err)
+}
+
+func TestReplicaMajorityAck(t *testing.T) {
+	p := newPump(t, 3)
+	req, ev := p.post(1, "hello")
+	a := p.answers[req]
+	require.NoError(t, a.Err)
+	require.GreaterOrEqual(t, a.Held, 2)
+	for _, n := range p.nodes {
+		require.NotNil(t, n.r.View().PoolEvent(ev.Hash), "node %d holds it", n.idx)
+	}
+}
+
+func TestReplicaAckWaitsForAnnouncements(t *testing.T) {
+	p := newPump(t, 3)
+	// Nothing reaches node 1 (the poster) from its peers until released.
+	var held []delivery
+	p.drop = func(d delivery) bool {
+		if d.to == 1 && d.from >= 0 && d.from != 1 {
+			held = append(held, d)
+			return true
+		}
+		return false
+	}
+	req, _ := p.post(1, "hello")
+	_, answered := p.answers[req]
+	require.False(t, answered, "own write alone is not a majority of 3")
+	p.drop = nil
+	p.queue = append(p.queue, held...)
+	p.run()
+	require.NoError(t, p.answers[req].Err)
+	require.GreaterOrEqual(t, p.answers[req].Held, 2)
+}
+
+func TestReplicaQuorumNotReached(t *testing.T) {
+	p := newPump(t, 3)
+	p.drop = func(d delivery) bool { return d.from == 1 || (d.to == 1 && d.from >= 0) } // node 1 is cut off
+	req, _ := p.post(1, "alone")
+	p.advance(10 * time.Second)
+	a := p.answers[req]
+	require.Equal(t, pb.ErrorCode_QUORUM_NOT_REACHED, CodeOf(a.Err))
+	require.Equal(t, 1, a.Held)
+}
+
+func TestReplicaPeerEventCheckedByRules(t *testing.T) {
+	p := newPump(t, 3)
+	n := p.nodes[2]
+	bad := p.event(n.r.v, testKey("stranger"), "spam")
+	p.send(0, 2, PeerEvent{From: p.nodes[0].addr, Event: bad})
+	p.run()
+	rej := effectsOf[EventRejected](n)
+	require.Len(t, rej, 1)
+	require.Equal(t, pb.ErrorCode_PERMISSION_DENIED, CodeOf(rej[0].Err))
+	require.Nil(t, n.r.tip.PoolEvent(bad.Hash))
+}
+
+func TestReplicaFetchOnMiss(t *testing.T) {
+	p := newPump(t, 3)
+	// Node 2 loses every envelope; it still sees the announcements.
+	p.drop = func(d delivery) bool {
+		_, isEv := d.in.(PeerEvent)
+		return d.to == 2 && isEv
+	}
+	req, ev := p.post(0, "lost")
+	require.NoError(t, p.answers[req].Err, "nodes 0 and 1 make a majority")
+	n := p.nodes[2]
+	require.Nil(t, n.r.View().PoolEvent(ev.Hash))
+	require.Equal(t, 1, n.r.Status().Missing)
+	p.advance(time.Second)
+	require.NotNil(t, n.r.View().PoolEvent(ev.Hash), "fetched and durable")
+	f := effectsOf[FetchEvents](n)
+	require.NotEmpty(t, f)
+	require.Equal(t, FetchAnnounced, f[0].Reason)
+	require.Contains(t, []common.Address{p.nodes[0].addr, p.nodes[1].addr}, f[0].From, "asked an announcer")
+	require.Zero(t, n.r.Status().Missing)
+}
+
+func TestReplicaPenalizesAnnouncerThatCannotServe(t *testing.T) {
+	p := newPump(t, 3)
+	n := p.nodes[2]
+	ghost := common.HexToHash("0x1234")
+	p.send(0, 2, PoolAnnounce{From: p.nodes[0].addr, Generation: 1, Hashes: []common.Hash{ghost}})
+	p.run()
+	p.advance(10 * time.Second)
+	pen := effectsOf[Penalize](n)
+	require.NotEmpty(t, pen)
+	require.Equal(t, p.nodes[0].addr, pen[0].Peer)
+	require.Zero(t, n.r.Status().Missing, "gave up: nothing waits forever")
+	f := effectsOf[FetchEvents](n)
+	require.Len(t, f, 2, "the announcer, then the other replica")
+	require.Equal(t, p.nodes[0].addr, f[0].From)
+	require.Equal(t, p.nodes[1].addr, f[1].From)
+}
+
+// seal posts at every node in turn and mines heads until a block lands.
+func (p *pump) sealRound(t *testing.T, posts int) []ReqID {
+	t.Helper()
+	var reqs []ReqID
+	for i := range posts {
+		req, _ := p.post(i%len(p.nodes), "m")
+		reqs = append(reqs, req)
+	}
+	before := p.nodes[0].r.v.LastBlock().Num()
+	for range 3 * pumpRoundBlocks {
+		p.newHead()
+		p.advance(3 * time.Second)
+		if p.nodes[0].r.v.LastBlock().Num() > before && p.nodes[0].r.v.MinipoolLen() == 0 {
+			break
+		}
+	}
+	return reqs
+}
+
+func TestReplicaThreeReplicasIdenticalBlocks(t *testing.T) {
+	p := newPump(t, 3)
+	var reqs []ReqID
+	for range 5 {
+		reqs = append(reqs, p.sealRound(t, 4)...)
+	}
+	last := p.converged()
+	require.GreaterOrEqual(t, last, int64(5))
+	// Every acked event is in exactly one block of every replica (I2, I3).
+	seen := map[common.Hash]int{}
+	for _, mb := range p.nodes[0].r.v.RecentBlocks()[1:] {
+		for _, ev := range mb.Events {
+			seen[ev.Hash]++
+		}
+	}
+	for _, req := range reqs {
+		require.NoError(t, p.answers[req].Err)
+	}
+	require.Len(t, seen, len(reqs))
+	for h, c := range seen {
+		require.Equal(t, 1, c, "event %s once", h)
+	}
+	for _, n := range p.nodes {
+		require.Zero(t, n.r.v.MinipoolLen())
+		require.Equal(t, p.nodes[0].r.v.Snapshot().Common.EventCount, n.r.v.Snapshot().Common.EventCount)
+	}
+	// Blocks travelled by gossip and were verified by the others.
+	leaders := map[common.Address]bool{}
+	for _, mb := range p.nodes[0].r.v.RecentBlocks()[1:] {
+		leaders[mb.Leader] = true
+	}
+	var received int
+	for _, n := range p.nodes {
+		for _, a := range effectsOf[BlockApplied](n) {
+			if a.From != n.addr {
+				received++
+			}
+		}
+	}
+	require.Positive(t, received)
+}
+
+func TestReplicaDeterministic(t *testing.T) {
+	run := func() ([]string, common.Hash) {
+		p := newPump(t, 3)
+		for range 3 {
+			p.sealRound(t, 3)
+		}
+		return p.trace, p.nodes[0].r.v.LastBlock().Hash
+	}
+	t1, h1 := run()
+	t2, h2 := run()
+	require.Equal(t, t1, t2, "same inputs, same effects")
+	require.Equal(t, h1, h2, "same blocks")
+	require.Greater(t, len(t1), 100)
+}
+
+func TestReplicaVoteOnlyForElectedLeader(t *testing.T) {
+	p := newPump(t, 3)
+	p.post(0, "x")
+	n := p.nodes[1]
+	v := n.r.v
+	elected := ElectLeader(pumpRandao(10), v.StreamID(), 1, 0, p.w.replicas)
+	var other common.Address
+	for _, a := range p.w.replicas {
+		if a != elected {
+			other = a
+			break
+		}
+	}
+	ask := func(from common.Address, round uint32) *pb.VoteResponse {
+		n.effs = nil
+		p.send(p.index(from), 1, VoteRequested{From: from, Req: 500, Request: &pb.VoteRequest{
+			StreamId: v.StreamID().Bytes(), MiniblockNum: 1, PrevMiniblockHash: v.LastBlock().Hash.Bytes(),
+			Round: round, Leader: from.Bytes()}})
+		// Hold the answer back from the asker so no leader logic runs.
+		p.drop = func(d delivery) bool { _, ok := d.in.(VoteAnswered); return ok }
+		p.run()
+		p.drop = nil
+		av := effectsOf[AnswerVote](n)
+		require.Len(t, av, 1)
+		return av[0].Response
+	}
+	resp := ask(other, 0)
+	require.Equal(t, pb.ErrorCode_BAD_LEADER, resp.Error.GetCode(), "a non-leader gets no vote")
+	require.Nil(t, resp.Vote)
+	resp = ask(elected, 0)
+	require.Nil(t, resp.Error)
+	pv, err := ParseVote(resp.Vote)
+	require.NoError(t, err)
+	require.Equal(t, n.addr, pv.Voter)
+	require.Len(t, pv.Hashes, 1)
+}
+
+func TestReplicaRejectsBlocksThatFailVerification(t *testing.T) {
+	p := newPump(t, 3)
+	_, ev := p.post(0, "x")
+	n := p.nodes[2]
+	v := n.r.v
+	// A block signed by a node that is not the leader, "registered".
+	randao := pumpRandao(10)
+	elected := ElectLeader(randao, v.StreamID(), 1, 0, p.w.replicas)
+	var impostor *pnode
+	for _, x := range p.nodes {
+		if x.addr != elected {
+			impostor = x
+			break
+		}
+	}
+	votes := []*pb.Vote{}
+	for _, x := range p.nodes {
+		vote, err := x.r.v.Vote(x.key)
+		require.NoError(t, err)
+		votes = append(votes, vote)
+	}
+	good, err := v.Propose(p.w.cfg, Proposal{Key: p.nodes[p.index(elected)].key, Replicas: p.w.replicas, ChainBlock: 10, Randao: randao, Now: p.now, Votes: votes})
+	require.NoError(t, err)
+	forged, err := reparse(t, good, impostor.key, func(h *pb.MiniblockHeader) { h.Leader = impostor.addr.Bytes() }, nil)
+	require.NoError(t, err)
+	p.send(-1, 2, Registered{Num: 1, Hash: forged.Hash, ChainBlock: 11})
+	p.send(impostor.idx, 2, BlockReceived{From: impostor.addr, Block: forged})
+	p.run()
+	rej := effectsOf[BlockRejected](n)
+	require.Len(t, rej, 1)
+	require.Equal(t, pb.ErrorCode_BAD_LEADER, CodeOf(rej[0].Err))
+	require.Equal(t, int64(0), n.r.v.LastBlock().Num(), "not applied")
+	require.NotEmpty(t, effectsOf[Penalize](n))
+
+	// A block whose hash differs from the chain's registration.
+	n2 := p.nodes[1]
+	p.send(-1, 1, Registered{Num: 1, Hash: common.HexToHash("0xabc"), ChainBlock: 11})
+	p.send(0, 1, BlockReceived{From: p.nodes[0].addr, Block: good})
+	p.run()
+	rej = effectsOf[BlockRejected](n2)
+	require.Len(t, rej, 1)
+	require.Equal(t, pb.ErrorCode_BAD_MINIBLOCK, CodeOf(rej[0].Err))
+	require.Equal(t, int64(0), n2.r.v.LastBlock().Num())
+
+	// A block whose event only a minority of the votes it carries holds
+	// (votes hash recomputed, re-signed by the elected leader).
+	leaderKey := p.nodes[p.index(elected)].key
+	few := good.Proto.Votes[:1]
+	cheat, err := reparse(t, good, leaderKey,
+		func(h *pb.MiniblockHeader) { h.VotesHash = votesHash(few).Bytes() },
+		func(m *pb.Miniblock) { m.Votes = few })
+	require.NoError(t, err)
+	n0 := p.nodes[0]
+	p.send(-1, 0, Registered{Num: 1, Hash: cheat.Hash, ChainBlock: 11})
+	p.send(1, 0, BlockReceived{From: p.nodes[1].addr, Block: cheat})
+	p.run()
+	rej = effectsOf[BlockRejected](n0)
+	require.Len(t, rej, 1)
+	require.Equal(t, pb.ErrorCode_BAD_VOTES, CodeOf(rej[0].Err))
+	require.Equal(t, int64(0), n0.r.v.LastBlock().Num())
+
+	// A tampered event inside a block does not even parse.
+	tampered := proto.Clone(good.Proto).(*pb.Miniblock)
+	tampered.Events[0].Signature[3] ^= 1
+	_, err = ParseMiniblock(tampered)
+	require.Error(t, err)
+	require.NotNil(t, n.r.v.PoolEvent(ev.Hash))
+}
+
+func TestReplicaLeaderFailover(t *testing.T) {
+	p := newPump(t, 3)
+	randao := pumpRandao(10)
+	id := p.w.view.StreamID()
+	dead := p.index(ElectLeader(randao, id, 1, 0, p.w.replicas))
+	var round uint32
+	for round = 1; p.index(ElectLeader(randao, id, 1, round, p.w.replicas)) == dead; round++ {
+	}
+	p.drop = func(d delivery) bool { return d.from == dead || d.to == dead }
+	alive := (dead + 1) % 3
+	req, ev := p.post(alive, "during the outage")
+	require.NoError(t, p.answers[req].Err)
+	for range int(round+1) * pumpRoundBlocks {
+		p.newHead()
+		p.advance(3 * time.Second)
+	}
+	n := p.nodes[alive]
+	require.GreaterOrEqual(t, n.r.v.LastBlock().Num(), int64(1))
+	mb := n.r.recentBlock(1)
+	require.Equal(t, round, mb.Header.Round, "sealed by the first round whose leader lives")
+	require.NotEqual(t, p.nodes[dead].addr, mb.Leader)
+	require.Equal(t, ev.Hash, mb.Events[0].Hash)
+	// The dead node comes back and catches up from the chain's registrations.
+	p.drop = nil
+	p.send(-1, dead, p.chainReg[1])
+	p.run()
+	p.advance(5 * time.Second)
+	require.Equal(t, n.r.v.LastBlock().Hash, p.nodes[dead].r.v.LastBlock().Hash)
+	require.NotEmpty(t, effectsOf[FetchBlocks](p.nodes[dead]), "fetched the block it missed")
+}
+
+func TestReplicaLeaderFetchesVotedEvents(t *testing.T) {
+	p := newPump(t, 3)
+	randao := pumpRandao(10)
+	id := p.w.view.StreamID()
+	leader := p.index(ElectLeader(randao, id, 1, 0, p.w.replicas))
+	// The leader never hears of the event by gossip; the others do.
+	p.drop = func(d delivery) bool {
+		switch d.in.(type) {
+		case PeerEvent, PoolAnnounce:
+			return d.to == leader
+		}
+		return false
+	}
+	poster := (leader + 1) % 3
+	req, ev := p.post(poster, "behind the leader's back")
+	require.NoError(t, p.answers[req].Err)
+	require.Nil(t, p.nodes[leader].r.v.PoolEvent(ev.Hash))
+	// Something in its own minipool makes the block due for the leader.
+	p.drop = nil
+	own, _ := p.post(leader, "own")
+	require.NoError(t, p.answers[own].Err)
+	p.drop = func(d delivery) bool {
+		switch d.in.(type) {
+		case PeerEvent, PoolAnnounce:
+			return d.to == leader
+		}
+		return false
+	}
+	p.newHead()
+	p.advance(5 * time.Second)
+	l := p.nodes[leader]
+	f := effectsOf[FetchEvents](l)
+	require.NotEmpty(t, f)
+	require.Equal(t, FetchVoted, f[0].Reason)
+	mb := l.r.recentBlock(1)
+	require.NotNil(t, mb)
+	var hashes []common.Hash
+	for _, e := range mb.Events {
+		hashes = append(hashes, e.Hash)
+	}
+	require.Contains(t, hashes, ev.Hash)
+	p.converged()
+}
