@@ -140,12 +140,11 @@ func (s *Service) addEvent(ctx context.Context, req *pb.AddEventRequest) (*pb.Ad
 	if streams.StreamID(ev.Event.StreamId) != id {
 		return nil, streams.Errorf(pb.ErrorCode_BAD_STREAM_ID, "event is for stream %x, request names %s", ev.Event.StreamId, id)
 	}
-	gen, err := s.node.AddEvent(ctx, ev)
+	gen, held, err := s.node.AddEventHeld(ctx, ev)
 	if err != nil {
-		return nil, err
+		return nil, err // QUORUM_NOT_REACHED says in its message how many held it
 	}
-	// One replica: its own durable write is the majority.
-	return &pb.AddEventResponse{Hash: ev.Hash.Bytes(), Generation: gen, ReplicasHeld: 1}, nil
+	return &pb.AddEventResponse{Hash: ev.Hash.Bytes(), Generation: gen, ReplicasHeld: uint32(held)}, nil
 }
 
 // GetStream returns the latest snapshot block, the blocks since and the minipool.

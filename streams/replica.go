@@ -112,9 +112,10 @@ type pendingAck struct {
 
 // NewReplica returns the machine of stream v.StreamID() at node self, with
 // its replicas in chain order, its durable view (restored from the store)
-// and the chain block that registered its last block. Call Step(now,
-// ChainState{...}) once the shell has read the chain (Start emits the
-// SyncChain that asks for it).
+// and the chain block that registered its last block. Until its first
+// ChainState the replica admits and writes events but neither leads, votes
+// nor applies blocks: call Start, which asks for it, or feed a ChainState
+// the shell read while loading.
 func NewReplica(cfg ReplicaConfig, self common.Address, replicas []common.Address, v *View, lastRegisteredAt uint64) (*Replica, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -141,6 +142,7 @@ func NewReplica(cfg ReplicaConfig, self common.Address, replicas []common.Addres
 		acks:             map[common.Hash]*pendingAck{},
 		holder:           map[common.Hash][]bool{},
 		missing:          map[common.Hash]*missingEvent{},
+		syncing:          true,
 	}
 	if r.verify == nil {
 		r.verify = VerifyWithChain
@@ -157,7 +159,6 @@ func NewReplica(cfg ReplicaConfig, self common.Address, replicas []common.Addres
 // chain and read the randao that elects the next leader.
 func (r *Replica) Start(now time.Time) []Effect {
 	r.lastSeen = now
-	r.syncing = true
 	r.emit(SyncChain{After: r.v.LastBlock().Num()})
 	r.wantRandao()
 	return r.flush(now)

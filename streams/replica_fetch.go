@@ -286,6 +286,12 @@ func (r *Replica) rejectBlock(from common.Address, mb *ParsedMiniblock, err erro
 }
 
 func (r *Replica) registered(now time.Time, in Registered) {
+	r.registeredFrom(now, in, false)
+}
+
+// registeredFrom records a registration; fromSync says it came with a
+// ChainState (which handles blocks it lacks itself).
+func (r *Replica) registeredFrom(now time.Time, in Registered, fromSync bool) {
 	gen := r.v.Generation()
 	if in.Num < gen {
 		return
@@ -305,6 +311,15 @@ func (r *Replica) registered(now time.Time, in Registered) {
 	}
 	if len(keep) == 0 {
 		delete(r.blocks, in.Num)
+		if len(r.replicas) < 2 {
+			// No peer to fetch from: the block can only be a staged copy
+			// (a registration this node's last incarnation submitted).
+			if !fromSync && !r.syncing {
+				r.syncing = true
+				r.emit(SyncChain{After: r.v.LastBlock().Num()})
+			}
+			return
+		}
 		preferred := -1
 		if in.Num == gen && r.randaoOK && r.randaoAt == r.lastRegisteredAt {
 			round := RoundAt(r.lastRegisteredAt, in.ChainBlock, r.cfg.RoundBlocks)
@@ -573,17 +588,20 @@ func (r *Replica) chainState(now time.Time, in ChainState) {
 		r.lastRegisteredAt = in.LastRegisteredAt
 	case in.LastNum > last.Num():
 		r.behind = false
+		if in.AfterRegisteredAt != 0 {
+			r.lastRegisteredAt = in.AfterRegisteredAt
+		}
 		lacking := false
 		for _, b := range in.Ahead {
 			if b.Num <= last.Num() {
 				continue
 			}
-			r.registered(now, b.Registered)
-			if b.Staged != nil {
-				r.blockReceived(now, r.self, b.Staged)
+			if b.Staged != nil && b.Staged.Hash == b.Hash {
+				r.hold(b.Staged, r.self)
 			} else {
 				lacking = true
 			}
+			r.registeredFrom(now, b.Registered, true)
 		}
 		if lacking || int64(len(in.Ahead)) < in.LastNum-last.Num() {
 			if len(r.replicas) < 2 {

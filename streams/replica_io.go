@@ -176,8 +176,11 @@ type ChainState struct {
 	LastNum          int64
 	LastHash         common.Hash
 	LastRegisteredAt uint64
-	Ahead            []ChainBlock
-	Err              error
+	// AfterRegisteredAt is the chain block that registered this replica's
+	// last block (SyncChain.After); zero when unknown.
+	AfterRegisteredAt uint64
+	Ahead             []ChainBlock
+	Err               error
 }
 
 // ChainBlock is one registered block of a ChainState.

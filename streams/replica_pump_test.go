@@ -223,7 +223,8 @@ func (p *pump) handle(n *pnode, effs []Effect) {
 			}
 		case SyncChain:
 			top := p.chainReg[p.chainTop]
-			cs := ChainState{LastNum: p.chainTop, LastHash: top.Hash, LastRegisteredAt: top.ChainBlock}
+			cs := ChainState{LastNum: p.chainTop, LastHash: top.Hash, LastRegisteredAt: top.ChainBlock,
+				AfterRegisteredAt: p.chainReg[e.After].ChainBlock}
 			for num := e.After + 1; num <= p.chainTop; num++ {
 				cs.Ahead = append(cs.Ahead, ChainBlock{Registered: p.chainReg[num]})
 			}

@@ -411,3 +411,54 @@ func TestReplicaLeaderFetchesVotedEvents(t *testing.T) {
 	require.Contains(t, hashes, ev.Hash)
 	p.converged()
 }
+
+// TestReplicaAppliesStagedBlockFromChainState plays a restart after a crash
+// between registration and the block write: the chain is ahead and the
+// store staged the block. It is verified and applied; a copy that is not
+// the registered block is refused.
+func TestReplicaAppliesStagedBlockFromChainState(t *testing.T) {
+	p := newPump(t, 1)
+	_, ev := p.post(0, "staged")
+	v := p.nodes[0].r.v
+	mb, err := v.Propose(p.w.cfg, Proposal{Key: p.nodes[0].key, Replicas: p.w.replicas, ChainBlock: 10, Randao: pumpRandao(10), Now: p.now})
+	require.NoError(t, err)
+	other, err := v.Propose(p.w.cfg, Proposal{Key: p.nodes[0].key, Replicas: p.w.replicas, ChainBlock: 10, Randao: pumpRandao(10), Now: p.now.Add(time.Second)})
+	require.NoError(t, err)
+
+	cfg := DefaultReplicaConfig()
+	cfg.Key = p.nodes[0].key
+	cfg.RoundBlocks = pumpRoundBlocks
+	r, err := NewReplica(cfg, p.nodes[0].addr, p.w.replicas, v, 10)
+	require.NoError(t, err)
+	reg := Registered{Num: 1, Hash: mb.Hash, ChainBlock: 12}
+	effs := r.Step(p.now, RandaoRead{ChainBlock: 10, Randao: pumpRandao(10)})
+	effs = append(effs, r.Step(p.now, ChainState{LastNum: 1, LastHash: mb.Hash, LastRegisteredAt: 12, AfterRegisteredAt: 10,
+		Ahead: []ChainBlock{{Registered: reg, Staged: other}}})...)
+	require.Empty(t, effectsOfList[PersistBlock](effs), "a staged copy that is not the registered block is not applied")
+	require.True(t, r.Status().Behind)
+
+	r, err = NewReplica(cfg, p.nodes[0].addr, p.w.replicas, v, 10)
+	require.NoError(t, err)
+	r.Step(p.now, RandaoRead{ChainBlock: 10, Randao: pumpRandao(10)})
+	effs = r.Step(p.now, ChainState{LastNum: 1, LastHash: mb.Hash, LastRegisteredAt: 12, AfterRegisteredAt: 10,
+		Ahead: []ChainBlock{{Registered: reg, Staged: mb}}})
+	pbs := effectsOfList[PersistBlock](effs)
+	require.Len(t, pbs, 1)
+	require.Equal(t, mb.Hash, pbs[0].Block.Hash)
+	effs = r.Step(p.now, WriteDone{Write: pbs[0].Write})
+	require.Len(t, effectsOfList[BlockApplied](effs), 1)
+	require.Equal(t, int64(1), r.View().LastBlock().Num())
+	require.Zero(t, r.View().MinipoolLen())
+	require.Equal(t, uint64(12), r.Status().LastRegisteredAt)
+	require.Equal(t, ev.Hash, r.View().LastBlock().Events[0].Hash)
+}
+
+func effectsOfList[T Effect](effs []Effect) []T {
+	var out []T
+	for _, e := range effs {
+		if x, ok := e.(T); ok {
+			out = append(out, x)
+		}
+	}
+	return out
+}
