@@ -54,7 +54,16 @@
 // before it fails new requests, so a write that became durable during the
 // stop is still answered as acked.
 //
-// Unfinished: CreateStream still places a stream on this node only
-// (replication factor 1); streams of k > 1 replicas run only where their
-// store record names k replicas.
+// Streams of k > 1 replicas: CreateStream places them over the chain's node
+// registry (rendezvous hashing), allocates them and wakes the other
+// replicas, which find the stream on chain, fetch the genesis from a peer
+// and check it against the chain's genesis hash (adopt). actorstest.Hub
+// connects the nodes of one process for tests.
+//
+// Unfinished: a node that is not a replica refuses client events
+// (NOT_REPLICA) instead of forwarding them; a channel's space must be local
+// to the node creating the channel; replicas learn of a new stream from the
+// creator's wake-up or the next message about it, not yet from a chain
+// watch; acked events that a leave makes invalid are dropped at the
+// boundary, not yet listed as rejected.
 package actors

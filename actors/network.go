@@ -23,6 +23,7 @@ type Network interface {
 	FetchEvents(ctx context.Context, to common.Address, req *pb.FetchEventsRequest) (*pb.FetchEventsResponse, error)
 	RequestVote(ctx context.Context, to common.Address, req *pb.VoteRequest) (*pb.VoteResponse, error)
 	MiniblockRange(ctx context.Context, to common.Address, req *pb.MiniblockRangeRequest) (*pb.MiniblockRangeResponse, error)
+	StreamStatus(ctx context.Context, to common.Address, req *pb.StreamStatusRequest) (*pb.StreamStatusResponse, error)
 }
 
 // nopNetwork is the network of a lone node.
@@ -48,6 +49,10 @@ func (nopNetwork) RequestVote(context.Context, common.Address, *pb.VoteRequest) 
 	return nil, errNoNetwork
 }
 func (nopNetwork) MiniblockRange(context.Context, common.Address, *pb.MiniblockRangeRequest) (*pb.MiniblockRangeResponse, error) {
+	return nil, errNoNetwork
+}
+
+func (nopNetwork) StreamStatus(context.Context, common.Address, *pb.StreamStatusRequest) (*pb.StreamStatusResponse, error) {
 	return nil, errNoNetwork
 }
 

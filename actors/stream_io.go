@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -55,6 +56,11 @@ func (s *streamActor) startLoad() {
 		defer cancel()
 		msg := &loadedMsg{inc: inc}
 		v, rec, err := loadView(ctx, n.store, id, n.cfg.Streams.RecencyWindow)
+		if errors.Is(err, store.ErrStreamNotFound) {
+			if err = adopt(ctx, n, id); err == nil {
+				v, rec, err = loadView(ctx, n.store, id, n.cfg.Streams.RecencyWindow)
+			}
+		}
 		if err != nil {
 			msg.err = err
 			n.sys.Root.Send(self, msg)
@@ -78,6 +84,69 @@ func (s *streamActor) startLoad() {
 		}
 		n.sys.Root.Send(self, msg)
 	})
+}
+
+// adopt takes up a stream the chain placed on this node that its store
+// does not hold (a stream created at another node): it fetches the genesis
+// from the other replicas in chain order, checks it against the chain's
+// genesis hash and the genesis rules, and stores it. store.ErrStreamNotFound
+// when the chain has no such stream or does not place it here.
+func adopt(ctx context.Context, n *Node, id streams.StreamID) error {
+	if _, lone := n.net.(nopNetwork); lone {
+		return store.ErrStreamNotFound
+	}
+	rec, err := n.chain.Stream(ctx, id)
+	if errors.Is(err, chainlink.ErrStreamNotFound) {
+		return store.ErrStreamNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("chain: %w", err)
+	}
+	if !slices.Contains(rec.Nodes, n.addr) {
+		return store.ErrStreamNotFound
+	}
+	_, createdAt, err := n.chain.MiniblockHash(ctx, id, 0)
+	if err != nil {
+		return fmt.Errorf("chain: genesis registration: %w", err)
+	}
+	err = fmt.Errorf("no replica served the genesis of %s", id)
+	for _, peer := range rec.Nodes {
+		if peer == n.addr {
+			continue
+		}
+		resp, ferr := n.net.MiniblockRange(ctx, peer, &pb.MiniblockRangeRequest{StreamId: id.Bytes(), FromInclusive: 0, ToExclusive: 1})
+		if ferr == nil && resp.GetError() != nil {
+			ferr = streams.FromProto(resp.Error)
+		}
+		if ferr != nil || len(resp.Miniblocks) == 0 {
+			n.log.Debug("fetching genesis", "stream", id, "peer", peer, "err", ferr)
+			continue
+		}
+		mb, perr := streams.ParseMiniblock(resp.Miniblocks[0])
+		if perr != nil || mb.Hash != rec.GenesisHash {
+			n.log.Warn("peer served a genesis that is not the chain's", "stream", id, "peer", peer, "err", perr)
+			continue
+		}
+		v, verr := streams.NewView(mb)
+		if verr != nil {
+			n.log.Warn("registered genesis fails the rules", "stream", id, "err", verr)
+			return verr
+		}
+		sr := &pb.StreamRecord{StreamId: id.Bytes(), Settings: v.Settings(), GenesisHash: mb.Hash.Bytes(), CreatedAtChainBlock: createdAt}
+		for _, a := range rec.Nodes {
+			sr.Nodes = append(sr.Nodes, a.Bytes())
+		}
+		enc, eerr := encodeBlock(mb, nil)
+		if eerr != nil {
+			return eerr
+		}
+		if serr := n.store.CreateStream(ctx, sr, enc); serr != nil && !errors.Is(serr, store.ErrStreamExists) {
+			return fmt.Errorf("store: %w", serr)
+		}
+		n.log.Info("adopted stream placed here", "stream", id, "from", peer)
+		return nil
+	}
+	return err
 }
 
 // maxAhead bounds the registered blocks one chain read looks at.

@@ -336,6 +336,10 @@ func (r *Replica) Idle() bool {
 // --- admission -------------------------------------------------------------
 
 func (r *Replica) clientEvent(now time.Time, in ClientEvent) {
+	if r.selfIdx < 0 {
+		r.emit(AnswerClient{Req: in.Req, Err: Errorf(pb.ErrorCode_NOT_REPLICA, "%s is not a replica of %s", r.self, r.id)})
+		return
+	}
 	if err := r.tip.CanAddEvent(r.cfg.Streams, in.Event, now); err != nil {
 		r.emit(AnswerClient{Req: in.Req, Err: err})
 		return
