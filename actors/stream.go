@@ -33,16 +33,15 @@ type streamActor struct {
 	early   []any // requests that arrived while loading
 	head    *headMsg
 
-	nextReq    streams.ReqID
-	clients    map[streams.ReqID]*clientReq
-	voters     map[streams.ReqID]chan *pb.VoteResponse
-	write      *ioWrite // the store write in flight
-	deferred   []any    // reads that wait for a block write to finish
-	accepted   map[common.Hash]time.Time
-	subs       map[*Subscription]struct{}
-	pool       int // minipool size last added to MinipoolTotal
-	joined     bool
-	leaderInfo string
+	nextReq  streams.ReqID
+	clients  map[streams.ReqID]*clientReq
+	voters   map[streams.ReqID]chan *pb.VoteResponse
+	write    *ioWrite // the store write in flight
+	deferred []any    // reads that wait for a block write to finish
+	accepted map[common.Hash]time.Time
+	subs     map[*Subscription]struct{}
+	pool     int // minipool size last added to MinipoolTotal
+	joined   bool
 
 	timer      *time.Timer // the replica's timer
 	timerGen   uint64
@@ -408,6 +407,12 @@ func (s *streamActor) publish() {
 		i.LastMiniblockHash = st.LastHash.Hex()
 		i.Leader = st.Leader
 		i.Behind = st.Behind
+		i.PendingAcks, i.Fetching, i.HeldBlocks = st.PendingAcks, st.Missing, st.HeldBlocks
+		if rs := s.r.Replicas(); len(rs) > 1 {
+			for _, a := range rs {
+				i.Replicas = append(i.Replicas, a.Hex())
+			}
+		}
 	}
 	s.cell.set(i)
 }
