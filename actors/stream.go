@@ -239,6 +239,7 @@ func (s *streamActor) loaded(ctx actor.Context, msg *loadedMsg) {
 			s.log.Error("starting replica", "err", err)
 			break
 		}
+		r.AddRejects(msg.rejects)
 		s.r, s.state = r, "live"
 		now := s.n.now()
 		for _, ev := range msg.view.Minipool() {

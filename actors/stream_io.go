@@ -24,6 +24,7 @@ import (
 type loadedMsg struct {
 	inc       *streamActor
 	view      *streams.View
+	rejects   []*streams.ParsedEvent
 	replicas  []common.Address
 	createdAt uint64
 	chain     streams.ChainState
@@ -55,10 +56,10 @@ func (s *streamActor) startLoad() {
 		ctx, cancel := n.ioCtx()
 		defer cancel()
 		msg := &loadedMsg{inc: inc}
-		v, rec, err := loadView(ctx, n.store, id, n.cfg.Streams.RecencyWindow)
+		v, rec, rejects, err := loadViewRejects(ctx, n.store, id, n.cfg.Streams.RecencyWindow)
 		if errors.Is(err, store.ErrStreamNotFound) {
 			if err = adopt(ctx, n, id); err == nil {
-				v, rec, err = loadView(ctx, n.store, id, n.cfg.Streams.RecencyWindow)
+				v, rec, rejects, err = loadViewRejects(ctx, n.store, id, n.cfg.Streams.RecencyWindow)
 			}
 		}
 		if err != nil {
@@ -66,7 +67,7 @@ func (s *streamActor) startLoad() {
 			n.sys.Root.Send(self, msg)
 			return
 		}
-		msg.view, msg.createdAt = v, rec.CreatedAtChainBlock
+		msg.view, msg.createdAt, msg.rejects = v, rec.CreatedAtChainBlock, rejects
 		for _, b := range rec.Nodes {
 			msg.replicas = append(msg.replicas, common.BytesToAddress(b))
 		}
@@ -500,26 +501,33 @@ func readStream(ctx context.Context, st store.Store, id streams.StreamID, v *str
 
 // loadView restores a stream's view from the store.
 func loadView(ctx context.Context, st store.Store, id streams.StreamID, window int64) (*streams.View, *pb.StreamRecord, error) {
+	v, rec, _, err := loadViewRejects(ctx, st, id, window)
+	return v, rec, err
+}
+
+// loadViewRejects is loadView that also returns the stored minipool events
+// the restored view left out as no longer valid: the replica's rejects.
+func loadViewRejects(ctx context.Context, st store.Store, id streams.StreamID, window int64) (*streams.View, *pb.StreamRecord, []*streams.ParsedEvent, error) {
 	rec, err := st.StreamRecord(ctx, id[:])
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	snap, err := st.LatestSnapshot(ctx, id[:])
 	if err != nil {
-		return nil, nil, fmt.Errorf("latest snapshot: %w", err)
+		return nil, nil, nil, fmt.Errorf("latest snapshot: %w", err)
 	}
 	snapMb, err := decodeStored(snap)
 	if err != nil {
-		return nil, nil, fmt.Errorf("snapshot block %d: %w", snap.Num, err)
+		return nil, nil, nil, fmt.Errorf("snapshot block %d: %w", snap.Num, err)
 	}
 	last, err := st.LastMiniblock(ctx, id[:])
 	if err != nil {
-		return nil, nil, fmt.Errorf("last miniblock: %w", err)
+		return nil, nil, nil, fmt.Errorf("last miniblock: %w", err)
 	}
 	from := max(0, min(snap.Num, last.Num-window))
 	stored, err := st.ReadMiniblocks(ctx, id[:], from, last.Num+1)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read miniblocks: %w", err)
+		return nil, nil, nil, fmt.Errorf("read miniblocks: %w", err)
 	}
 	since := make([]*streams.ParsedMiniblock, 0, len(stored))
 	for _, b := range stored {
@@ -529,30 +537,36 @@ func loadView(ctx context.Context, st store.Store, id streams.StreamID, window i
 		}
 		mb, err := decodeStored(b)
 		if err != nil {
-			return nil, nil, fmt.Errorf("miniblock %d: %w", b.Num, err)
+			return nil, nil, nil, fmt.Errorf("miniblock %d: %w", b.Num, err)
 		}
 		since = append(since, mb)
 	}
 	mp, err := st.LoadMinipool(ctx, id[:])
 	if err != nil {
-		return nil, nil, fmt.Errorf("minipool: %w", err)
+		return nil, nil, nil, fmt.Errorf("minipool: %w", err)
 	}
 	pool := make([]*streams.ParsedEvent, 0, len(mp.Events))
 	for _, pe := range mp.Events {
 		ev, err := streams.ParseEnvelopeBytes(pe.Data)
 		if err != nil {
-			return nil, nil, fmt.Errorf("minipool event %x: %w", pe.Hash, err)
+			return nil, nil, nil, fmt.Errorf("minipool event %x: %w", pe.Hash, err)
 		}
 		pool = append(pool, ev)
 	}
 	v, err := streams.RestoreView(snapMb, since, pool)
 	if err != nil {
-		return nil, nil, fmt.Errorf("restore view: %w", err)
+		return nil, nil, nil, fmt.Errorf("restore view: %w", err)
 	}
 	if v.Generation() != mp.Generation {
-		return nil, nil, fmt.Errorf("minipool generation %d, view generation %d", mp.Generation, v.Generation())
+		return nil, nil, nil, fmt.Errorf("minipool generation %d, view generation %d", mp.Generation, v.Generation())
 	}
-	return v, rec, nil
+	var rejects []*streams.ParsedEvent
+	for _, ev := range pool {
+		if !v.HasEvent(ev.Hash) {
+			rejects = append(rejects, ev)
+		}
+	}
+	return v, rec, rejects, nil
 }
 
 // decodeStored parses a stored block, putting back the snapshot when the

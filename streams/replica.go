@@ -69,6 +69,10 @@ type Replica struct {
 	missQ    []common.Hash // in announcement order
 	blockGet *blockFetch
 
+	rejects map[common.Hash]*rejectEntry
+	rejQ    []common.Hash
+	unstore []common.Hash // rejects to drop from the store with the next block write
+
 	leader   *leading
 	votesQ   []VoteRequested // waiting for the randao
 	behind   bool
@@ -142,6 +146,7 @@ func NewReplica(cfg ReplicaConfig, self common.Address, replicas []common.Addres
 		acks:             map[common.Hash]*pendingAck{},
 		holder:           map[common.Hash][]bool{},
 		missing:          map[common.Hash]*missingEvent{},
+		rejects:          map[common.Hash]*rejectEntry{},
 		syncing:          true,
 	}
 	if r.verify == nil {

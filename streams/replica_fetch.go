@@ -53,8 +53,8 @@ func (r *Replica) announced(now time.Time, in PoolAnnounce) {
 	maj := Majority(len(r.replicas))
 	for _, h := range in.Hashes {
 		if r.tip.pool.get(h) == nil {
-			if r.tip.inBlocksAfter(h, -1) {
-				continue // already sealed here
+			if r.tip.inBlocksAfter(h, -1) || r.rejects[h] != nil {
+				continue // already sealed here, or known not to fit
 			}
 			r.noteMissing(now, h, idx, FetchAnnounced, now.Add(r.cfg.FetchDelay))
 		}
@@ -211,9 +211,12 @@ func (r *Replica) eventsFetched(now time.Time, in EventsFetched) {
 		got[ev.Hash] = true
 		if r.peerEvent(now, in.From, ev) {
 			r.resolveMissing(ev.Hash)
-		} else {
-			delete(r.missing, ev.Hash) // it fails the rules here: nobody can help
-			delete(r.holder, ev.Hash)
+			continue
+		}
+		delete(r.missing, ev.Hash) // it fails the rules here: nobody can help
+		delete(r.holder, ev.Hash)
+		if err := r.tip.CanAddEvent(r.cfg.Streams, ev, now); err != nil && rejectedByState(err) {
+			r.addReject(ev, false) // others hold it: a block may list it
 		}
 	}
 	unserved := 0
@@ -442,7 +445,7 @@ func (r *Replica) startBlockWrite(now time.Time) bool {
 		}
 		r.nextWrite++
 		r.writing = &writeJob{id: r.nextWrite, block: c, facts: reg, next: nv, dropd: dropped, stale: stale}
-		r.emit(PersistBlock{Write: r.nextWrite, Block: c.mb, Included: includedHashes(c.mb, dropped, stale)})
+		r.emit(PersistBlock{Write: r.nextWrite, Block: c.mb, Included: r.included(c.mb)})
 		return true
 	}
 	// Every candidate failed: fetch the registered one.
@@ -450,19 +453,18 @@ func (r *Replica) startBlockWrite(now time.Time) bool {
 	return false
 }
 
-func includedHashes(mb *ParsedMiniblock, lists ...[]*ParsedEvent) [][]byte {
-	n := len(mb.Events)
-	for _, l := range lists {
-		n += len(l)
-	}
-	out := make([][]byte, 0, n)
+// included lists what leaves the stored minipool with block mb: its
+// events, the rejects it lists, and rejects that expired earlier. Events
+// the block makes invalid stay stored: they are rejects now, voted for
+// until a block lists them.
+func (r *Replica) included(mb *ParsedMiniblock) [][]byte {
+	out := make([][]byte, 0, len(mb.Events)+len(mb.Header.RejectedEventHashes)+len(r.unstore))
 	for _, ev := range mb.Events {
 		out = append(out, ev.Hash.Bytes())
 	}
-	for _, l := range lists {
-		for _, ev := range l {
-			out = append(out, ev.Hash.Bytes())
-		}
+	out = append(out, mb.Header.RejectedEventHashes...)
+	for _, h := range r.unstore {
+		out = append(out, h.Bytes())
 	}
 	return out
 }
@@ -506,11 +508,23 @@ func (r *Replica) blockWritten(now time.Time, w *writeJob, err error) {
 		delete(r.holder, ev.Hash)
 		r.resolveMissing(ev.Hash)
 	}
+	r.unstore = nil // this write dropped them
+	r.rejectsAfterBlock(mb)
+	for _, b := range mb.Header.RejectedEventHashes {
+		h := common.BytesToHash(b)
+		delete(r.holder, h)
+		r.resolveMissing(h)
+		if a := r.acks[h]; a != nil {
+			r.finishAck(a, r.held(h), Errorf(pb.ErrorCode_FAILED_PRECONDITION, "event %s rejected in miniblock %d: it no longer fits the stream", h, num))
+		}
+	}
 	for _, ev := range w.dropd {
 		r.dropPending(now, ev, nil)
+		r.addReject(ev, true)
 	}
 	for _, ev := range w.stale {
 		r.dropPending(now, ev, Errorf(pb.ErrorCode_BAD_PREV_MINIBLOCK_HASH, "event %s fell out of the recency window before it was sealed", ev.Hash))
+		r.addReject(ev, true)
 	}
 	r.emit(BlockApplied{Block: mb, From: w.block.from, Dropped: w.dropd, Stale: w.stale})
 	if led && len(r.replicas) > 1 {

@@ -47,7 +47,7 @@ func (r *Replica) electionReady() bool {
 func (r *Replica) maybeLead(now time.Time) {
 	r.serveQueuedVotes(now)
 	if r.leader != nil || r.syncing || r.behind || !r.haveHead || r.selfIdx < 0 || r.noLeadTillHead ||
-		len(r.rereg) > 0 || r.v.MinipoolLen() == 0 || (r.writing != nil && r.writing.block != nil) {
+		len(r.rereg) > 0 || (r.v.MinipoolLen() == 0 && !r.rejectsDue()) || (r.writing != nil && r.writing.block != nil) {
 		return
 	}
 	gen := r.v.Generation()
@@ -77,7 +77,7 @@ func (r *Replica) maybeLead(now time.Time) {
 
 func (r *Replica) askVotes(now time.Time) {
 	l := r.leader
-	own, err := r.v.Vote(r.cfg.Key)
+	own, err := r.vote()
 	if err != nil {
 		r.abandon(err)
 		return
@@ -167,7 +167,7 @@ func (r *Replica) collected() []*pb.Vote {
 // then proposes.
 func (r *Replica) gather(now time.Time) {
 	l := r.leader
-	need := r.v.MissingFromVotes(r.collected(), len(r.replicas))
+	need := r.missingVoted()
 	if len(need) == 0 {
 		r.propose(now)
 		return
@@ -210,7 +210,7 @@ func voteHolds(raw *pb.Vote, h common.Hash) bool {
 // for are durable.
 func (r *Replica) leaderEventsDurable(now time.Time) {
 	if l := r.leader; l != nil && l.phase == PhaseFetching &&
-		len(r.v.MissingFromVotes(r.collected(), len(r.replicas))) == 0 {
+		len(r.missingVoted()) == 0 {
 		r.propose(now)
 	}
 }
@@ -219,7 +219,7 @@ func (r *Replica) propose(now time.Time) {
 	l := r.leader
 	// A fresh own vote: events that became durable since the request
 	// count too (Propose keeps only those a majority holds).
-	if own, err := r.v.Vote(r.cfg.Key); err == nil {
+	if own, err := r.vote(); err == nil {
 		l.votes[r.selfIdx] = own
 	}
 	mb, err := r.v.Propose(r.cfg.Streams, Proposal{
@@ -230,6 +230,7 @@ func (r *Replica) propose(now time.Time) {
 		Round:      l.round,
 		Now:        now,
 		Votes:      r.collected(),
+		Rejected:   r.rejectHashes(),
 	})
 	if err != nil {
 		r.abandon(err)
@@ -370,7 +371,7 @@ func (r *Replica) voteRequested(now time.Time, in VoteRequested) {
 			return
 		}
 	}
-	vote, err := r.v.Vote(r.cfg.Key)
+	vote, err := r.vote()
 	answer(err, vote)
 }
 

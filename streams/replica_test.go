@@ -462,3 +462,116 @@ func effectsOfList[T Effect](effs []Effect) []T {
 	}
 	return out
 }
+
+// TestReplicaListsRejectedAckedEvent plays the hole of part 7: a post acked
+// by a majority, then its author's leave sealed in a block the post missed.
+// The post does not vanish: the replicas holding it keep voting for it and
+// a later header lists it as rejected; no replica seals it.
+func TestReplicaListsRejectedAckedEvent(t *testing.T) {
+	p := newPump(t, 3)
+	randao := pumpRandao(10)
+	id := p.w.view.StreamID()
+	lead := p.index(ElectLeader(randao, id, 1, 0, p.w.replicas))
+	x, y := (lead+1)%3, (lead+2)%3
+	alice := testKey("alice")
+
+	// The post reaches x and y only.
+	p.drop = func(d delivery) bool {
+		switch d.in.(type) {
+		case PeerEvent, PoolAnnounce:
+			return d.to == lead
+		}
+		return false
+	}
+	req, _ := p.post(x, "last words")
+	require.NoError(t, p.answers[req].Err, "acked by x and y")
+	post := p.nodes[x].r.v.Minipool()[0]
+
+	// The leave is everywhere; the leader hears y's vote too late.
+	p.drop = nil
+	lv := p.w.sign(alice, &pb.StreamEvent{StreamId: id.Bytes(), PrevMiniblockHash: p.w.view.LastBlock().Hash.Bytes(),
+		CreatedAtMs: p.now.UnixMilli(), Payload: &pb.StreamEvent_ChannelPayload{ChannelPayload: &pb.ChannelPayload{
+			Content: &pb.ChannelPayload_Membership{Membership: &pb.Membership{Op: pb.MembershipOp_MEMBERSHIP_OP_LEAVE, UserAddress: addrOf(alice).Bytes()}}}}})
+	p.send(-1, lead, ClientEvent{Req: 900, Event: lv})
+	p.run()
+	require.NoError(t, p.answers[900].Err)
+	p.drop = func(d delivery) bool {
+		_, ok := d.in.(VoteAnswered)
+		return ok && d.from == y && d.to == lead
+	}
+	p.newHead()
+	p.advance(3 * time.Second)
+	b1 := p.nodes[x].r.recentBlock(1)
+	require.NotNil(t, b1)
+	require.Len(t, b1.Events, 1)
+	require.Equal(t, lv.Hash, b1.Events[0].Hash, "the leave sealed without the post")
+	require.Nil(t, p.nodes[x].r.v.PoolEvent(post.Hash), "the post no longer fits")
+	applied := effectsOf[BlockApplied](p.nodes[x])
+	require.Equal(t, []*ParsedEvent{post}, applied[0].Dropped, "block 1 made it invalid at x")
+
+	// Later blocks: the first one led by x or y (or by anyone who learns of
+	// it from their votes) lists it.
+	p.drop = nil
+	var listed *ParsedMiniblock
+	for range 6 * pumpRoundBlocks {
+		p.newHead()
+		p.advance(3 * time.Second)
+		for _, mb := range p.nodes[x].r.v.RecentBlocks() {
+			for _, h := range mb.Header.RejectedEventHashes {
+				if common.BytesToHash(h) == post.Hash {
+					listed = mb
+				}
+			}
+		}
+		if listed != nil {
+			break
+		}
+	}
+	require.NotNil(t, listed, "a header lists the acked post as rejected")
+	p.converged()
+	for _, n := range p.nodes {
+		require.Nil(t, n.r.rejects[post.Hash], "node %d let go of it", n.idx)
+		for _, mb := range n.r.v.RecentBlocks() {
+			for _, ev := range mb.Events {
+				require.NotEqual(t, post.Hash, ev.Hash, "never sealed")
+			}
+		}
+	}
+	// And a resubmission is a duplicate now.
+	require.Equal(t, pb.ErrorCode_DUPLICATE_EVENT, CodeOf(p.nodes[x].r.v.CanAddEvent(p.w.cfg, post, p.now)))
+}
+
+func TestVerifyRejectedList(t *testing.T) {
+	p := newPump(t, 3)
+	_, ev := p.post(0, "x")
+	v := p.nodes[0].r.v
+	randao := pumpRandao(10)
+	elected := p.nodes[p.index(ElectLeader(randao, v.StreamID(), 1, 0, p.w.replicas))]
+	var votes []*pb.Vote
+	for _, n := range p.nodes {
+		vote, err := n.r.vote()
+		require.NoError(t, err)
+		votes = append(votes, vote)
+	}
+	ghost := common.HexToHash("0x77")
+	prop := Proposal{Key: elected.key, Replicas: p.w.replicas, ChainBlock: 10, Randao: randao, Now: p.now, Votes: votes, Rejected: []common.Hash{ghost, ev.Hash}}
+	mb, err := v.Propose(p.w.cfg, prop)
+	require.NoError(t, err)
+	require.Empty(t, mb.Header.RejectedEventHashes, "neither a minority hash nor a sealed one is listed")
+	require.NoError(t, VerifyMiniblock(v, p.w.cfg, p.w.replicas, mb))
+
+	for _, c := range []struct {
+		name string
+		list [][]byte
+		code pb.ErrorCode
+	}{
+		{"held by no vote", [][]byte{ghost.Bytes()}, pb.ErrorCode_BAD_VOTES},
+		{"sealed in the same block", [][]byte{ev.Hash.Bytes()}, pb.ErrorCode_DUPLICATE_EVENT},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			bad, err := reparse(t, mb, elected.key, func(h *pb.MiniblockHeader) { h.RejectedEventHashes = c.list }, nil)
+			require.NoError(t, err)
+			require.Equal(t, c.code, CodeOf(VerifyMiniblock(v, p.w.cfg, p.w.replicas, bad)))
+		})
+	}
+}
