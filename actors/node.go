@@ -204,6 +204,11 @@ func await[T any](ctx context.Context, n *Node, ch chan T) (T, error) {
 		var zero T
 		return zero, ctx.Err()
 	case <-n.done:
+		select {
+		case r := <-ch: // answered while the node stopped: the answer wins
+			return r, nil
+		default:
+		}
 		var zero T
 		return zero, errStopped
 	}
