@@ -280,7 +280,9 @@ func (s *streamActor) step(in streams.Input) {
 	if s.write == nil || !s.write.block {
 		s.flushDeferred()
 	}
-	s.publish()
+	if _, hot := in.(streams.ClientEvent); !hot {
+		s.publish() // a client event changes what shows once its write returns
+	}
 }
 
 // ioDone takes the result of I/O the actor started.

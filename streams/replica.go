@@ -48,6 +48,7 @@ type Replica struct {
 	rereg            []*ParsedMiniblock // blocks the chain lost, re-registered in order
 	noLeadTillHead   bool               // a leadership just ended: wait for the next head
 	proposed         *ParsedMiniblock   // the last block this node proposed
+	proposedOn       common.Hash        // the parent it proposed it on
 
 	head     ChainHead
 	headAt   time.Time

@@ -428,7 +428,7 @@ func (r *Replica) startBlockWrite(now time.Time) bool {
 	cands := r.blocks[gen]
 	delete(r.blocks, gen)
 	for i, c := range cands {
-		if err := r.verify(r.v, r.cfg.Streams, r.replicas, c.mb, facts); err != nil {
+		if err := r.verifyBlock(c, facts); err != nil {
 			r.rejectBlock(c.from, c.mb, err)
 			continue
 		}
@@ -451,6 +451,18 @@ func (r *Replica) startBlockWrite(now time.Time) bool {
 	// Every candidate failed: fetch the registered one.
 	r.wantBlocks(now, gen+1, -1, now)
 	return false
+}
+
+// verifyBlock runs the BlockVerifier, except on the block this replica
+// proposed itself on top of the same parent: Propose built it by the very
+// rules VerifyMiniblock checks, so only the chain facts are checked again
+// (the chain may have registered another block).
+func (r *Replica) verifyBlock(c *heldBlock, facts ChainFacts) error {
+	mb := c.mb
+	if c.from == r.self && mb == r.proposed && r.proposedOn == r.v.LastBlock().Hash {
+		return VerifyWithChain(nil, r.cfg.Streams, r.replicas, mb, facts)
+	}
+	return r.verify(r.v, r.cfg.Streams, r.replicas, mb, facts)
 }
 
 // included lists what leaves the stored minipool with block mb: its

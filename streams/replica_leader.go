@@ -236,7 +236,7 @@ func (r *Replica) propose(now time.Time) {
 		r.abandon(err)
 		return
 	}
-	l.block, r.proposed = mb, mb
+	l.block, r.proposed, r.proposedOn = mb, mb, r.v.LastBlock().Hash
 	l.phase, l.deadline = PhaseStaging, now.Add(r.cfg.LeaderTimeout)
 	r.emit(StageBlock{Block: mb})
 }

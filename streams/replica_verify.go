@@ -25,10 +25,11 @@ type BlockVerifier func(parent *View, cfg Config, replicas []common.Address, mb 
 
 var _ BlockVerifier = VerifyWithChain
 
-// VerifyWithChain is the default BlockVerifier: VerifyMiniblock, then the
-// header against the chain facts: the registered hash (BAD_MINIBLOCK), the
+// VerifyWithChain is the default BlockVerifier: the header against the
+// chain facts: the registered hash (BAD_MINIBLOCK), the
 // randao and chain block that elect the leader (BAD_LEADER), and a round
-// that had begun when the block was registered (BAD_LEADER).
+// that had begun when the block was registered (BAD_LEADER); then
+// VerifyMiniblock against parent (skipped when parent is nil).
 func VerifyWithChain(parent *View, cfg Config, replicas []common.Address, mb *ParsedMiniblock, facts ChainFacts) error {
 	if mb == nil || mb.Header == nil {
 		return Errorf(pb.ErrorCode_BAD_MINIBLOCK, "nil miniblock")
@@ -43,6 +44,9 @@ func VerifyWithChain(parent *View, cfg Config, replicas []common.Address, mb *Pa
 	}
 	if r := RoundAt(facts.PrevRegisteredAt, facts.RegisteredAt, facts.RoundBlocks); h.Round > r {
 		return Errorf(pb.ErrorCode_BAD_LEADER, "miniblock %d in round %d, registered in round %d", num, h.Round, r)
+	}
+	if parent == nil {
+		return nil // the chain facts only (a replica's own proposal; see Replica.verifyBlock)
 	}
 	return VerifyMiniblock(parent, cfg, replicas, mb)
 }
