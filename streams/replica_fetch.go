@@ -13,8 +13,13 @@ import (
 // fetch on miss (events and blocks), blocks received and applied, and the
 // chain's facts (registrations, randao, reconciliation).
 
-// maxHeldPerNum bounds the candidate blocks kept for one number.
-const maxHeldPerNum = 4
+// maxHeldPerNum bounds the candidate blocks kept for one number, and
+// maxHeldAhead how far past the generation a received block is kept (a
+// replica further behind catches up by fetching ranges).
+const (
+	maxHeldPerNum = 2
+	maxHeldAhead  = 8
+)
 
 type missingEvent struct {
 	announcers []int  // replica indexes, in announcement order
@@ -255,7 +260,11 @@ func (r *Replica) blockReceived(now time.Time, from common.Address, mb *ParsedMi
 		return
 	}
 	gen := r.v.Generation()
-	if num < gen || num >= gen+MaxRecentBlocks {
+	if num < gen {
+		return
+	}
+	if num >= gen+maxHeldAhead {
+		r.wantBlocks(now, gen+maxHeldAhead, r.replicaIndex(from), now)
 		return
 	}
 	if reg, ok := r.regs[num]; ok && reg.Hash != mb.Hash {
@@ -269,10 +278,12 @@ func (r *Replica) blockReceived(now time.Time, from common.Address, mb *ParsedMi
 		}
 	}
 	if len(cands) >= maxHeldPerNum {
-		return
+		cands = cands[1:] // the oldest goes: a forged block cannot hold the slot
 	}
 	r.blocks[num] = append(cands, &heldBlock{mb: mb, from: from})
-	if _, ok := r.regs[num]; !ok && !r.regAsked[num] {
+	if _, ok := r.regs[num]; !ok {
+		// Asked per candidate: an earlier answer may have come before the
+		// registration did.
 		r.regAsked[num] = true
 		r.emit(ReadRegistration{Num: num})
 	}
@@ -602,6 +613,13 @@ func (r *Replica) chainState(now time.Time, in ChainState) {
 	r.syncing = false
 	if in.Err != nil {
 		return
+	}
+	// The chain is the arbiter: a registration it does not hold is stale.
+	for n := range r.regs {
+		if n > in.LastNum {
+			delete(r.regs, n)
+			delete(r.regAsked, n)
+		}
 	}
 	last := r.v.LastBlock()
 	switch {

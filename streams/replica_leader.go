@@ -51,8 +51,8 @@ func (r *Replica) maybeLead(now time.Time) {
 		return
 	}
 	gen := r.v.Generation()
-	if _, ok := r.regs[gen]; ok || len(r.blocks[gen]) > 0 {
-		return
+	if _, ok := r.regs[gen]; ok {
+		return // the chain has block gen: apply it rather than lead
 	}
 	if !r.electionReady() {
 		r.wantRandao()
@@ -234,6 +234,12 @@ func (r *Replica) propose(now time.Time) {
 	})
 	if err != nil {
 		r.abandon(err)
+		return
+	}
+	if len(mb.Events) == 0 && len(mb.Header.RejectedEventHashes) == 0 && mb.Proto.Snapshot == nil {
+		// Nothing a majority holds: registering it would only cost a
+		// chain transaction. Try again on the next head.
+		r.abandon(Errorf(pb.ErrorCode_QUORUM_NOT_REACHED, "no event of %s/%d held by a majority yet", r.id, l.num))
 		return
 	}
 	l.block, r.proposed, r.proposedOn = mb, mb, r.v.LastBlock().Hash

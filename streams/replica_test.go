@@ -1,6 +1,8 @@
 package streams
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -573,5 +575,97 @@ func TestVerifyRejectedList(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, c.code, CodeOf(VerifyMiniblock(v, p.w.cfg, p.w.replicas, bad)))
 		})
+	}
+}
+
+// TestReplicaSurvivesGarbage interleaves honest traffic with inputs a
+// faulty or hostile peer could send (vote requests from non-leaders and
+// for other heights, announcements of hashes nobody has, forged blocks,
+// stray answers and store outcomes). Nothing panics, nothing bad is
+// applied, and the replicas converge with every acked event sealed.
+func TestReplicaSurvivesGarbage(t *testing.T) {
+	for seed := range uint64(40) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { survivesGarbage(t, seed) })
+	}
+}
+
+func survivesGarbage(t *testing.T, seed uint64) {
+	p := newPump(t, 3)
+	rng := rand.New(rand.NewPCG(seed, 2))
+	rh := func() common.Hash {
+		var h common.Hash
+		for i := range h {
+			h[i] = byte(rng.IntN(256))
+		}
+		return h
+	}
+	var reqs []ReqID
+	for round := range 12 {
+		req, _ := p.post(round%3, "m")
+		reqs = append(reqs, req)
+		for range 10 {
+			to := rng.IntN(3)
+			from := p.nodes[(to+1+rng.IntN(2))%3]
+			v := p.nodes[to].r.v
+			var in Input
+			switch rng.IntN(7) {
+			case 0:
+				in = VoteRequested{From: from.addr, Req: ReqID(1e6 + rng.IntN(1000)), Request: &pb.VoteRequest{
+					StreamId: v.StreamID().Bytes(), MiniblockNum: v.Generation() + int64(rng.IntN(3)) - 1,
+					PrevMiniblockHash: rh().Bytes(), Round: uint32(rng.IntN(5)), Leader: from.addr.Bytes()}}
+			case 1:
+				in = PoolAnnounce{From: from.addr, Generation: v.Generation(), Hashes: []common.Hash{rh(), rh()}}
+			case 2:
+				forged, err := reparse(t, v.LastBlock(), from.key, func(h *pb.MiniblockHeader) {
+					h.MiniblockNum = v.Generation()
+					h.PrevMiniblockHash = v.LastBlock().Hash.Bytes()
+					h.Leader = from.addr.Bytes()
+					h.Randao = rh().Bytes()
+					h.VotesHash = votesHash(nil).Bytes()
+				}, func(m *pb.Miniblock) { m.Votes = nil })
+				if err == nil {
+					in = BlockReceived{From: from.addr, Block: forged}
+				}
+			case 3:
+				in = VoteAnswered{From: from.addr, Response: &pb.VoteResponse{Vote: &pb.Vote{Body: rh().Bytes(), Signature: rh().Bytes()}}}
+			case 4:
+				in = EventsFetched{From: from.addr, Hashes: []common.Hash{rh()}, Events: []*ParsedEvent{p.event(v, testKey("stranger"), "x")}}
+			case 5:
+				in = RegisterDone{Num: v.Generation(), Hash: rh(), OK: rng.IntN(2) == 0, ChainBlock: p.head}
+			case 6:
+				in = WriteDone{Write: WriteID(rng.IntN(5)), Err: fmt.Errorf("stray")}
+			}
+			if in != nil {
+				p.send(from.idx, to, in)
+			}
+		}
+		p.run()
+		p.newHead()
+		p.advance(3 * time.Second)
+	}
+	for range 3 * pumpRoundBlocks {
+		p.newHead()
+		p.advance(3 * time.Second)
+	}
+	p.converged()
+	sealed := map[common.Hash]bool{}
+	for _, mb := range p.nodes[0].r.v.RecentBlocks()[1:] {
+		for _, ev := range mb.Events {
+			sealed[ev.Hash] = true
+		}
+	}
+	for _, req := range reqs {
+		require.NoError(t, p.answers[req].Err)
+	}
+	for _, mb := range p.nodes[0].r.v.RecentBlocks() {
+		t.Logf("block %d events %d rejected %d leader %s", mb.Num(), len(mb.Events), len(mb.Header.RejectedEventHashes), mb.Leader)
+	}
+	for _, n := range p.nodes {
+		t.Logf("node %d status %+v rejects %d", n.idx, n.r.Status(), len(n.r.rejects))
+	}
+	require.Len(t, sealed, len(reqs), "every acked event sealed, nothing else")
+	for _, n := range p.nodes {
+		require.Zero(t, n.r.v.MinipoolLen())
+		require.False(t, n.r.Status().Behind)
 	}
 }
