@@ -74,12 +74,12 @@ func (w *chainWriter) flush(ctx actor.Context) {
 	w.batches++
 	w.inFlight++
 	n, self := w.n, ctx.Self()
-	go func() {
+	n.goIO(func() {
 		cctx, cancel := context_(n)
 		results, err := n.chain.RegisterMiniblocks(cctx, regs)
 		cancel()
 		n.sys.Root.Send(self, &flushed{q: q, results: results, err: err})
-	}()
+	})
 	i := w.cell.get()
 	i.Batches, i.InFlight = w.batches, w.inFlight
 	w.cell.set(i)
@@ -119,7 +119,7 @@ func (w *chainWriter) report(ctx actor.Context, f *flushed) {
 }
 
 func context_(n *Node) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), n.cfg.IOTimeout)
+	return n.ioCtx()
 }
 
 func mustMarshal(m proto.Message) []byte {

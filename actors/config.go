@@ -35,6 +35,16 @@ type Config struct {
 	SubscriberBuffer int
 	// IOTimeout bounds each store and chain call made by an actor.
 	IOTimeout time.Duration
+	// AckTimeout: an event durable here but not on a majority of replicas
+	// is answered QUORUM_NOT_REACHED after this long. Zero: the default.
+	AckTimeout time.Duration
+	// FetchDelay: an announced event that has not arrived after this long
+	// is fetched from a peer. FetchTimeout: a fetch unanswered this long
+	// goes to the next peer. BlockDelay: a registered block that has not
+	// arrived after this long is fetched. Zero: the defaults.
+	FetchDelay   time.Duration
+	FetchTimeout time.Duration
+	BlockDelay   time.Duration
 }
 
 // DefaultConfig returns the settings `node run` uses.
@@ -50,6 +60,10 @@ func DefaultConfig() Config {
 		MaxWriteBatch:    2048,
 		SubscriberBuffer: 4096,
 		IOTimeout:        30 * time.Second,
+		AckTimeout:       5 * time.Second,
+		FetchDelay:       200 * time.Millisecond,
+		FetchTimeout:     2 * time.Second,
+		BlockDelay:       500 * time.Millisecond,
 	}
 }
 
@@ -75,6 +89,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("actors: SubscriberBuffer must be positive")
 	case c.IOTimeout <= 0:
 		return fmt.Errorf("actors: IOTimeout must be positive")
+	case c.AckTimeout < 0 || c.FetchDelay < 0 || c.FetchTimeout < 0 || c.BlockDelay < 0:
+		return fmt.Errorf("actors: replication timeouts must not be negative")
 	}
 	return nil
 }

@@ -1,10 +1,14 @@
 package actors
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"sort"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/towns-node/node/chainlink"
 	"github.com/towns-node/node/proto/pb"
@@ -15,8 +19,10 @@ import (
 // CreateStream creates a stream from its parsed genesis events (inception
 // first, then events by its creator, such as the creator's join): it checks
 // that a channel's creator is a member of its space, builds and signs the
-// genesis miniblock, allocates the stream on the chain (the arbiter: a taken
-// id fails there), then saves it locally. The stream actor spawns on first use.
+// genesis miniblock, places it on the replication factor's k replicas,
+// allocates it on the chain (the arbiter: a taken id fails there), then
+// saves it locally and wakes the other replicas, which fetch the genesis
+// from this node. The stream actor spawns on first use.
 func (n *Node) CreateStream(ctx context.Context, id streams.StreamID, events []*streams.ParsedEvent) (*streams.ParsedMiniblock, []common.Address, error) {
 	if len(events) == 0 {
 		return nil, nil, streams.Errorf(pb.ErrorCode_BAD_INCEPTION, "no inception")
@@ -43,20 +49,31 @@ func (n *Node) CreateStream(ctx context.Context, id streams.StreamID, events []*
 			return nil, nil, streams.Errorf(pb.ErrorCode_PERMISSION_DENIED, "%s is not a member of space %s", events[0].Creator, space)
 		}
 	}
-	genesis, err := streams.MakeGenesis(n.key, events, n.now())
+	// The genesis takes its time from the inception, so a retry of the
+	// same request at this node makes the same block (signatures are
+	// deterministic): an allocation whose local write failed is taken up
+	// again instead of stranding the id.
+	genesis, err := streams.MakeGenesis(n.key, events, time.UnixMilli(events[0].Event.CreatedAtMs))
 	if err != nil {
 		return nil, nil, err
 	}
-	nodes := []common.Address{n.addr}
-	rf := in.GetSettings().GetReplicationFactor()
-	if int(rf) > len(nodes) {
-		return nil, nil, streams.Errorf(pb.ErrorCode_BAD_INCEPTION, "replication factor %d, but this network has %d node", rf, len(nodes))
-	}
-	block, err := n.chain.CreateStream(ctx, id, nodes, rf, genesis.Hash)
-	if errors.Is(err, chainlink.ErrStreamExists) {
-		return nil, nil, streams.Errorf(pb.ErrorCode_STREAM_ALREADY_EXISTS, "stream %s exists", id)
-	}
+	rf := int(in.GetSettings().GetReplicationFactor())
+	nodes, err := n.placeReplicas(ctx, id, rf)
 	if err != nil {
+		return nil, nil, err
+	}
+	block, err := n.chain.CreateStream(ctx, id, nodes, uint32(rf), genesis.Hash)
+	if errors.Is(err, chainlink.ErrStreamExists) {
+		rec, rerr := n.chain.Stream(ctx, id)
+		if rerr != nil || rec.GenesisHash != genesis.Hash {
+			return nil, nil, streams.Errorf(pb.ErrorCode_STREAM_ALREADY_EXISTS, "stream %s exists", id)
+		}
+		// Our own allocation, from an earlier try of this request.
+		nodes = rec.Nodes
+		if _, block, rerr = n.chain.MiniblockHash(ctx, id, 0); rerr != nil {
+			return nil, nil, streams.Errorf(pb.ErrorCode_UNAVAILABLE, "chain: %v", rerr)
+		}
+	} else if err != nil {
 		return nil, nil, streams.Errorf(pb.ErrorCode_UNAVAILABLE, "chain: create stream: %v", err)
 	}
 	rec := &pb.StreamRecord{
@@ -72,14 +89,93 @@ func (n *Node) CreateStream(ctx context.Context, id streams.StreamID, events []*
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := n.store.CreateStream(ctx, rec, enc); err != nil {
+	// Not the request's ctx: a client that hangs up after the allocation
+	// must not leave the stream allocated and unstored.
+	sctx, cancel := n.ioCtx()
+	defer cancel()
+	if err := n.store.CreateStream(sctx, rec, enc); err != nil {
 		if errors.Is(err, store.ErrStreamExists) {
+			if sr, serr := n.store.StreamRecord(sctx, id[:]); serr == nil && common.BytesToHash(sr.GenesisHash) == genesis.Hash {
+				return genesis, nodes, nil // a retry after our own write went through
+			}
 			return nil, nil, streams.Errorf(pb.ErrorCode_STREAM_ALREADY_EXISTS, "stream %s exists", id)
 		}
 		return nil, nil, streams.Errorf(pb.ErrorCode_UNAVAILABLE, "store: create stream: %v", err)
 	}
 	n.observe(Update{StreamID: id, Miniblock: genesis.Proto})
+	n.wakeReplicas(id, nodes)
 	return genesis, nodes, nil
+}
+
+// placeReplicas picks the k replicas of a new stream from the chain's node
+// registry: rendezvous hashing over the stream id, so any node places a
+// stream the same way. With no network the node can only place on itself.
+func (n *Node) placeReplicas(ctx context.Context, id streams.StreamID, k int) ([]common.Address, error) {
+	if k <= 1 {
+		return []common.Address{n.addr}, nil
+	}
+	if _, lone := n.net.(nopNetwork); lone {
+		return nil, streams.Errorf(pb.ErrorCode_BAD_INCEPTION, "replication factor %d, but this node runs without a network", k)
+	}
+	recs, err := n.chain.Nodes(ctx)
+	if err != nil {
+		return nil, streams.Errorf(pb.ErrorCode_UNAVAILABLE, "chain: nodes: %v", err)
+	}
+	addrs := make([]common.Address, 0, len(recs))
+	for _, r := range recs {
+		addrs = append(addrs, r.Address)
+	}
+	out := rendezvous(id, addrs, k)
+	if len(out) < k {
+		return nil, streams.Errorf(pb.ErrorCode_BAD_INCEPTION, "replication factor %d, but this network has %d nodes", k, len(out))
+	}
+	return out, nil
+}
+
+// rendezvous returns the k distinct addresses with the highest
+// keccak256(id || address). Unfinished: the chain-arbiter issue's
+// streams.PlaceReplicas (which the chain checks) replaces it.
+func rendezvous(id streams.StreamID, addrs []common.Address, k int) []common.Address {
+	type scored struct {
+		a common.Address
+		h common.Hash
+	}
+	seen := map[common.Address]bool{}
+	var all []scored
+	for _, a := range addrs {
+		if seen[a] {
+			continue
+		}
+		seen[a] = true
+		all = append(all, scored{a, crypto.Keccak256Hash(id[:], a[:])})
+	}
+	sort.Slice(all, func(i, j int) bool { return bytes.Compare(all[i].h[:], all[j].h[:]) > 0 })
+	out := make([]common.Address, 0, k)
+	for i := 0; i < len(all) && i < k; i++ {
+		out = append(out, all[i].a)
+	}
+	return out
+}
+
+// wakeReplicas asks the other replicas of a new stream for its status,
+// which makes each load it: finding it on chain and not in its store, it
+// fetches the genesis from a peer (this node) and checks it against the
+// chain. A replica that misses this learns of the stream from the next
+// message about it.
+func (n *Node) wakeReplicas(id streams.StreamID, nodes []common.Address) {
+	for _, a := range nodes {
+		if a == n.addr {
+			continue
+		}
+		to := a
+		n.goIO(func() {
+			ctx, cancel := n.ioCtx()
+			defer cancel()
+			if _, err := n.net.StreamStatus(ctx, to, &pb.StreamStatusRequest{StreamId: id.Bytes()}); err != nil {
+				n.log.Debug("waking replica", "stream", id, "replica", to, "err", err)
+			}
+		})
+	}
 }
 
 func streamIs(ev *streams.ParsedEvent, id streams.StreamID) bool {

@@ -1,38 +1,69 @@
 // Package actors holds the protoactor-go shells around the streams core: one
-// actor per stream, a leader actor per (stream, height), the chain-writer, and
-// a registry that tracks every actor for the debug endpoint.
+// actor per stream around its streams.Replica (the replication state
+// machine), the chain-writer, and a registry that tracks every actor for the
+// debug endpoint.
+//
+// A stream actor decides nothing itself: it feeds its Replica what happens
+// (a client's event, a peer's event, pool announcement, vote request or
+// block, a chain head, the outcome of I/O it started, its timer firing) and
+// carries out the effects the machine returns (write events or a block,
+// stage a block, hand a header to the chain-writer, publish on the stream
+// topic, ask a peer for a vote, events or blocks, read the chain, answer a
+// client or a peer, arm its timer). Every piece of I/O runs on a goroutine
+// of its own (Node.goIO) and comes back as a message tagged with the actor
+// incarnation that started it, so Receive never blocks on the store, the
+// chain or the network; only shutdown waits for the store write in flight.
+// Time comes from Deps.Now; the machine's timer and the passivation tick
+// are the actor's own scheduled messages.
 //
 // Message flow of one event (Node.AddEvent): the API handler parses and
 // checks the envelope on its own goroutine, then sends the parsed event to
 // the registry, which forwards it to the stream actor (spawning it, or
-// reloading it from the store, on demand). The stream actor checks it against
-// its view (including events accepted but not yet durable, so a duplicate is
-// caught) and queues it; one store write per stream is in flight at a time,
-// carrying every event queued meanwhile, and the badger store groups the
-// writes of all streams into one sync. Each requester is answered when its
-// batch is durable; with one replica that write is the majority.
+// reloading it from the store, on demand; requests wait while it loads).
+// The machine checks it against its tip (the durable view plus events being
+// written, so a duplicate is caught) and queues it; one store write per
+// stream is in flight at a time, carrying every event queued meanwhile, and
+// the badger store groups the writes of all streams into one sync. A
+// requester is answered once its event is durable here and announced
+// (NewEventInPool) by enough other replicas for a majority; with one
+// replica its own write is the majority, and nothing is published.
 //
-// Miniblocks: on each chain head, and whenever an idle stream gets an
-// event, the stream actor checks whether block Generation() is due (a
-// non-empty durable minipool) and who leads it (streams.ElectLeader with the
-// randao of the chain block that registered the previous block, and the
-// round from the current head). If this node leads, the registry spawns a
-// leader actor, which waits until VoteAt of the chain's block interval,
-// sends pb.VoteRequest to every replica (here only its own stream actor),
-// waits for a majority or VoteTimeout, proposes the block, stages it in the
-// store and hands it to the chain-writer. The chain-writer registers batches
-// (compare-and-swap per item) and reports each outcome to the stream actor,
-// which writes the block, applies it and notifies subscribers; on a failed
-// swap it reconciles with the chain: a block the chain has and the store
-// lacks is taken from staging (a crash between registration and write), a
-// block it cannot find marks the stream behind.
+// Miniblocks: on each chain head the machine checks whether block
+// Generation() is due (a non-empty durable minipool) and whether this node
+// is elected for (Generation(), round of the head); the leader waits until
+// VoteAt of the chain's block interval, asks every other replica for a
+// vote through Deps.Network, proposes from a majority, stages the block and
+// hands it to the chain-writer, which registers batches (compare-and-swap
+// per item) and reports each outcome back. A registered block, ours or a
+// peer's, is verified against the chain's registration before it is
+// written and applied. On a failed swap the machine reads the chain again:
+// a block the chain has and the store lacks is taken from staging (a crash
+// between registration and write) or fetched from peers.
 //
-// Lifecycle: an idle stream actor (empty minipool, no leader, no
-// subscribers) asks the registry to stop it after IdleTimeout; the registry
-// agrees only if no message it forwarded is still queued, and requests that
-// arrive while it stops wait and respawn it. A stream actor that panics is
-// restarted by the registry's supervisor and reloads from the store: nothing
-// acked is lost, requests in flight fail with UNAVAILABLE. Timers are the
-// actors' own scheduled messages; no protoactor futures or receive timeouts
-// are used.
+// Deps.Network nil is a lone node: every stream has one replica and no peer
+// is ever asked. The Node's OnEvent, OnPoolAnnounce, OnMiniblock, Vote,
+// FetchEvents, MiniblockRange and StreamStatus methods are what the p2p
+// host calls with what peers send.
+//
+// Lifecycle: an idle stream actor (Replica.Idle, no subscribers) asks the
+// registry to stop it after IdleTimeout; the registry agrees only if no
+// message it forwarded is still queued, and requests that arrive while it
+// stops wait and respawn it. A stream actor that panics is restarted by the
+// registry's supervisor and reloads from the store: nothing acked is lost,
+// requests in flight fail with UNAVAILABLE. Node.Stop stops the actors
+// before it fails new requests, so a write that became durable during the
+// stop is still answered as acked.
+//
+// Streams of k > 1 replicas: CreateStream places them over the chain's node
+// registry (rendezvous hashing), allocates them and wakes the other
+// replicas, which find the stream on chain, fetch the genesis from a peer
+// and check it against the chain's genesis hash (adopt). actorstest.Hub
+// connects the nodes of one process for tests.
+//
+// Unfinished: a node that is not a replica refuses client events
+// (NOT_REPLICA) instead of forwarding them; a channel's space must be local
+// to the node creating the channel; replicas learn of a new stream from the
+// creator's wake-up or the next message about it, not yet from a chain
+// watch; acked events that a leave makes invalid are dropped at the
+// boundary, not yet listed as rejected.
 package actors

@@ -24,13 +24,19 @@ type ActorInfo struct {
 	Generation        int64  `json:"generation"`
 	LastMiniblockNum  int64  `json:"last_miniblock_num"`
 	LastMiniblockHash string `json:"last_miniblock_hash,omitempty"`
-	// Leader is the stream's leader status: "" (none), "spawning",
-	// "voting", "registering", "applying"; for a leader actor its phase.
+	// Leader is this node's leadership of the stream's next block: ""
+	// (none) or its phase (streams.PhaseWaiting ... PhaseApplying).
 	Leader      string `json:"leader"`
 	Subscribers int    `json:"subscribers,omitempty"`
 	// Behind is set when the chain holds a block this node cannot get.
 	Behind bool   `json:"behind,omitempty"`
 	State  string `json:"state,omitempty"` // "live", "passivating", "not-found", "load-error"
+	// Replication (stream actors): the replicas, acks waiting for a
+	// majority, events being fetched, blocks held for verification.
+	Replicas    []string `json:"replicas,omitempty"`
+	PendingAcks int      `json:"pending_acks,omitempty"`
+	Fetching    int      `json:"fetching,omitempty"`
+	HeldBlocks  int      `json:"held_blocks,omitempty"`
 	// Chain-writer: batches submitted, and submissions waiting for their chain block.
 	Batches  int `json:"batches,omitempty"`
 	InFlight int `json:"in_flight,omitempty"`

@@ -30,8 +30,9 @@ type addEventReq struct {
 }
 
 type addEventResp struct {
-	gen int64
-	err error
+	gen  int64
+	held int // replicas that held it when answered
+	err  error
 }
 
 // viewReq asks for the stream's durable view.
@@ -81,45 +82,10 @@ type passivateReq struct {
 	seen uint64
 }
 
-// spawnLeader asks the registry to spawn and track a leader actor.
-type spawnLeader struct {
-	name  string
-	props *actor.Props
-	info  *statusCell
-	reply *actor.PID // receives leaderSpawned
-}
-
-type leaderSpawned struct {
-	num int64
-	pid *actor.PID
-	err error
-}
-
-// voteRequest is pb.VoteRequest addressed to a replica's stream actor.
-// replyTo receives a voteResponse.
-type voteRequest struct {
-	req     *pb.VoteRequest
-	replyTo *actor.PID
-}
-
-// voteResponse is pb.VoteResponse from a replica. view is set only by the
-// local replica: the leader proposes from the freshest local view.
-type voteResponse struct {
-	resp *pb.VoteResponse
-	view *streams.View
-}
-
-// leaderDone reports the end of a leader actor: the block handed to the
-// chain-writer, or why none was.
-type leaderDone struct {
-	num int64
-	mb  *streams.ParsedMiniblock
-	err error
-}
-
 // registerReq asks the chain-writer to register a signed header.
 type registerReq struct {
 	mb      *streams.ParsedMiniblock
+	round   uint32 // the election round the leader led in
 	replyTo *actor.PID
 }
 
@@ -129,23 +95,11 @@ type registerResult struct {
 	res chainlink.RegistrationResult
 }
 
-// writeDone reports the end of a store write started by a stream actor.
-type writeDone struct {
-	op  *writeOp
-	err error
-}
-
 // timerMsg is a stream actor's own scheduled tick.
 type timerMsg struct{ inc *streamActor }
 
 // flushMsg is the chain-writer's own scheduled tick.
 type flushMsg struct{}
-
-// leaderTimeout is a leader actor's own scheduled deadline.
-type leaderTimeout struct{}
-
-// startVoting is a leader actor's own scheduled start of the vote.
-type startVoting struct{}
 
 // listReq and describeReq are the debug endpoint's questions.
 type listReq struct {
@@ -162,12 +116,28 @@ type describeResp struct {
 	ok   bool
 }
 
-// pendingEvent is an accepted event waiting for its store write.
-type pendingEvent struct {
-	ev       *streams.ParsedEvent
-	reply    chan addEventResp
-	accepted time.Time
-}
-
 // crashMsg makes a stream actor panic; tests use it to check supervision.
 type crashMsg struct{}
+
+// Messages from peers, forwarded by the registry (see handler.go).
+type peerEventMsg struct {
+	from common.Address
+	ev   *streams.ParsedEvent
+}
+
+type poolMsg struct {
+	from common.Address
+	msg  *pb.NewEventInPool
+}
+
+type blockMsg struct {
+	from common.Address
+	mb   *streams.ParsedMiniblock
+}
+
+// voteReqMsg is a peer's vote request; reply gets exactly one answer.
+type voteReqMsg struct {
+	from  common.Address
+	req   *pb.VoteRequest
+	reply chan *pb.VoteResponse
+}

@@ -22,13 +22,19 @@ type Metrics struct {
 	LiveActors *prometheus.GaugeVec
 	// ChainBatch is the number of registrations per chain submission.
 	ChainBatch prometheus.Histogram
+	// Fetches counts fetches from peers, by reason (announced, voted, blocks).
+	Fetches *prometheus.CounterVec
+	// BlocksReceived counts blocks made by other nodes and applied here.
+	BlocksReceived prometheus.Counter
+	// BlocksRejected counts blocks that failed verification, by error code.
+	BlocksRejected *prometheus.CounterVec
 }
 
 // NewMetrics creates the collectors and registers them with reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := NopMetrics()
 	reg.MustRegister(m.EventsAdded, m.EventsRejected, m.MiniblocksSealed, m.SealLatency,
-		m.MinipoolEvents, m.MinipoolTotal, m.LiveActors, m.ChainBatch)
+		m.MinipoolEvents, m.MinipoolTotal, m.LiveActors, m.ChainBatch, m.Fetches, m.BlocksReceived, m.BlocksRejected)
 	return m
 }
 
@@ -63,5 +69,14 @@ func NopMetrics() *Metrics {
 			Namespace: ns, Name: "chain_registration_batch", Help: "Registrations per chain submission.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 12),
 		}),
+		Fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "fetches_total", Help: "Fetches from peers, by reason.",
+		}, []string{"reason"}),
+		BlocksReceived: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Name: "miniblocks_received_total", Help: "Miniblocks made by other nodes, verified and applied.",
+		}),
+		BlocksRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "miniblocks_rejected_total", Help: "Miniblocks that failed verification, by error code.",
+		}, []string{"code"}),
 	}
 }

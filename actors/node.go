@@ -29,6 +29,7 @@ type Deps struct {
 	Now     func() time.Time // nil: time.Now
 	// Observer, if set, is told of every update (observe.go).
 	Observer Observer
+	Network  Network // nil: a lone node (no peers)
 }
 
 // Node is the actor system of one node: a registry, a chain-writer, stream
@@ -45,6 +46,7 @@ type Node struct {
 	now   func() time.Time
 	// observer is Deps.Observer (nil: none).
 	observer Observer
+	net      Network
 
 	randao randaoCache
 
@@ -53,6 +55,9 @@ type Node struct {
 
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
+	ioCtxt   context.Context // parent of every actor I/O; ends after the actors
+	ioStop   context.CancelFunc
+	io       sync.WaitGroup // actor I/O goroutines
 	done     chan struct{}
 	stopOnce sync.Once
 }
@@ -78,9 +83,14 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 		log:   d.Logger,
 		m:     d.Metrics,
 		now:   d.Now,
+		net:   d.Network,
 		done:  make(chan struct{}),
 
 		observer: d.Observer,
+	}
+	n.ioCtxt, n.ioStop = context.WithCancel(context.Background())
+	if n.net == nil {
+		n.net = nopNetwork{}
 	}
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)
@@ -92,6 +102,7 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 		n.now = time.Now
 	}
 	if err := n.chain.RegisterNode(ctx, chainlink.NodeRecord{Address: n.addr}); err != nil {
+		n.ioStop()
 		return nil, fmt.Errorf("actors: register node on chain: %w", err)
 	}
 	hctx, cancel := context.WithCancel(context.Background())
@@ -99,6 +110,7 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 	heads, err := n.chain.SubscribeHeads(hctx)
 	if err != nil {
 		cancel()
+		n.ioStop()
 		return nil, fmt.Errorf("actors: subscribe to chain heads: %w", err)
 	}
 
@@ -111,6 +123,7 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 	n.registry, err = n.sys.Root.SpawnNamed(props, "registry")
 	if err != nil {
 		cancel()
+		n.ioStop()
 		n.sys.Shutdown()
 		return nil, fmt.Errorf("actors: spawn registry: %w", err)
 	}
@@ -125,16 +138,59 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 	return n, nil
 }
 
-// Stop stops every actor (stream actors finish their store writes and fail
-// requests still waiting) and the head subscription.
+// Stop stops the head subscription and every actor: stream actors finish
+// their store writes and answer the requests waiting on them (an event
+// durable on a lone node is answered as acked, not UNAVAILABLE), then fail
+// the rest. Requests made after that get UNAVAILABLE.
 func (n *Node) Stop() {
 	n.stopOnce.Do(func() {
 		n.cancel()
 		n.wg.Wait()
-		close(n.done)
 		_ = n.sys.Root.StopFuture(n.registry).Wait()
+		close(n.done)
+		n.ioStop()
+		n.io.Wait()
 		n.sys.Shutdown()
 	})
+}
+
+// goIO runs fn on a goroutine of its own; Stop waits for it.
+func (n *Node) goIO(fn func()) {
+	n.io.Add(1)
+	go func() {
+		defer n.io.Done()
+		fn()
+	}()
+}
+
+// ioCtx bounds one store, chain or network call made for an actor.
+func (n *Node) ioCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(n.ioCtxt, n.cfg.IOTimeout)
+}
+
+// replicaConfig is the streams.ReplicaConfig of every stream of this node.
+func (n *Node) replicaConfig() streams.ReplicaConfig {
+	c := streams.DefaultReplicaConfig()
+	c.Streams = n.cfg.Streams
+	c.Key = n.key
+	c.VoteTimeout = n.cfg.VoteTimeout
+	c.VoteAt = n.cfg.VoteAt
+	c.RoundBlocks = n.cfg.RoundBlocks
+	c.MaxWriteBatch = n.cfg.MaxWriteBatch
+	c.LeaderTimeout = n.cfg.VoteTimeout + 2*n.cfg.IOTimeout
+	if n.cfg.AckTimeout > 0 {
+		c.AckTimeout = n.cfg.AckTimeout
+	}
+	if n.cfg.FetchDelay > 0 {
+		c.FetchDelay = n.cfg.FetchDelay
+	}
+	if n.cfg.FetchTimeout > 0 {
+		c.FetchTimeout = n.cfg.FetchTimeout
+	}
+	if n.cfg.BlockDelay > 0 {
+		c.BlockDelay = n.cfg.BlockDelay
+	}
+	return c
 }
 
 // Address is the node's address.
@@ -157,26 +213,39 @@ func await[T any](ctx context.Context, n *Node, ch chan T) (T, error) {
 		var zero T
 		return zero, ctx.Err()
 	case <-n.done:
+		select {
+		case r := <-ch: // answered while the node stopped: the answer wins
+			return r, nil
+		default:
+		}
 		var zero T
 		return zero, errStopped
 	}
 }
 
 // AddEvent hands an event that the caller parsed (hash and signature
-// checked) to its stream actor and returns once it is durable: the minipool
-// generation it entered. Errors carry a pb.ErrorCode (streams.CodeOf).
+// checked) to its stream actor and returns once it is durable on a
+// majority of the stream's replicas: the minipool generation it entered.
+// Errors carry a pb.ErrorCode (streams.CodeOf).
 func (n *Node) AddEvent(ctx context.Context, ev *streams.ParsedEvent) (int64, error) {
+	gen, _, err := n.AddEventHeld(ctx, ev)
+	return gen, err
+}
+
+// AddEventHeld is AddEvent that also says how many replicas held the event
+// when it was answered (QUORUM_NOT_REACHED errors carry the count too).
+func (n *Node) AddEventHeld(ctx context.Context, ev *streams.ParsedEvent) (gen int64, held int, err error) {
 	id, err := streams.StreamIDFromBytes(ev.Event.GetStreamId())
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	req := &addEventReq{ev: ev, reply: make(chan addEventResp, 1)}
 	n.toStream(id, req)
 	r, err := await(ctx, n, req.reply)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return r.gen, r.err
+	return r.gen, r.held, r.err
 }
 
 // View returns the durable view of a stream and its replicas.

@@ -3,10 +3,12 @@ package actors_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/towns-node/node/actors/actorstest"
 	"github.com/towns-node/node/proto/pb"
 	"github.com/towns-node/node/rpc"
+	"github.com/towns-node/node/store"
 	"github.com/towns-node/node/streams"
 )
 
@@ -269,4 +272,94 @@ func heap() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
+}
+
+// failingCreate fails its first n CreateStream calls.
+type failingCreate struct {
+	store.Store
+	n atomic.Int32
+}
+
+func (f *failingCreate) CreateStream(ctx context.Context, rec *pb.StreamRecord, genesis store.Miniblock) error {
+	if f.n.Add(-1) >= 0 {
+		return errors.New("disk full")
+	}
+	return f.Store.CreateStream(ctx, rec, genesis)
+}
+
+// TestCreateStreamRetryAfterFailedWrite: the chain allocated the stream but
+// the local write failed. A retry of the same request takes the allocation
+// up instead of getting STREAM_ALREADY_EXISTS forever.
+func TestCreateStreamRetryAfterFailedWrite(t *testing.T) {
+	st := &failingCreate{Store: store.NewMemory()}
+	st.n.Store(1)
+	n := actorstest.StartNode(t, actorstest.Options{Store: st})
+	u := actorstest.NewUser(t)
+	space, evs := u.SpaceGenesis(t)
+	_, _, err := n.CreateStream(ctxT(t), space, evs)
+	require.Equal(t, pb.ErrorCode_UNAVAILABLE, streams.CodeOf(err))
+	g, _, err := n.CreateStream(ctxT(t), space, evs)
+	require.NoError(t, err, "the retry stores the allocated stream")
+	v, _, err := n.View(ctxT(t), space)
+	require.NoError(t, err)
+	require.Equal(t, g.Hash, v.LastBlock().Hash)
+	_, _, err = n.CreateStream(ctxT(t), space, evs)
+	require.NoError(t, err, "a retry after success is answered from the store")
+
+	// Other genesis events for the same id are refused.
+	other := []*streams.ParsedEvent{u.Event(t, space, nil, func(e *pb.StreamEvent) { e.Payload = evs[0].Event.Payload }), evs[1]}
+	_, _, err = n.CreateStream(ctxT(t), space, other)
+	require.Equal(t, pb.ErrorCode_STREAM_ALREADY_EXISTS, streams.CodeOf(err))
+}
+
+// slowAppend holds AppendEvents until release is closed.
+type slowAppend struct {
+	store.Store
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (s *slowAppend) AppendEvents(ctx context.Context, id []byte, gen int64, evs []store.PoolEvent) error {
+	s.once.Do(func() { close(s.entered) })
+	<-s.release
+	return s.Store.AppendEvents(ctx, id, gen, evs)
+}
+
+// TestStopAnswersDurableWrite stops a node while an event's store write is
+// in flight: the write completes during the stop, so the event is durable
+// and its requester is told so (not UNAVAILABLE, which would make its retry
+// a DUPLICATE_EVENT).
+func TestStopAnswersDurableWrite(t *testing.T) {
+	mem := store.NewMemory()
+	n := actorstest.StartNode(t, actorstest.Options{Store: mem})
+	u := actorstest.NewUser(t)
+	_, ch := n.Channel(t, u)
+	ev := u.Event(t, ch, n.Last(t, ch), actorstest.Message("in flight"))
+
+	// Swap in the slow store for the next load of the stream.
+	slow := &slowAppend{Store: mem, entered: make(chan struct{}), release: make(chan struct{})}
+	cl := n.Chain.Client(n.Address())
+	defer cl.Close()
+	n2, err := actors.Start(ctxT(t), actors.DefaultConfig(), actors.Deps{Key: n.Key, Store: slow, Chain: cl})
+	require.NoError(t, err)
+	n.Stop()
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := n2.AddEvent(context.Background(), ev)
+		done <- err
+	}()
+	<-slow.entered
+	stopped := make(chan struct{})
+	go func() {
+		n2.Stop()
+		close(stopped)
+	}()
+	close(slow.release)
+	require.NoError(t, <-done, "durable during the stop: acked")
+	<-stopped
+	mp, err := mem.LoadMinipool(ctxT(t), ch[:])
+	require.NoError(t, err)
+	require.Len(t, mp.Events, 1)
 }

@@ -128,14 +128,6 @@ func (r *registry) Receive(ctx actor.Context) {
 			r.n.m.LiveActors.WithLabelValues(o.kind).Dec()
 		}
 
-	case *spawnLeader:
-		pid, err := ctx.SpawnNamed(msg.props, msg.name)
-		if err != nil {
-			pid = ctx.SpawnPrefix(msg.props, msg.name+"-")
-		}
-		r.others[pid.Id] = &otherEntry{kind: KindLeader, pid: pid, cell: msg.info}
-		r.n.m.LiveActors.WithLabelValues(KindLeader).Inc()
-
 	case *listReq:
 		out := []ActorInfo{r.cell.get()}
 		for _, o := range r.others {

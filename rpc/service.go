@@ -120,7 +120,8 @@ func (s *Service) AddEvent(ctx context.Context, req *connect.Request[pb.AddEvent
 	defer cancel()
 	resp, err := s.addEvent(ctx, req.Msg)
 	if err != nil {
-		s.m.EventsRejected.WithLabelValues(streams.CodeOf(err).String()).Inc()
+		code, _ := ErrorCode(toConnect(err))
+		s.m.EventsRejected.WithLabelValues(code.String()).Inc()
 		return nil, s.done("AddEvent", err)
 	}
 	s.m.AddEventLatency.Observe(time.Since(start).Seconds())
@@ -140,12 +141,20 @@ func (s *Service) addEvent(ctx context.Context, req *pb.AddEventRequest) (*pb.Ad
 	if streams.StreamID(ev.Event.StreamId) != id {
 		return nil, streams.Errorf(pb.ErrorCode_BAD_STREAM_ID, "event is for stream %x, request names %s", ev.Event.StreamId, id)
 	}
-	gen, err := s.node.AddEvent(ctx, ev)
+	gen, held, err := s.node.AddEventHeld(ctx, ev)
+	if err != nil && streams.CodeOf(err) == pb.ErrorCode_QUORUM_NOT_REACHED {
+		// The client learns how many replicas held it: an AddEventResponse
+		// detail next to the pb.Error one.
+		ce := toConnect(err)
+		if d, derr := connect.NewErrorDetail(&pb.AddEventResponse{Hash: ev.Hash.Bytes(), Generation: gen, ReplicasHeld: uint32(held)}); derr == nil {
+			ce.AddDetail(d)
+		}
+		return nil, ce
+	}
 	if err != nil {
 		return nil, err
 	}
-	// One replica: its own durable write is the majority.
-	return &pb.AddEventResponse{Hash: ev.Hash.Bytes(), Generation: gen, ReplicasHeld: 1}, nil
+	return &pb.AddEventResponse{Hash: ev.Hash.Bytes(), Generation: gen, ReplicasHeld: uint32(held)}, nil
 }
 
 // GetStream returns the latest snapshot block, the blocks since and the minipool.

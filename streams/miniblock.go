@@ -29,10 +29,16 @@ type ParsedMiniblock struct {
 // Num is the miniblock number.
 func (mb *ParsedMiniblock) Num() int64 { return mb.Header.MiniblockNum }
 
+// index builds the set of hashes the block takes out of the minipool: its
+// events and the events it lists as rejected (both count as "in the
+// stream" for duplicate detection).
 func (mb *ParsedMiniblock) index() {
-	mb.eventSet = make(map[common.Hash]struct{}, len(mb.Events))
+	mb.eventSet = make(map[common.Hash]struct{}, len(mb.Events)+len(mb.Header.RejectedEventHashes))
 	for _, ev := range mb.Events {
 		mb.eventSet[ev.Hash] = struct{}{}
+	}
+	for _, b := range mb.Header.RejectedEventHashes {
+		mb.eventSet[common.BytesToHash(b)] = struct{}{}
 	}
 }
 
@@ -43,6 +49,11 @@ func (mb *ParsedMiniblock) hasEvent(h common.Hash) bool {
 	}
 	for _, ev := range mb.Events {
 		if ev.Hash == h {
+			return true
+		}
+	}
+	for _, b := range mb.Header.RejectedEventHashes {
+		if common.BytesToHash(b) == h {
 			return true
 		}
 	}
@@ -92,7 +103,8 @@ func ParseMiniblockKnown(mb *pb.Miniblock, known func(common.Hash) *ParsedEvent)
 		(len(hdr.PrevMiniblockHash) != 0 && len(hdr.PrevMiniblockHash) != common.HashLength) ||
 		(len(hdr.Randao) != 0 && len(hdr.Randao) != common.HashLength) ||
 		len(hdr.VotesHash) != common.HashLength ||
-		(len(hdr.SnapshotHash) != 0 && len(hdr.SnapshotHash) != common.HashLength) {
+		(len(hdr.SnapshotHash) != 0 && len(hdr.SnapshotHash) != common.HashLength) ||
+		!hashesWellFormed(hdr.RejectedEventHashes) {
 		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK, "header %s has malformed fields", h)
 	}
 	leader, err := recoverAddress(h, mb.Signature)
@@ -236,6 +248,10 @@ type Proposal struct {
 	Round      uint32
 	Now        time.Time
 	Votes      []*pb.Vote // votes collected for Generation(); the leader's own is added if absent
+	// Rejected are events the leader knows can no longer be sealed (see
+	// MiniblockHeader.rejected_event_hashes); those held by a majority of
+	// the votes are listed in the header.
+	Rejected []common.Hash
 }
 
 // Propose assembles and signs miniblock Generation() on top of v. It keeps
@@ -330,6 +346,7 @@ func (v *View) Propose(cfg Config, p Proposal) (*ParsedMiniblock, error) {
 		rawVotes[i] = pv.Vote
 	}
 	hdr.VotesHash = votesHash(rawVotes).Bytes()
+	hdr.RejectedEventHashes = v.listRejected(p.Rejected, counts, maj, inBlock)
 	var snap *pb.Snapshot
 	if v.SnapshotDue(len(events)) {
 		sh, err := SnapshotHash(st)
@@ -420,6 +437,9 @@ func VerifyMiniblock(parent *View, cfg Config, replicas []common.Address, mb *Pa
 		if k := pendingKey(a); k != "" {
 			pending[k] = true
 		}
+	}
+	if err := parent.checkRejected(mb, counts, maj, inBlock); err != nil {
+		return err
 	}
 	if h.EventNumOffset != parent.state.Common.EventCount || h.PrevSnapshotMiniblockNum != parent.lastSnapshotNum {
 		return Errorf(pb.ErrorCode_BAD_MINIBLOCK, "miniblock %d offsets (%d, %d), want (%d, %d)", num,

@@ -143,20 +143,34 @@ func NewID(t pb.StreamType) streams.StreamID {
 
 // SpaceGenesis is a new space's inception and the creator's join.
 func (u *User) SpaceGenesis(tb testing.TB) (streams.StreamID, []*streams.ParsedEvent) {
+	return u.SpaceGenesisRF(tb, 1)
+}
+
+// SpaceGenesisRF is SpaceGenesis with replication factor rf.
+func (u *User) SpaceGenesisRF(tb testing.TB, rf uint32) (streams.StreamID, []*streams.ParsedEvent) {
 	id := NewID(pb.StreamType_STREAM_TYPE_SPACE)
+	st := Settings()
+	st.ReplicationFactor = rf
 	return id, []*streams.ParsedEvent{
 		u.Event(tb, id, nil, set(&pb.StreamEvent_SpacePayload{SpacePayload: &pb.SpacePayload{Content: &pb.SpacePayload_Inception{
-			Inception: &pb.Inception{StreamId: id.Bytes(), Settings: Settings()}}}})),
+			Inception: &pb.Inception{StreamId: id.Bytes(), Settings: st}}}})),
 		u.Event(tb, id, nil, Membership(id, pb.MembershipOp_MEMBERSHIP_OP_JOIN, u.Addr)),
 	}
 }
 
 // ChannelGenesis is a new channel's inception (in space) and the creator's join.
 func (u *User) ChannelGenesis(tb testing.TB, space streams.StreamID) (streams.StreamID, []*streams.ParsedEvent) {
+	return u.ChannelGenesisRF(tb, space, 1)
+}
+
+// ChannelGenesisRF is ChannelGenesis with replication factor rf.
+func (u *User) ChannelGenesisRF(tb testing.TB, space streams.StreamID, rf uint32) (streams.StreamID, []*streams.ParsedEvent) {
 	id := NewID(pb.StreamType_STREAM_TYPE_CHANNEL)
+	st := Settings()
+	st.ReplicationFactor = rf
 	return id, []*streams.ParsedEvent{
 		u.Event(tb, id, nil, set(&pb.StreamEvent_ChannelPayload{ChannelPayload: &pb.ChannelPayload{Content: &pb.ChannelPayload_Inception{
-			Inception: &pb.Inception{StreamId: id.Bytes(), Settings: Settings(), SpaceId: space.Bytes()}}}})),
+			Inception: &pb.Inception{StreamId: id.Bytes(), Settings: st, SpaceId: space.Bytes()}}}})),
 		u.Event(tb, id, nil, Membership(id, pb.MembershipOp_MEMBERSHIP_OP_JOIN, u.Addr)),
 	}
 }

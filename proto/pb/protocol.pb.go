@@ -2057,8 +2057,13 @@ type MiniblockHeader struct {
 	SnapshotHash             []byte                 `protobuf:"bytes,11,opt,name=snapshot_hash,json=snapshotHash,proto3" json:"snapshot_hash,omitempty"` // empty when the block carries no snapshot
 	PrevSnapshotMiniblockNum int64                  `protobuf:"varint,12,opt,name=prev_snapshot_miniblock_num,json=prevSnapshotMiniblockNum,proto3" json:"prev_snapshot_miniblock_num,omitempty"`
 	EventNumOffset           int64                  `protobuf:"varint,13,opt,name=event_num_offset,json=eventNumOffset,proto3" json:"event_num_offset,omitempty"` // stream-wide number of this block's first event
-	unknownFields            protoimpl.UnknownFields
-	sizeCache                protoimpl.SizeCache
+	// Events held by a majority of the votes that can no longer be sealed
+	// (their author's leave was sealed first, or their previous-miniblock
+	// reference left the recency window): they leave the stream here, so
+	// that no acked event vanishes without a trace. Never in event_hashes.
+	RejectedEventHashes [][]byte `protobuf:"bytes,14,rep,name=rejected_event_hashes,json=rejectedEventHashes,proto3" json:"rejected_event_hashes,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *MiniblockHeader) Reset() {
@@ -2180,6 +2185,13 @@ func (x *MiniblockHeader) GetEventNumOffset() int64 {
 		return x.EventNumOffset
 	}
 	return 0
+}
+
+func (x *MiniblockHeader) GetRejectedEventHashes() [][]byte {
+	if x != nil {
+		return x.RejectedEventHashes
+	}
+	return nil
 }
 
 type Miniblock struct {
@@ -3312,7 +3324,7 @@ const file_protocol_proto_rawDesc = "" +
 	"\x04user\x18g \x01(\v2\x16.towns.v1.UserSnapshotH\x00R\x04user\x12&\n" +
 	"\x02dm\x18h \x01(\v2\x14.towns.v1.DmSnapshotH\x00R\x02dm\x12E\n" +
 	"\ruser_settings\x18i \x01(\v2\x1e.towns.v1.UserSettingsSnapshotH\x00R\fuserSettingsB\t\n" +
-	"\acontent\"\xe4\x03\n" +
+	"\acontent\"\x98\x04\n" +
 	"\x0fMiniblockHeader\x12\x1b\n" +
 	"\tstream_id\x18\x01 \x01(\fR\bstreamId\x12#\n" +
 	"\rminiblock_num\x18\x02 \x01(\x03R\fminiblockNum\x12.\n" +
@@ -3328,7 +3340,8 @@ const file_protocol_proto_rawDesc = "" +
 	" \x01(\fR\tvotesHash\x12#\n" +
 	"\rsnapshot_hash\x18\v \x01(\fR\fsnapshotHash\x12=\n" +
 	"\x1bprev_snapshot_miniblock_num\x18\f \x01(\x03R\x18prevSnapshotMiniblockNum\x12(\n" +
-	"\x10event_num_offset\x18\r \x01(\x03R\x0eeventNumOffset\"\xd7\x01\n" +
+	"\x10event_num_offset\x18\r \x01(\x03R\x0eeventNumOffset\x122\n" +
+	"\x15rejected_event_hashes\x18\x0e \x03(\fR\x13rejectedEventHashes\"\xd7\x01\n" +
 	"\tMiniblock\x12\x16\n" +
 	"\x06header\x18\x01 \x01(\fR\x06header\x12\x12\n" +
 	"\x04hash\x18\x02 \x01(\fR\x04hash\x12\x1c\n" +
