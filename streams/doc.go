@@ -2,8 +2,11 @@
 // signature checks (ParseEnvelope), the rules that admit events
 // (View.CanAddEvent), the immutable stream view (View: recent blocks, full
 // state, minipool), votes, miniblock assembly (View.Propose) and
-// verification (VerifyMiniblock), snapshot reducers and leader election
-// (ElectLeader).
+// verification (VerifyMiniblock, and VerifyMiniblockChain, which checks the
+// header's chain block, randao, round and timestamp against facts read from
+// the chain), snapshot reducers, leader election (ElectLeader, RoundAt: the
+// same rule the StreamRegistry contract enforces) and replica placement
+// (PlaceReplicas, rendezvous hashing).
 //
 // It starts no goroutines, does no I/O and reads no clock: time and
 // randomness come in as arguments, so tests and simulators drive it

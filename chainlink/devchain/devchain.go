@@ -222,6 +222,10 @@ func Start(ctx context.Context, cfg Config) (_ *Devchain, err error) {
 	// the block is inserted, so a killed devchain restarts at its head
 	// instead of rewinding to the last flushed state.
 	ethConf.NoPruning = true
+	// No log index: eth_getLogs (chainlink Watch) then scans the blocks'
+	// blooms, never waiting on the background indexer, which lags behind
+	// a chain sealing many blocks a second (tests) and stalled queries.
+	ethConf.LogNoHistory = true
 	ethConf.StateScheme = rawdb.HashScheme
 	ethConf.SnapshotCache = 0
 	// Mainnet-sized caches (GiBs) are for mainnet; a devchain inside a node

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math/big"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/stretchr/testify/require"
 
 	"github.com/towns-node/node/chainlink"
@@ -23,7 +25,7 @@ import (
 // `inflight` batches (on distinct streams) in flight at once. One op is one
 // round of batches; regs/s is the figure.
 func BenchmarkRegisterMiniblocks(b *testing.B) {
-	for _, tc := range []struct{ batch, inflight int }{{500, 1}, {1000, 1}, {2000, 1}, {500, 4}} {
+	for _, tc := range []struct{ batch, inflight int }{{150, 1}, {500, 1}, {1000, 1}, {2000, 1}, {500, 4}} {
 		b.Run(fmt.Sprintf("batch=%d/inflight=%d", tc.batch, tc.inflight), func(b *testing.B) {
 			benchRegister(b, tc.batch, tc.inflight)
 		})
@@ -75,6 +77,8 @@ func benchRegister(b *testing.B, batch, inflight int) {
 	}
 
 	regs := make([]chainlink.Registration, len(streams))
+	blocks := map[uint64]bool{} // blocks holding the timed registrations
+	var blocksMu sync.Mutex
 	b.ResetTimer()
 	start := time.Now()
 	for range b.N {
@@ -95,6 +99,9 @@ func benchRegister(b *testing.B, batch, inflight int) {
 							break
 						}
 						streams[k*batch+i].num, streams[k*batch+i].hash = r.Num, part[i].Hash
+						blocksMu.Lock()
+						blocks[r.Block] = true
+						blocksMu.Unlock()
 					}
 				}
 				errs <- err
@@ -109,4 +116,16 @@ func benchRegister(b *testing.B, batch, inflight int) {
 	elapsed := time.Since(start)
 	b.ReportMetric(float64(b.N*batch*inflight)/elapsed.Seconds(), "regs/s")
 	b.ReportMetric(elapsed.Seconds()/float64(b.N), "s/round")
+	// Gas per registration: the gas of the blocks that hold them (nothing
+	// else runs on this chain meanwhile), transaction and calldata included.
+	b.StopTimer()
+	ec := ethclient.NewClient(d.Attach())
+	defer ec.Close()
+	var gas uint64
+	for n := range blocks {
+		hdr, err := ec.HeaderByNumber(ctx, new(big.Int).SetUint64(n))
+		require.NoError(b, err)
+		gas += hdr.GasUsed
+	}
+	b.ReportMetric(float64(gas)/float64(b.N*batch*inflight), "gas/reg")
 }

@@ -15,6 +15,12 @@
 //   - A transaction pending longer than BumpAfter is replaced (same nonce,
 //     higher fees); one the node no longer knows is reported as ErrDropped
 //     and the nonce is resynced.
+//   - Watch follows StreamAllocated / MiniblockRegistered logs with one
+//     eth_getLogs per new head (at most 2,000 blocks a query), resumable
+//     from a block number. It does not handle reorgs: removed logs are
+//     skipped, not retracted (the devchain and anvil do not reorg).
+//   - Deploy (`node contracts deploy`) deploys both registries on any
+//     chain; Approve is the owner's approval of a node.
 //   - Transient RPC failures (network, 5xx, 429, full pool) are retried with
 //     exponential backoff.
 //   - At start the account must hold Config.MinBalance. On the devchain
@@ -23,5 +29,6 @@
 //
 // The registry addresses: Config.StreamRegistry, or on the devchain the
 // deterministic DevStreamRegistry (deployer DevDeployer, nonce 1); the
-// NodeRegistry address is read from the StreamRegistry.
+// NodeRegistry address and the round length R (RoundBlocks) are read from
+// the StreamRegistry.
 package evm

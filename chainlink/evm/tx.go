@@ -108,8 +108,18 @@ func (c *Chain) send(ctx context.Context, to common.Address, data []byte, gas ui
 			// transaction is sent. Never re-sign it with another nonce.
 			c.nonceOK = false
 			return tx, nil
-		case isNonceError(err) && attempt < 3:
-			c.nonceOK = false // another writer used the account: resync
+		case isNonceError(err) && attempt < 8:
+			// Another writer used the account: resync. Its transaction may
+			// not be in the pool's pending nonce yet, so back off a little
+			// more each time rather than collide again at once.
+			c.nonceOK = false
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-c.quit:
+				return nil, chainlink.ErrClosed
+			case <-time.After(time.Duration(attempt+1) * c.cfg.PollInterval):
+			}
 			continue
 		case isFundsError(err) && attempt < 20 && c.fundedFor(ctx, tx):
 			// The pool checks balances against the state of its last

@@ -1,7 +1,11 @@
 // Package memchain is an in-memory Towns chain: blocks sealed on a timer (or
 // by hand with Mine), a deterministic pseudo-RANDAO, compare-and-swap
-// miniblock registration with a result per item, the miniblock hash history
-// and the node registry.
+// miniblock registration with a result per item and the contract's leader
+// check and round rule (electing from the pseudo-RANDAO of the block that
+// registered the previous miniblock, R = Config.RoundBlocks), the contract's
+// placement rules, the miniblock hash history, Watch and the node registry.
+// Watch keeps no log: each new block it scans every stream's registration
+// blocks, so it costs O(streams) per block per watcher.
 //
 // One Chain is shared by many in-process nodes. Each node writes through its
 // own handle, Client(addr), so that "only registered nodes may write" is
