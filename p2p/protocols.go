@@ -286,11 +286,9 @@ func (n *Host) serve(sp spec) network.StreamHandler {
 		defer n.release(p)
 		body, err := ReadFrame(bufio.NewReader(s), n.cfg.MaxRequestBytes)
 		if err != nil {
-			c := frameErrCode(err)
-			refuse(perr(c, "request: %v", err))
-			if c != pb.ErrorCode_OK {
-				_ = s.Reset() // unread bytes may follow
-			}
+			// The answer is written and the stream closed; closing drops
+			// whatever of an oversized frame is still unread.
+			refuse(perr(frameErrCode(err), "request: %v", err))
 			return
 		}
 		req := sp.newReq()
