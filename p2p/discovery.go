@@ -128,17 +128,54 @@ func (n *Host) startMDNS() error {
 		return fmt.Errorf("p2p: mdns: %w", err)
 	}
 	n.onClose(svc.Close)
+	n.goLoop(n.mdnsRedialLoop)
 	return nil
 }
 
 type mdnsNotifee struct{ n *Host }
 
+// maxMDNSPeers bounds the peers mDNS remembers for redialing.
+const maxMDNSPeers = 256
+
+// HandlePeerFound dials a peer mDNS found and remembers it: mDNS reports a
+// peer once, so a failed first dial is retried by mdnsRedialLoop.
 func (m mdnsNotifee) HandlePeerFound(ai peer.AddrInfo) {
 	n := m.n
 	if ai.ID == n.h.ID() || n.ctx.Err() != nil {
 		return
 	}
+	n.mdnsMu.Lock()
+	if n.mdnsPeers == nil {
+		n.mdnsPeers = map[peer.ID]peer.AddrInfo{}
+	}
+	if _, ok := n.mdnsPeers[ai.ID]; ok || len(n.mdnsPeers) < maxMDNSPeers {
+		n.mdnsPeers[ai.ID] = ai
+	}
+	n.mdnsMu.Unlock()
 	n.goLoop(func() { n.dial(n.ctx, "mdns", ai) })
+}
+
+// mdnsRedialLoop dials, every DiscoveryInterval, the peers mDNS found that
+// are not connected.
+func (n *Host) mdnsRedialLoop() {
+	t := time.NewTicker(n.cfg.DiscoveryInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-t.C:
+		}
+		var todo []peer.AddrInfo
+		n.mdnsMu.Lock()
+		for _, ai := range n.mdnsPeers {
+			if n.h.Network().Connectedness(ai.ID) != network.Connected {
+				todo = append(todo, ai)
+			}
+		}
+		n.mdnsMu.Unlock()
+		n.dialAll(n.ctx, "mdns", todo)
+	}
 }
 
 // cachedNode is one node of the peerstore file: the node registry as last

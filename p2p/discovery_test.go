@@ -12,6 +12,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/protocol"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/towns-node/node/chainlink"
@@ -123,10 +124,22 @@ func netnsUnavailable() string {
 
 func mdnsChild(t *testing.T) {
 	// No registry dialing, no DHT, no bootstrap: mDNS is the only source.
-	nw := p2ptest.New(t, 2, p2ptest.Options{Config: func(i int, c *p2p.Config) {
-		c.Registry = false
-		c.MDNS = true
-	}})
+	ms := []*p2p.Metrics{p2p.NopMetrics(), p2p.NopMetrics()}
+	nw := p2ptest.New(t, 2, p2ptest.Options{
+		Config: func(i int, c *p2p.Config) {
+			c.Registry = false
+			c.MDNS = true
+		},
+		Deps: func(i int, d *p2p.Deps) { d.Metrics = ms[i] },
+	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			for i, m := range ms {
+				t.Logf("host %d: mdns dials ok %v, failed %v", i,
+					testutil.ToFloat64(m.PeerDials.WithLabelValues("mdns", "ok")), testutil.ToFloat64(m.PeerDials.WithLabelValues("mdns", "error")))
+			}
+		}
+	})
 	nw.WaitMesh(t, 30*time.Second)
 	t.Log("mdns: hosts found each other")
 }

@@ -71,6 +71,9 @@ type Host struct {
 	inflightMu sync.Mutex
 	inflight   map[peer.ID]int // direct requests in progress per peer
 
+	mdnsMu    sync.Mutex
+	mdnsPeers map[peer.ID]peer.AddrInfo // found by mDNS, redialed when not connected
+
 	cacheMu  sync.Mutex
 	cached   []cachedNode           // the peerstore file as last written
 	lastRecs []chainlink.NodeRecord // the registry as last read

@@ -283,14 +283,17 @@ func (n *Host) serve(sp spec) network.StreamHandler {
 			refuse(perr(pb.ErrorCode_RESOURCE_EXHAUSTED, "more than %d requests in progress", n.cfg.MaxPeerRequests))
 			return
 		}
-		defer n.release(p)
+		held := true
+		defer func() {
+			if held {
+				n.release(p)
+			}
+		}()
 		body, err := ReadFrame(bufio.NewReader(s), n.cfg.MaxRequestBytes)
 		if err != nil {
-			c := frameErrCode(err)
-			refuse(perr(c, "request: %v", err))
-			if c != pb.ErrorCode_OK {
-				_ = s.Reset() // unread bytes may follow
-			}
+			// The answer is written and the stream closed; closing drops
+			// whatever of an oversized frame is still unread.
+			refuse(perr(frameErrCode(err), "request: %v", err))
 			return
 		}
 		req := sp.newReq()
@@ -306,6 +309,10 @@ func (n *Host) serve(sp spec) network.StreamHandler {
 		ctx, cancel := context.WithTimeout(n.ctx, n.cfg.RequestTimeout)
 		defer cancel()
 		resp := sp.handle(ctx, n, h, from, req)
+		// The slot is free before the answer is on the wire, so a client
+		// that sends its next request on reading this answer finds it free.
+		n.release(p)
+		held = false
 		answer(resp, respError(resp))
 	}
 }

@@ -79,7 +79,7 @@ func (n *Host) registryStep(ctx context.Context) error {
 func (n *Host) ensureRecord(ctx context.Context, recs []chainlink.NodeRecord) error {
 	want := n.Record()
 	i := slices.IndexFunc(recs, func(r chainlink.NodeRecord) bool { return r.Address == n.addr })
-	if i >= 0 && recs[i].PeerID == want.PeerID && slices.Equal(recs[i].Addrs, want.Addrs) {
+	if i >= 0 && recs[i].PeerID == want.PeerID && sameSet(recs[i].Addrs, want.Addrs) {
 		return nil
 	}
 	if i >= 0 {
@@ -145,4 +145,12 @@ func (n *Host) dialRegistry(ctx context.Context, recs []chainlink.NodeRecord) {
 		}()
 	}
 	wg.Wait()
+}
+
+// sameSet reports whether a and b hold the same strings, in any order.
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }
