@@ -42,6 +42,17 @@ func (n *Node) OnMiniblock(from common.Address, id streams.StreamID, mb *streams
 	n.toStream(id, &blockMsg{from: from, mb: mb})
 }
 
+// OnMiniblockRaw takes a block as received, not yet parsed: the stream
+// actor parses it reusing the events it already holds (most of a block's),
+// so their signatures are not recovered a second time, then verifies it.
+// A host whose topic validator parses blocks itself calls OnMiniblock.
+func (n *Node) OnMiniblockRaw(from common.Address, id streams.StreamID, mb *pb.Miniblock) {
+	if mb == nil {
+		return
+	}
+	n.toStream(id, &blockRawMsg{from: from, mb: mb})
+}
+
 // Vote answers a peer leader's vote request.
 func (n *Node) Vote(ctx context.Context, from common.Address, req *pb.VoteRequest) *pb.VoteResponse {
 	id, err := streams.StreamIDFromBytes(req.GetStreamId())

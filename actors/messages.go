@@ -135,6 +135,12 @@ type blockMsg struct {
 	mb   *streams.ParsedMiniblock
 }
 
+// blockRawMsg is a block as received, parsed by the stream actor.
+type blockRawMsg struct {
+	from common.Address
+	mb   *pb.Miniblock
+}
+
 // voteReqMsg is a peer's vote request; reply gets exactly one answer.
 type voteReqMsg struct {
 	from  common.Address

@@ -71,6 +71,13 @@ func (s *streamActor) startLoad() {
 		for _, b := range rec.Nodes {
 			msg.replicas = append(msg.replicas, common.BytesToAddress(b))
 		}
+		if len(msg.replicas) > 1 {
+			// Joined before the stream serves anything: gossip published
+			// once a peer sees this replica live reaches it.
+			if err := n.net.JoinStream(id); err != nil {
+				n.log.Warn("joining stream topic", "stream", id, "err", err)
+			}
+		}
 		msg.chain = readChainState(ctx, n, id, v.LastBlock().Num(), rec.CreatedAtChainBlock)
 		at := rec.CreatedAtChainBlock
 		switch {

@@ -669,3 +669,26 @@ func survivesGarbage(t *testing.T, seed uint64) {
 		require.False(t, n.r.Status().Behind)
 	}
 }
+
+// TestReplicaRepublishesWhenGossipIsLost: the first NewEventReceived and
+// NewEventInPool of an event are lost; the poster publishes them once more
+// and the ack comes before its timeout.
+func TestReplicaRepublishesWhenGossipIsLost(t *testing.T) {
+	p := newPump(t, 3)
+	lost := true
+	p.drop = func(d delivery) bool {
+		switch d.in.(type) {
+		case PeerEvent, PoolAnnounce:
+			return lost && d.from == 0
+		}
+		return false
+	}
+	req, _ := p.post(0, "lost once")
+	_, answered := p.answers[req]
+	require.False(t, answered)
+	lost = false
+	p.advance(p.nodes[0].r.cfg.AckTimeout / 2)
+	require.NoError(t, p.answers[req].Err)
+	require.GreaterOrEqual(t, p.answers[req].Held, 2)
+	require.Len(t, effectsOf[PublishEvent](p.nodes[0]), 2, "published twice")
+}

@@ -143,10 +143,7 @@ func (n *hubNet) PublishPool(_ context.Context, id streams.StreamID, msg *pb.New
 func (n *hubNet) PublishMiniblock(_ context.Context, id streams.StreamID, msg *pb.NewMiniblock) error {
 	for _, to := range n.h.peers(id, n.self) {
 		if t := n.h.target("block", n.self, to, msg); t != nil {
-			mb, err := streams.ParseMiniblock(proto.Clone(msg.Miniblock).(*pb.Miniblock))
-			if err == nil {
-				t.OnMiniblock(n.self, id, mb)
-			}
+			t.OnMiniblockRaw(n.self, id, proto.Clone(msg.Miniblock).(*pb.Miniblock))
 		}
 	}
 	return nil
