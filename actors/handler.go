@@ -103,6 +103,25 @@ func (n *Node) MiniblockRange(ctx context.Context, from common.Address, req *pb.
 		return &pb.MiniblockRangeResponse{Error: &pb.Error{Code: pb.ErrorCode_OUT_OF_RANGE, Message: "bad range"}}
 	}
 	hi = min(hi, lo+maxRange)
+	// A stream this node does not store is not served, and not adopted
+	// either: two replicas adopting at once would wait on each other.
+	if _, err := n.store.StreamRecord(ctx, id[:]); err != nil {
+		if errors.Is(err, store.ErrStreamNotFound) {
+			return &pb.MiniblockRangeResponse{Error: &pb.Error{Code: pb.ErrorCode_STREAM_NOT_FOUND, Message: "stream not found"}}
+		}
+		return &pb.MiniblockRangeResponse{Error: &pb.Error{Code: pb.ErrorCode_UNAVAILABLE, Message: err.Error()}}
+	}
+	// Then through the stream actor: it loads the stream if it is not
+	// live (applying a block this node staged and registered before a
+	// restart), and answers once no block write is in flight.
+	v, _, err := n.View(ctx, id)
+	if err != nil {
+		return &pb.MiniblockRangeResponse{Error: errProto(err)}
+	}
+	hi = min(hi, v.Generation())
+	if hi <= lo {
+		return &pb.MiniblockRangeResponse{}
+	}
 	stored, err := n.store.ReadMiniblocks(ctx, id[:], lo, hi)
 	if errors.Is(err, store.ErrStreamNotFound) {
 		return &pb.MiniblockRangeResponse{Error: &pb.Error{Code: pb.ErrorCode_STREAM_NOT_FOUND, Message: "stream not found"}}
