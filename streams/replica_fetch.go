@@ -274,6 +274,9 @@ func (r *Replica) blockReceived(now time.Time, from common.Address, mb *ParsedMi
 	cands := r.blocks[num]
 	for _, c := range cands {
 		if c.mb.Hash == mb.Hash {
+			if _, ok := r.regs[num]; !ok {
+				r.emit(ReadRegistration{Num: num}) // sent again: registered by now?
+			}
 			return
 		}
 	}

@@ -692,3 +692,43 @@ func TestReplicaRepublishesWhenGossipIsLost(t *testing.T) {
 	require.GreaterOrEqual(t, p.answers[req].Held, 2)
 	require.Len(t, effectsOf[PublishEvent](p.nodes[0]), 2, "published twice")
 }
+
+// TestReplicaLeaderDiesAfterRegistering: the leader registers a block and
+// dies before the block reaches anyone by the usual path. The replicas got
+// the proposal before the registration and apply it once they see the
+// registration; the stream goes on without the dead leader.
+func TestReplicaLeaderDiesAfterRegistering(t *testing.T) {
+	p := newPump(t, 3)
+	randao := pumpRandao(10)
+	id := p.w.view.StreamID()
+	lead := p.index(ElectLeader(randao, id, 1, 0, p.w.replicas))
+	req, ev := p.post((lead+1)%3, "sealed by a dead leader")
+	require.NoError(t, p.answers[req].Err)
+	dead := false
+	p.drop = func(d delivery) bool {
+		if rd, ok := d.in.(RegisterDone); ok && d.to == lead && rd.OK {
+			dead = true // it dies as the chain accepts its block
+		}
+		return dead && (d.from == lead || d.to == lead)
+	}
+	p.newHead()
+	p.advance(3 * time.Second)
+	require.True(t, dead)
+	require.Equal(t, int64(0), p.nodes[lead].r.v.LastBlock().Num(), "the leader never applied it")
+	for i, n := range p.nodes {
+		if i == lead {
+			continue
+		}
+		require.Equal(t, int64(1), n.r.v.LastBlock().Num(), "node %d applied the registered block", i)
+		require.Equal(t, ev.Hash, n.r.v.LastBlock().Events[0].Hash)
+		require.Equal(t, p.chainReg[1].Hash, n.r.v.LastBlock().Hash)
+	}
+	// And the survivors seal the next block.
+	req, _ = p.post((lead+1)%3, "after")
+	require.NoError(t, p.answers[req].Err)
+	for range 3 * pumpRoundBlocks {
+		p.newHead()
+		p.advance(3 * time.Second)
+	}
+	require.Equal(t, int64(2), p.nodes[(lead+1)%3].r.v.LastBlock().Num())
+}
