@@ -732,3 +732,31 @@ func TestReplicaLeaderDiesAfterRegistering(t *testing.T) {
 	}
 	require.Equal(t, int64(2), p.nodes[(lead+1)%3].r.v.LastBlock().Num())
 }
+
+// TestReplicaLeadersRotate seals 200 blocks on 3 replicas: each replica
+// leads between 20% and 47% of them (the randao of each registration
+// elects the next leader).
+func TestReplicaLeadersRotate(t *testing.T) {
+	p := newPump(t, 3)
+	const heights = 200
+	for p.nodes[0].r.v.LastBlock().Num() < heights {
+		before := p.nodes[0].r.v.LastBlock().Num()
+		req, _ := p.post(int(before)%3, "m")
+		require.NoError(t, p.answers[req].Err)
+		for p.nodes[0].r.v.LastBlock().Num() == before {
+			p.newHead()
+			p.advance(time.Second)
+		}
+	}
+	p.converged()
+	led := map[common.Address]int{}
+	for _, mb := range p.nodes[0].r.v.RecentBlocks()[1 : heights+1] {
+		led[mb.Leader]++
+	}
+	for _, a := range p.w.replicas {
+		share := float64(led[a]) / heights
+		t.Logf("%s led %d of %d", a, led[a], heights)
+		require.GreaterOrEqual(t, share, 0.20)
+		require.LessOrEqual(t, share, 0.47)
+	}
+}
