@@ -88,6 +88,13 @@ func TestClusterReplicatesStream(t *testing.T) {
 		require.Equal(t, 1, seen[h], "acked event %s sealed exactly once", h)
 	}
 	require.Len(t, seen, len(acked))
+	for _, n := range c.Nodes {
+		info, err := n.Actor(ctxT(t), ch.String())
+		require.NoError(t, err)
+		require.Len(t, info.Replicas, 3, "the debug view lists the replicas")
+		require.NotEmpty(t, info.LastBlockFrom)
+		require.Zero(t, info.PendingAcks)
+	}
 	require.Positive(t, c.Hub.Count("vote"), "leaders asked remote replicas for votes")
 	require.Positive(t, c.Hub.Count("block"), "blocks travelled between replicas")
 }

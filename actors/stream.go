@@ -42,6 +42,7 @@ type streamActor struct {
 	subs     map[*Subscription]struct{}
 	pool     int // minipool size last added to MinipoolTotal
 	joined   bool
+	lastFrom common.Address // where the last applied block came from
 
 	timer      *time.Timer // the replica's timer
 	timerGen   uint64
@@ -419,6 +420,9 @@ func (s *streamActor) publish() {
 		if rs := s.r.Replicas(); len(rs) > 1 {
 			for _, a := range rs {
 				i.Replicas = append(i.Replicas, a.Hex())
+			}
+			if s.lastFrom != (common.Address{}) {
+				i.LastBlockFrom = s.lastFrom.Hex()
 			}
 		}
 	}

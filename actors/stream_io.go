@@ -250,7 +250,9 @@ func (s *streamActor) apply(effs []streams.Effect) {
 		case streams.SendVoteRequest:
 			to, req := e.To, e.Request
 			s.goIO(func(ctx context.Context) streams.Input {
+				t0 := time.Now()
 				resp, err := s.n.net.RequestVote(ctx, to, req)
+				s.n.m.VoteLatency.Observe(time.Since(t0).Seconds())
 				return streams.VoteAnswered{From: to, Response: resp, Err: err}
 			})
 		case streams.AnswerVote:
@@ -343,6 +345,7 @@ func (s *streamActor) logPub(err error) {
 
 func (s *streamActor) blockApplied(e streams.BlockApplied, now time.Time) {
 	mb := e.Block
+	s.lastFrom = e.From
 	s.n.m.MiniblocksSealed.Inc()
 	if e.From != s.n.addr {
 		s.n.m.BlocksReceived.Inc()

@@ -359,6 +359,8 @@ func TestReplicaLeaderFailover(t *testing.T) {
 	require.GreaterOrEqual(t, n.r.v.LastBlock().Num(), int64(1))
 	mb := n.r.recentBlock(1)
 	require.Equal(t, round, mb.Header.Round, "sealed by the first round whose leader lives")
+	require.LessOrEqual(t, p.chainReg[1].ChainBlock, 10+uint64(round)*pumpRoundBlocks+1,
+		"registered within one chain block of that round's start")
 	require.NotEqual(t, p.nodes[dead].addr, mb.Leader)
 	require.Equal(t, ev.Hash, mb.Events[0].Hash)
 	// The dead node comes back and catches up from the chain's registrations.
