@@ -220,3 +220,49 @@ func TestClusterReplicaRestarts(t *testing.T) {
 		require.Equal(t, 1, seen[h], "acked event %s sealed once", h)
 	}
 }
+
+// TestClusterChainWatchBringsMissedBlock: a replica never gets the block
+// gossip; the chain watch (here a test loop over the chain record, calling
+// OnRegistered) tells it of the registration, and it fetches the block
+// from a peer.
+func TestClusterChainWatchBringsMissedBlock(t *testing.T) {
+	c := actorstest.StartCluster(t, 3, actorstest.Options{BlockTime: 30 * time.Millisecond})
+	u := actorstest.NewUser(t)
+	ch := replicated(t, c, u)
+	blind := c.Nodes[2].Address()
+	c.Hub.SetDrop(func(from, to common.Address, msg proto.Message) bool {
+		switch msg.(type) {
+		case *pb.NewMiniblock:
+			return to == blind
+		case *pb.VoteRequest:
+			return from == blind // it never leads, so it holds no block itself
+		}
+		return false
+	})
+	prev := c.Nodes[0].Last(t, ch)
+	for i := range 5 {
+		_, err := c.Nodes[i%2].AddEvent(ctxT(t), u.Event(t, ch, prev, actorstest.Message(fmt.Sprint(i))))
+		require.NoError(t, err)
+	}
+	c.Nodes[0].WaitSealed(t, ch, 10*time.Second)
+	ranges := c.Hub.Count("range")
+
+	cl := c.Chain.Client(blind)
+	defer cl.Close()
+	watch := func() {
+		rec, err := cl.Stream(ctxT(t), ch)
+		require.NoError(t, err)
+		for num := int64(1); num <= rec.LastMiniblockNum; num++ {
+			h, at, err := cl.MiniblockHash(ctxT(t), ch, num)
+			require.NoError(t, err)
+			c.Nodes[2].OnRegistered(ch, num, h, at)
+		}
+	}
+	require.Eventually(t, func() bool {
+		watch()
+		v, _, err := c.Nodes[2].View(context.Background(), ch)
+		return err == nil && v.LastBlock().Hash == c.Nodes[0].Last(t, ch).Hash
+	}, 10*time.Second, 50*time.Millisecond)
+	require.Greater(t, c.Hub.Count("range"), ranges, "it fetched the block")
+	sameBlocks(t, c, ch)
+}

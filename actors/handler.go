@@ -53,6 +53,26 @@ func (n *Node) OnMiniblockRaw(from common.Address, id streams.StreamID, mb *pb.M
 	n.toStream(id, &blockRawMsg{from: from, mb: mb})
 }
 
+// OnRegistered takes a registration seen on chain (the chain watch): block
+// num of stream id has hash and was registered in chainBlock. A replica
+// that holds the block applies it; one that lacks it fetches it from peers.
+// The caller passes only streams placed on this node.
+func (n *Node) OnRegistered(id streams.StreamID, num int64, hash common.Hash, chainBlock uint64) {
+	n.toStream(id, &registeredMsg{reg: streams.Registered{Num: num, Hash: hash, ChainBlock: chainBlock}})
+}
+
+// OnStreamAllocated takes a stream allocation seen on chain: when nodes
+// places it here, the stream actor starts, which adopts the stream
+// (fetches the genesis from a peer and checks it against the chain).
+func (n *Node) OnStreamAllocated(id streams.StreamID, nodes []common.Address) {
+	for _, a := range nodes {
+		if a == n.addr {
+			n.toStream(id, &registeredMsg{wake: true})
+			return
+		}
+	}
+}
+
 // Vote answers a peer leader's vote request.
 func (n *Node) Vote(ctx context.Context, from common.Address, req *pb.VoteRequest) *pb.VoteResponse {
 	id, err := streams.StreamIDFromBytes(req.GetStreamId())

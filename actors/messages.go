@@ -135,6 +135,13 @@ type blockMsg struct {
 	mb   *streams.ParsedMiniblock
 }
 
+// registeredMsg is a registration from the chain watch, or (wake) only a
+// reason to load the stream.
+type registeredMsg struct {
+	reg  streams.Registered
+	wake bool
+}
+
 // blockRawMsg is a block as received, parsed by the stream actor.
 type blockRawMsg struct {
 	from common.Address

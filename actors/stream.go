@@ -127,7 +127,7 @@ func (s *streamActor) Receive(ctx actor.Context) {
 		s.cell.seen.Add(1)
 		panic("stream actor: crash requested")
 	case *addEventReq, *viewReq, *getStreamReq, *subscribeReq, *unsubscribeReq,
-		*peerEventMsg, *poolMsg, *blockMsg, *blockRawMsg, *voteReqMsg:
+		*peerEventMsg, *poolMsg, *blockMsg, *blockRawMsg, *voteReqMsg, *registeredMsg:
 		// Requests the registry forwarded (and counted).
 		s.cell.seen.Add(1)
 		if s.state == "loading" {
@@ -199,6 +199,10 @@ func (s *streamActor) request(m any) {
 	case *blockMsg:
 		if s.state == "live" {
 			s.step(streams.BlockReceived{From: msg.from, Block: msg.mb})
+		}
+	case *registeredMsg:
+		if s.state == "live" && !msg.wake {
+			s.step(msg.reg)
 		}
 	case *blockRawMsg:
 		if s.state != "live" {
