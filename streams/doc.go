@@ -3,7 +3,8 @@
 // (View.CanAddEvent), the immutable stream view (View: recent blocks, full
 // state, minipool), votes, miniblock assembly (View.Propose) and
 // verification (VerifyMiniblock), snapshot reducers and leader election
-// (ElectLeader).
+// (ElectLeader), and the replica state machine (Replica: inputs in,
+// effects out; replica*.go).
 //
 // It starts no goroutines, does no I/O and reads no clock: time and
 // randomness come in as arguments, so tests and simulators drive it
