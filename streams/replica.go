@@ -58,9 +58,8 @@ type Replica struct {
 	writing   *writeJob
 	queued    []*queuedEvent
 
-	blocks   map[int64][]*heldBlock // received or own blocks, num >= generation
-	regs     map[int64]Registered   // registrations seen, num >= generation
-	regAsked map[int64]bool
+	blocks map[int64][]*heldBlock // received or own blocks, num >= generation
+	regs   map[int64]Registered   // registrations seen, num >= generation
 
 	acks   map[common.Hash]*pendingAck // client events waiting for a majority
 	ackQ   []*pendingAck               // by deadline
@@ -144,7 +143,6 @@ func NewReplica(cfg ReplicaConfig, self common.Address, replicas []common.Addres
 		lastRegisteredAt: lastRegisteredAt,
 		blocks:           map[int64][]*heldBlock{},
 		regs:             map[int64]Registered{},
-		regAsked:         map[int64]bool{},
 		acks:             map[common.Hash]*pendingAck{},
 		holder:           map[common.Hash][]bool{},
 		missing:          map[common.Hash]*missingEvent{},
