@@ -88,6 +88,13 @@ func TestClusterReplicatesStream(t *testing.T) {
 		require.Equal(t, 1, seen[h], "acked event %s sealed exactly once", h)
 	}
 	require.Len(t, seen, len(acked))
+	for _, n := range c.Nodes {
+		info, err := n.Actor(ctxT(t), ch.String())
+		require.NoError(t, err)
+		require.Len(t, info.Replicas, 3, "the debug view lists the replicas")
+		require.NotEmpty(t, info.LastBlockFrom)
+		require.Zero(t, info.PendingAcks)
+	}
 	require.Positive(t, c.Hub.Count("vote"), "leaders asked remote replicas for votes")
 	require.Positive(t, c.Hub.Count("block"), "blocks travelled between replicas")
 }
@@ -168,4 +175,94 @@ func TestClusterSurvivesDeadReplica(t *testing.T) {
 	for _, h := range acked {
 		require.Equal(t, 1, seen[h])
 	}
+}
+
+// TestClusterReplicaRestarts stops a replica (its store survives), goes on
+// posting at the other two, and restarts it: it closes its gap from its
+// peers and ends with the same blocks; nothing acked is lost.
+func TestClusterReplicaRestarts(t *testing.T) {
+	c := actorstest.StartCluster(t, 3, actorstest.Options{BlockTime: 30 * time.Millisecond})
+	u := actorstest.NewUser(t)
+	ch := replicated(t, c, u)
+	prev := c.Nodes[0].Last(t, ch)
+	var acked []common.Hash
+	post := func(i, at int) {
+		ev := u.Event(t, ch, prev, actorstest.Message(fmt.Sprint(i)))
+		_, err := c.Nodes[at].AddEvent(ctxT(t), ev)
+		require.NoError(t, err)
+		acked = append(acked, ev.Hash)
+	}
+	for i := range 6 {
+		post(i, i%3)
+	}
+	c.Stop(2)
+	for i := 6; i < 16; i++ {
+		post(i, i%2)
+	}
+	// Not waiting for the two to seal: if the stopped node had just
+	// registered a block nobody else holds, they can only get it from it.
+	c.Restart(t, 2)
+	for i := 16; i < 20; i++ {
+		post(i, i%3)
+	}
+	require.Eventually(t, func() bool {
+		want := c.Nodes[0].Last(t, ch).Hash
+		for _, n := range c.Nodes {
+			v, _, err := n.View(context.Background(), ch)
+			if err != nil || v.MinipoolLen() != 0 || v.LastBlock().Hash != want {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 20*time.Millisecond, "the restarted replica catches up")
+	seen := sameBlocks(t, c, ch)
+	for _, h := range acked {
+		require.Equal(t, 1, seen[h], "acked event %s sealed once", h)
+	}
+}
+
+// TestClusterChainWatchBringsMissedBlock: a replica never gets the block
+// gossip; the chain watch (here a test loop over the chain record, calling
+// OnRegistered) tells it of the registration, and it fetches the block
+// from a peer.
+func TestClusterChainWatchBringsMissedBlock(t *testing.T) {
+	c := actorstest.StartCluster(t, 3, actorstest.Options{BlockTime: 30 * time.Millisecond})
+	u := actorstest.NewUser(t)
+	ch := replicated(t, c, u)
+	blind := c.Nodes[2].Address()
+	c.Hub.SetDrop(func(from, to common.Address, msg proto.Message) bool {
+		switch msg.(type) {
+		case *pb.NewMiniblock:
+			return to == blind
+		case *pb.VoteRequest:
+			return from == blind // it never leads, so it holds no block itself
+		}
+		return false
+	})
+	prev := c.Nodes[0].Last(t, ch)
+	for i := range 5 {
+		_, err := c.Nodes[i%2].AddEvent(ctxT(t), u.Event(t, ch, prev, actorstest.Message(fmt.Sprint(i))))
+		require.NoError(t, err)
+	}
+	c.Nodes[0].WaitSealed(t, ch, 10*time.Second)
+	ranges := c.Hub.Count("range")
+
+	cl := c.Chain.Client(blind)
+	defer cl.Close()
+	watch := func() {
+		rec, err := cl.Stream(ctxT(t), ch)
+		require.NoError(t, err)
+		for num := int64(1); num <= rec.LastMiniblockNum; num++ {
+			h, at, err := cl.MiniblockHash(ctxT(t), ch, num)
+			require.NoError(t, err)
+			c.Nodes[2].OnRegistered(ch, num, h, at)
+		}
+	}
+	require.Eventually(t, func() bool {
+		watch()
+		v, _, err := c.Nodes[2].View(context.Background(), ch)
+		return err == nil && v.LastBlock().Hash == c.Nodes[0].Last(t, ch).Hash
+	}, 10*time.Second, 50*time.Millisecond)
+	require.Greater(t, c.Hub.Count("range"), ranges, "it fetched the block")
+	sameBlocks(t, c, ch)
 }

@@ -1,14 +1,11 @@
 package actors
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"sort"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/towns-node/node/chainlink"
 	"github.com/towns-node/node/proto/pb"
@@ -121,40 +118,17 @@ func (n *Node) placeReplicas(ctx context.Context, id streams.StreamID, k int) ([
 	if err != nil {
 		return nil, streams.Errorf(pb.ErrorCode_UNAVAILABLE, "chain: nodes: %v", err)
 	}
-	addrs := make([]common.Address, 0, len(recs))
+	var active []common.Address
 	for _, r := range recs {
-		addrs = append(addrs, r.Address)
+		if r.Status == chainlink.NodeStatusActive {
+			active = append(active, r.Address)
+		}
 	}
-	out := rendezvous(id, addrs, k)
+	out := streams.PlaceReplicas(id, active, k)
 	if len(out) < k {
-		return nil, streams.Errorf(pb.ErrorCode_BAD_INCEPTION, "replication factor %d, but this network has %d nodes", k, len(out))
+		return nil, streams.Errorf(pb.ErrorCode_BAD_INCEPTION, "replication factor %d, but this network has %d active nodes", k, len(active))
 	}
 	return out, nil
-}
-
-// rendezvous returns the k distinct addresses with the highest
-// keccak256(id || address). Unfinished: the chain-arbiter issue's
-// streams.PlaceReplicas (which the chain checks) replaces it.
-func rendezvous(id streams.StreamID, addrs []common.Address, k int) []common.Address {
-	type scored struct {
-		a common.Address
-		h common.Hash
-	}
-	seen := map[common.Address]bool{}
-	var all []scored
-	for _, a := range addrs {
-		if seen[a] {
-			continue
-		}
-		seen[a] = true
-		all = append(all, scored{a, crypto.Keccak256Hash(id[:], a[:])})
-	}
-	sort.Slice(all, func(i, j int) bool { return bytes.Compare(all[i].h[:], all[j].h[:]) > 0 })
-	out := make([]common.Address, 0, k)
-	for i := 0; i < len(all) && i < k; i++ {
-		out = append(out, all[i].a)
-	}
-	return out
 }
 
 // wakeReplicas asks the other replicas of a new stream for its status,

@@ -61,9 +61,10 @@
 // connects the nodes of one process for tests.
 //
 // Unfinished: a node that is not a replica refuses client events
-// (NOT_REPLICA) instead of forwarding them; a channel's space must be local
-// to the node creating the channel; replicas learn of a new stream from the
-// creator's wake-up or the next message about it, not yet from a chain
-// watch; acked events that a leave makes invalid are dropped at the
-// boundary, not yet listed as rejected.
+// (NOT_REPLICA) and reads instead of forwarding them; a channel's space
+// must be local to the node creating the channel; replicas learn of a new
+// stream from the creator's wake-up (StreamStatus) or the next message
+// about it, and of registrations from block gossip (ReadRegistration) or a
+// failed swap, not yet from a chain watch; registrations carry their round
+// in registerReq but chainlink.Registration has no Round field yet.
 package actors

@@ -42,6 +42,37 @@ func (n *Node) OnMiniblock(from common.Address, id streams.StreamID, mb *streams
 	n.toStream(id, &blockMsg{from: from, mb: mb})
 }
 
+// OnMiniblockRaw takes a block as received, not yet parsed: the stream
+// actor parses it reusing the events it already holds (most of a block's),
+// so their signatures are not recovered a second time, then verifies it.
+// A host whose topic validator parses blocks itself calls OnMiniblock.
+func (n *Node) OnMiniblockRaw(from common.Address, id streams.StreamID, mb *pb.Miniblock) {
+	if mb == nil {
+		return
+	}
+	n.toStream(id, &blockRawMsg{from: from, mb: mb})
+}
+
+// OnRegistered takes a registration seen on chain (the chain watch): block
+// num of stream id has hash and was registered in chainBlock. A replica
+// that holds the block applies it; one that lacks it fetches it from peers.
+// The caller passes only streams placed on this node.
+func (n *Node) OnRegistered(id streams.StreamID, num int64, hash common.Hash, chainBlock uint64) {
+	n.toStream(id, &registeredMsg{reg: streams.Registered{Num: num, Hash: hash, ChainBlock: chainBlock}})
+}
+
+// OnStreamAllocated takes a stream allocation seen on chain: when nodes
+// places it here, the stream actor starts, which adopts the stream
+// (fetches the genesis from a peer and checks it against the chain).
+func (n *Node) OnStreamAllocated(id streams.StreamID, nodes []common.Address) {
+	for _, a := range nodes {
+		if a == n.addr {
+			n.toStream(id, &registeredMsg{wake: true})
+			return
+		}
+	}
+}
+
 // Vote answers a peer leader's vote request.
 func (n *Node) Vote(ctx context.Context, from common.Address, req *pb.VoteRequest) *pb.VoteResponse {
 	id, err := streams.StreamIDFromBytes(req.GetStreamId())
@@ -92,6 +123,25 @@ func (n *Node) MiniblockRange(ctx context.Context, from common.Address, req *pb.
 		return &pb.MiniblockRangeResponse{Error: &pb.Error{Code: pb.ErrorCode_OUT_OF_RANGE, Message: "bad range"}}
 	}
 	hi = min(hi, lo+maxRange)
+	// A stream this node does not store is not served, and not adopted
+	// either: two replicas adopting at once would wait on each other.
+	if _, err := n.store.StreamRecord(ctx, id[:]); err != nil {
+		if errors.Is(err, store.ErrStreamNotFound) {
+			return &pb.MiniblockRangeResponse{Error: &pb.Error{Code: pb.ErrorCode_STREAM_NOT_FOUND, Message: "stream not found"}}
+		}
+		return &pb.MiniblockRangeResponse{Error: &pb.Error{Code: pb.ErrorCode_UNAVAILABLE, Message: err.Error()}}
+	}
+	// Then through the stream actor: it loads the stream if it is not
+	// live (applying a block this node staged and registered before a
+	// restart), and answers once no block write is in flight.
+	v, _, err := n.View(ctx, id)
+	if err != nil {
+		return &pb.MiniblockRangeResponse{Error: errProto(err)}
+	}
+	hi = min(hi, v.Generation())
+	if hi <= lo {
+		return &pb.MiniblockRangeResponse{}
+	}
 	stored, err := n.store.ReadMiniblocks(ctx, id[:], lo, hi)
 	if errors.Is(err, store.ErrStreamNotFound) {
 		return &pb.MiniblockRangeResponse{Error: &pb.Error{Code: pb.ErrorCode_STREAM_NOT_FOUND, Message: "stream not found"}}

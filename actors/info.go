@@ -37,6 +37,9 @@ type ActorInfo struct {
 	PendingAcks int      `json:"pending_acks,omitempty"`
 	Fetching    int      `json:"fetching,omitempty"`
 	HeldBlocks  int      `json:"held_blocks,omitempty"`
+	// LastBlockFrom is the node the last applied block came from (this
+	// node when it led it or took it from staging).
+	LastBlockFrom string `json:"last_block_from,omitempty"`
 	// Chain-writer: batches submitted, and submissions waiting for their chain block.
 	Batches  int `json:"batches,omitempty"`
 	InFlight int `json:"in_flight,omitempty"`

@@ -135,6 +135,19 @@ type blockMsg struct {
 	mb   *streams.ParsedMiniblock
 }
 
+// registeredMsg is a registration from the chain watch, or (wake) only a
+// reason to load the stream.
+type registeredMsg struct {
+	reg  streams.Registered
+	wake bool
+}
+
+// blockRawMsg is a block as received, parsed by the stream actor.
+type blockRawMsg struct {
+	from common.Address
+	mb   *pb.Miniblock
+}
+
 // voteReqMsg is a peer's vote request; reply gets exactly one answer.
 type voteReqMsg struct {
 	from  common.Address

@@ -28,13 +28,15 @@ type Metrics struct {
 	BlocksReceived prometheus.Counter
 	// BlocksRejected counts blocks that failed verification, by error code.
 	BlocksRejected *prometheus.CounterVec
+	// VoteLatency is the time a leader waits for one remote replica's vote.
+	VoteLatency prometheus.Histogram
 }
 
 // NewMetrics creates the collectors and registers them with reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := NopMetrics()
 	reg.MustRegister(m.EventsAdded, m.EventsRejected, m.MiniblocksSealed, m.SealLatency,
-		m.MinipoolEvents, m.MinipoolTotal, m.LiveActors, m.ChainBatch, m.Fetches, m.BlocksReceived, m.BlocksRejected)
+		m.MinipoolEvents, m.MinipoolTotal, m.LiveActors, m.ChainBatch, m.Fetches, m.BlocksReceived, m.BlocksRejected, m.VoteLatency)
 	return m
 }
 
@@ -78,5 +80,9 @@ func NopMetrics() *Metrics {
 		BlocksRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "miniblocks_rejected_total", Help: "Miniblocks that failed verification, by error code.",
 		}, []string{"code"}),
+		VoteLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: ns, Name: "vote_latency_seconds", Help: "Time a leader waits for one remote replica's vote.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+		}),
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -59,6 +60,7 @@ type Node struct {
 	ioStop   context.CancelFunc
 	io       sync.WaitGroup // actor I/O goroutines
 	done     chan struct{}
+	stopping atomic.Bool // set when Stop begins: nothing new reaches the actors
 	stopOnce sync.Once
 }
 
@@ -144,6 +146,7 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 // the rest. Requests made after that get UNAVAILABLE.
 func (n *Node) Stop() {
 	n.stopOnce.Do(func() {
+		n.stopping.Store(true)
 		n.cancel()
 		n.wg.Wait()
 		_ = n.sys.Root.StopFuture(n.registry).Wait()
@@ -200,6 +203,9 @@ func (n *Node) Address() common.Address { return n.addr }
 func (n *Node) Config() Config { return n.cfg }
 
 func (n *Node) toStream(id streams.StreamID, msg any) {
+	if n.stopping.Load() {
+		return // the caller's await ends with UNAVAILABLE once the node stopped
+	}
 	n.sys.Root.Send(n.registry, &toStream{id: id, msg: msg})
 }
 

@@ -42,6 +42,7 @@ type streamActor struct {
 	subs     map[*Subscription]struct{}
 	pool     int // minipool size last added to MinipoolTotal
 	joined   bool
+	lastFrom common.Address // where the last applied block came from
 
 	timer      *time.Timer // the replica's timer
 	timerGen   uint64
@@ -126,7 +127,7 @@ func (s *streamActor) Receive(ctx actor.Context) {
 		s.cell.seen.Add(1)
 		panic("stream actor: crash requested")
 	case *addEventReq, *viewReq, *getStreamReq, *subscribeReq, *unsubscribeReq,
-		*peerEventMsg, *poolMsg, *blockMsg, *voteReqMsg:
+		*peerEventMsg, *poolMsg, *blockMsg, *blockRawMsg, *voteReqMsg, *registeredMsg:
 		// Requests the registry forwarded (and counted).
 		s.cell.seen.Add(1)
 		if s.state == "loading" {
@@ -199,6 +200,21 @@ func (s *streamActor) request(m any) {
 		if s.state == "live" {
 			s.step(streams.BlockReceived{From: msg.from, Block: msg.mb})
 		}
+	case *registeredMsg:
+		if s.state == "live" && !msg.wake {
+			s.step(msg.reg)
+		}
+	case *blockRawMsg:
+		if s.state != "live" {
+			return
+		}
+		mb, err := streams.ParseMiniblockKnown(msg.mb, s.r.PoolEvent)
+		if err != nil {
+			s.n.m.BlocksRejected.WithLabelValues(streams.CodeOf(err).String()).Inc()
+			s.log.Warn("miniblock does not parse", "from", msg.from, "err", err)
+			return
+		}
+		s.step(streams.BlockReceived{From: msg.from, Block: mb})
 	case *voteReqMsg:
 		if err := s.usable(); err != nil {
 			msg.reply <- &pb.VoteResponse{Error: &pb.Error{Code: streams.CodeOf(err), Message: err.Error()}}
@@ -246,13 +262,7 @@ func (s *streamActor) loaded(ctx actor.Context, msg *loadedMsg) {
 			s.accepted[ev.Hash] = now
 		}
 		if len(msg.replicas) > 1 {
-			s.joined = true
-			net, id := s.n.net, s.id
-			s.n.goIO(func() {
-				if err := net.JoinStream(id); err != nil {
-					s.log.Warn("joining stream topic", "err", err)
-				}
-			})
+			s.joined = true // the loader joined the topic
 		}
 		if msg.randaoOK {
 			s.step(streams.RandaoRead{ChainBlock: msg.randaoAt, Randao: msg.randao})
@@ -415,6 +425,9 @@ func (s *streamActor) publish() {
 		if rs := s.r.Replicas(); len(rs) > 1 {
 			for _, a := range rs {
 				i.Replicas = append(i.Replicas, a.Hex())
+			}
+			if s.lastFrom != (common.Address{}) {
+				i.LastBlockFrom = s.lastFrom.Hex()
 			}
 		}
 	}

@@ -71,6 +71,13 @@ func (s *streamActor) startLoad() {
 		for _, b := range rec.Nodes {
 			msg.replicas = append(msg.replicas, common.BytesToAddress(b))
 		}
+		if len(msg.replicas) > 1 {
+			// Joined before the stream serves anything: gossip published
+			// once a peer sees this replica live reaches it.
+			if err := n.net.JoinStream(id); err != nil {
+				n.log.Warn("joining stream topic", "stream", id, "err", err)
+			}
+		}
 		msg.chain = readChainState(ctx, n, id, v.LastBlock().Num(), rec.CreatedAtChainBlock)
 		at := rec.CreatedAtChainBlock
 		switch {
@@ -243,7 +250,9 @@ func (s *streamActor) apply(effs []streams.Effect) {
 		case streams.SendVoteRequest:
 			to, req := e.To, e.Request
 			s.goIO(func(ctx context.Context) streams.Input {
+				t0 := time.Now()
 				resp, err := s.n.net.RequestVote(ctx, to, req)
+				s.n.m.VoteLatency.Observe(time.Since(t0).Seconds())
 				return streams.VoteAnswered{From: to, Response: resp, Err: err}
 			})
 		case streams.AnswerVote:
@@ -336,6 +345,7 @@ func (s *streamActor) logPub(err error) {
 
 func (s *streamActor) blockApplied(e streams.BlockApplied, now time.Time) {
 	mb := e.Block
+	s.lastFrom = e.From
 	s.n.m.MiniblocksSealed.Inc()
 	if e.From != s.n.addr {
 		s.n.m.BlocksReceived.Inc()

@@ -5,8 +5,9 @@
 // verification (VerifyMiniblock, and VerifyMiniblockChain, which checks the
 // header's chain block, randao, round and timestamp against facts read from
 // the chain), snapshot reducers, leader election (ElectLeader, RoundAt: the
-// same rule the StreamRegistry contract enforces) and replica placement
-// (PlaceReplicas, rendezvous hashing).
+// same rule the StreamRegistry contract enforces), replica placement
+// (PlaceReplicas, rendezvous hashing), and the replica state machine
+// (Replica: inputs in, effects out; replica*.go).
 //
 // It starts no goroutines, does no I/O and reads no clock: time and
 // randomness come in as arguments, so tests and simulators drive it

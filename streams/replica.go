@@ -58,9 +58,8 @@ type Replica struct {
 	writing   *writeJob
 	queued    []*queuedEvent
 
-	blocks   map[int64][]*heldBlock // received or own blocks, num >= generation
-	regs     map[int64]Registered   // registrations seen, num >= generation
-	regAsked map[int64]bool
+	blocks map[int64][]*heldBlock // received or own blocks, num >= generation
+	regs   map[int64]Registered   // registrations seen, num >= generation
 
 	acks   map[common.Hash]*pendingAck // client events waiting for a majority
 	ackQ   []*pendingAck               // by deadline
@@ -108,11 +107,12 @@ type heldBlock struct {
 }
 
 type pendingAck struct {
-	hash     common.Hash
-	req      ReqID
-	gen      int64
-	deadline time.Time
-	done     bool
+	hash      common.Hash
+	req       ReqID
+	gen       int64
+	deadline  time.Time
+	republish time.Time // gossip lost? publish once more at this time
+	done      bool
 }
 
 // NewReplica returns the machine of stream v.StreamID() at node self, with
@@ -143,7 +143,6 @@ func NewReplica(cfg ReplicaConfig, self common.Address, replicas []common.Addres
 		lastRegisteredAt: lastRegisteredAt,
 		blocks:           map[int64][]*heldBlock{},
 		regs:             map[int64]Registered{},
-		regAsked:         map[int64]bool{},
 		acks:             map[common.Hash]*pendingAck{},
 		holder:           map[common.Hash][]bool{},
 		missing:          map[common.Hash]*missingEvent{},
@@ -252,6 +251,12 @@ func (r *Replica) nextDeadline() (time.Time, bool) {
 	}
 	if len(r.ackQ) > 0 {
 		consider(r.ackQ[0].deadline)
+		for _, a := range r.ackQ {
+			if !a.done && !a.republish.IsZero() {
+				consider(a.republish)
+				break
+			}
+		}
 	}
 	consider(r.nextFetchDeadline())
 	if r.leader != nil {
@@ -271,6 +276,7 @@ func (r *Replica) tick(now time.Time) {
 	if !r.timerAt.After(now) {
 		r.timerAt = time.Time{}
 	}
+	r.republish(now)
 	for len(r.ackQ) > 0 && (r.ackQ[0].done || !r.ackQ[0].deadline.After(now)) {
 		a := r.ackQ[0]
 		r.ackQ = r.ackQ[1:]
@@ -286,8 +292,36 @@ func (r *Replica) tick(now time.Time) {
 	r.leaderTick(now)
 }
 
+// republish gossips once more the events whose acks are overdue for a
+// third of AckTimeout: NewEventReceived and this node's NewEventInPool may
+// have been lost (a peer that joined the topic late, a gossip burst).
+func (r *Replica) republish(now time.Time) {
+	var hashes []common.Hash
+	gen := r.v.Generation()
+	for _, a := range r.ackQ {
+		if a.done || a.republish.IsZero() {
+			continue
+		}
+		if a.republish.After(now) {
+			break // the queue is in time order
+		}
+		a.republish = time.Time{}
+		if ev := r.v.PoolEvent(a.hash); ev != nil {
+			r.emit(PublishEvent{Event: ev})
+			hashes = append(hashes, a.hash)
+		}
+	}
+	if len(hashes) > 0 {
+		r.emit(PublishPool{Generation: gen, Hashes: hashes})
+	}
+}
+
 // View is the durable view.
 func (r *Replica) View() *View { return r.v }
+
+// PoolEvent returns the minipool event with hash h this replica holds or
+// is writing, or nil: ParseMiniblockKnown's known function.
+func (r *Replica) PoolEvent(h common.Hash) *ParsedEvent { return r.tip.PoolEvent(h) }
 
 // Replicas are the stream's replicas in chain order. Do not modify.
 func (r *Replica) Replicas() []common.Address { return r.replicas }
@@ -442,7 +476,8 @@ func (r *Replica) writeDone(now time.Time, in WriteDone) {
 			r.emit(AnswerClient{Req: q.req, Generation: w.gen, Held: held})
 			continue
 		}
-		a := &pendingAck{hash: q.ev.Hash, req: q.req, gen: w.gen, deadline: now.Add(r.cfg.AckTimeout)}
+		a := &pendingAck{hash: q.ev.Hash, req: q.req, gen: w.gen, deadline: now.Add(r.cfg.AckTimeout),
+			republish: now.Add(r.cfg.AckTimeout / 3)}
 		r.acks[a.hash] = a
 		r.ackQ = append(r.ackQ, a)
 	}

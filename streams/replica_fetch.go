@@ -274,6 +274,9 @@ func (r *Replica) blockReceived(now time.Time, from common.Address, mb *ParsedMi
 	cands := r.blocks[num]
 	for _, c := range cands {
 		if c.mb.Hash == mb.Hash {
+			if _, ok := r.regs[num]; !ok {
+				r.emit(ReadRegistration{Num: num}) // sent again: registered by now?
+			}
 			return
 		}
 	}
@@ -284,7 +287,6 @@ func (r *Replica) blockReceived(now time.Time, from common.Address, mb *ParsedMi
 	if _, ok := r.regs[num]; !ok {
 		// Asked per candidate: an earlier answer may have come before the
 		// registration did.
-		r.regAsked[num] = true
 		r.emit(ReadRegistration{Num: num})
 	}
 	if num > gen && len(r.blocks[gen]) == 0 {
@@ -530,7 +532,6 @@ func (r *Replica) blockWritten(now time.Time, w *writeJob, err error) {
 	for n := range r.regs {
 		if n <= num {
 			delete(r.regs, n)
-			delete(r.regAsked, n)
 		}
 	}
 	for n := range r.blocks {
@@ -634,7 +635,6 @@ func (r *Replica) chainState(now time.Time, in ChainState) {
 	for n := range r.regs {
 		if n > in.LastNum {
 			delete(r.regs, n)
-			delete(r.regAsked, n)
 		}
 	}
 	last := r.v.LastBlock()

@@ -380,10 +380,11 @@ type BlockRejected struct {
 // EventsDurable reports events that became durable here (subscribers).
 type EventsDurable struct{ Events []*ParsedEvent }
 
-// BlockApplied reports a block written and applied; Dropped are minipool
+// BlockApplied reports a block written and applied (From: the node it came
+// from, this one for its own or a staged block). Dropped are minipool
 // events it made invalid, Stale those whose reference fell out of the
-// recency window. Acked lists the dropped events that had been acked to a
-// client: they vanish from the minipool and a client must be told.
+// recency window: both leave the minipool but stay as rejects (stored,
+// voted for) until a later header lists them as rejected.
 type BlockApplied struct {
 	Block   *ParsedMiniblock
 	From    common.Address

@@ -257,6 +257,12 @@ func (r *Replica) staged(now time.Time, in Staged) {
 		return
 	}
 	l.phase = PhaseRegistering
+	if len(r.replicas) > 1 {
+		// The replicas hold the block before the chain has it: if this
+		// node dies right after registering, they can still apply it (they
+		// never apply a block the chain did not register).
+		r.emit(PublishBlock{Block: l.block})
+	}
 	r.emit(RegisterBlock{Block: l.block, Round: l.round})
 }
 

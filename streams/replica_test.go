@@ -359,6 +359,8 @@ func TestReplicaLeaderFailover(t *testing.T) {
 	require.GreaterOrEqual(t, n.r.v.LastBlock().Num(), int64(1))
 	mb := n.r.recentBlock(1)
 	require.Equal(t, round, mb.Header.Round, "sealed by the first round whose leader lives")
+	require.LessOrEqual(t, p.chainReg[1].ChainBlock, 10+uint64(round)*pumpRoundBlocks+1,
+		"registered within one chain block of that round's start")
 	require.NotEqual(t, p.nodes[dead].addr, mb.Leader)
 	require.Equal(t, ev.Hash, mb.Events[0].Hash)
 	// The dead node comes back and catches up from the chain's registrations.
@@ -667,5 +669,96 @@ func survivesGarbage(t *testing.T, seed uint64) {
 	for _, n := range p.nodes {
 		require.Zero(t, n.r.v.MinipoolLen())
 		require.False(t, n.r.Status().Behind)
+	}
+}
+
+// TestReplicaRepublishesWhenGossipIsLost: the first NewEventReceived and
+// NewEventInPool of an event are lost; the poster publishes them once more
+// and the ack comes before its timeout.
+func TestReplicaRepublishesWhenGossipIsLost(t *testing.T) {
+	p := newPump(t, 3)
+	lost := true
+	p.drop = func(d delivery) bool {
+		switch d.in.(type) {
+		case PeerEvent, PoolAnnounce:
+			return lost && d.from == 0
+		}
+		return false
+	}
+	req, _ := p.post(0, "lost once")
+	_, answered := p.answers[req]
+	require.False(t, answered)
+	lost = false
+	p.advance(p.nodes[0].r.cfg.AckTimeout / 2)
+	require.NoError(t, p.answers[req].Err)
+	require.GreaterOrEqual(t, p.answers[req].Held, 2)
+	require.Len(t, effectsOf[PublishEvent](p.nodes[0]), 2, "published twice")
+}
+
+// TestReplicaLeaderDiesAfterRegistering: the leader registers a block and
+// dies before the block reaches anyone by the usual path. The replicas got
+// the proposal before the registration and apply it once they see the
+// registration; the stream goes on without the dead leader.
+func TestReplicaLeaderDiesAfterRegistering(t *testing.T) {
+	p := newPump(t, 3)
+	randao := pumpRandao(10)
+	id := p.w.view.StreamID()
+	lead := p.index(ElectLeader(randao, id, 1, 0, p.w.replicas))
+	req, ev := p.post((lead+1)%3, "sealed by a dead leader")
+	require.NoError(t, p.answers[req].Err)
+	dead := false
+	p.drop = func(d delivery) bool {
+		if rd, ok := d.in.(RegisterDone); ok && d.to == lead && rd.OK {
+			dead = true // it dies as the chain accepts its block
+		}
+		return dead && (d.from == lead || d.to == lead)
+	}
+	p.newHead()
+	p.advance(3 * time.Second)
+	require.True(t, dead)
+	require.Equal(t, int64(0), p.nodes[lead].r.v.LastBlock().Num(), "the leader never applied it")
+	for i, n := range p.nodes {
+		if i == lead {
+			continue
+		}
+		require.Equal(t, int64(1), n.r.v.LastBlock().Num(), "node %d applied the registered block", i)
+		require.Equal(t, ev.Hash, n.r.v.LastBlock().Events[0].Hash)
+		require.Equal(t, p.chainReg[1].Hash, n.r.v.LastBlock().Hash)
+	}
+	// And the survivors seal the next block.
+	req, _ = p.post((lead+1)%3, "after")
+	require.NoError(t, p.answers[req].Err)
+	for range 3 * pumpRoundBlocks {
+		p.newHead()
+		p.advance(3 * time.Second)
+	}
+	require.Equal(t, int64(2), p.nodes[(lead+1)%3].r.v.LastBlock().Num())
+}
+
+// TestReplicaLeadersRotate seals 200 blocks on 3 replicas: each replica
+// leads between 20% and 47% of them (the randao of each registration
+// elects the next leader).
+func TestReplicaLeadersRotate(t *testing.T) {
+	p := newPump(t, 3)
+	const heights = 200
+	for p.nodes[0].r.v.LastBlock().Num() < heights {
+		before := p.nodes[0].r.v.LastBlock().Num()
+		req, _ := p.post(int(before)%3, "m")
+		require.NoError(t, p.answers[req].Err)
+		for p.nodes[0].r.v.LastBlock().Num() == before {
+			p.newHead()
+			p.advance(time.Second)
+		}
+	}
+	p.converged()
+	led := map[common.Address]int{}
+	for _, mb := range p.nodes[0].r.v.RecentBlocks()[1 : heights+1] {
+		led[mb.Leader]++
+	}
+	for _, a := range p.w.replicas {
+		share := float64(led[a]) / heights
+		t.Logf("%s led %d of %d", a, led[a], heights)
+		require.GreaterOrEqual(t, share, 0.20)
+		require.LessOrEqual(t, share, 0.47)
 	}
 }

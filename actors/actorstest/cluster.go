@@ -2,6 +2,7 @@ package actorstest
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"sync"
 	"testing"
 	"time"
@@ -143,10 +144,7 @@ func (n *hubNet) PublishPool(_ context.Context, id streams.StreamID, msg *pb.New
 func (n *hubNet) PublishMiniblock(_ context.Context, id streams.StreamID, msg *pb.NewMiniblock) error {
 	for _, to := range n.h.peers(id, n.self) {
 		if t := n.h.target("block", n.self, to, msg); t != nil {
-			mb, err := streams.ParseMiniblock(proto.Clone(msg.Miniblock).(*pb.Miniblock))
-			if err == nil {
-				t.OnMiniblock(n.self, id, mb)
-			}
+			t.OnMiniblockRaw(n.self, id, proto.Clone(msg.Miniblock).(*pb.Miniblock))
 		}
 	}
 	return nil
@@ -189,6 +187,7 @@ type Cluster struct {
 	Nodes []*Node
 	Hub   *Hub
 	Chain *memchain.Chain
+	cfg   actors.Config
 }
 
 // StartCluster starts k nodes (each with its own memory store) on one
@@ -201,28 +200,49 @@ func StartCluster(tb testing.TB, k int, o Options) *Cluster {
 	if o.BlockTime == 0 {
 		o.BlockTime = 50 * time.Millisecond
 	}
-	c := &Cluster{Hub: NewHub(), Chain: memchain.New(memchain.Config{BlockTime: o.BlockTime})}
+	c := &Cluster{Hub: NewHub(), Chain: memchain.New(memchain.Config{BlockTime: o.BlockTime}), cfg: o.Config}
 	tb.Cleanup(func() { _ = c.Chain.Close() })
 	for range k {
 		key, err := crypto.GenerateKey()
 		require.NoError(tb, err)
-		addr := crypto.PubkeyToAddress(key.PublicKey)
 		st := store.NewMemory()
-		cl := c.Chain.Client(addr)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		n, err := actors.Start(ctx, o.Config, actors.Deps{Key: key, Store: st, Chain: cl, Network: c.Hub.Network(addr)})
-		cancel()
-		require.NoError(tb, err)
-		c.Hub.Attach(n)
-		tb.Cleanup(func() {
-			c.Hub.Detach(addr)
-			n.Stop()
-			_ = cl.Close()
-			_ = st.Close()
-		})
-		c.Nodes = append(c.Nodes, &Node{Node: n, Store: st, Chain: c.Chain, Key: key})
+		tb.Cleanup(func() { _ = st.Close() })
+		c.Nodes = append(c.Nodes, c.start(tb, key, st))
 	}
 	return c
+}
+
+// start runs a node of the cluster on key and st; it stops at cleanup.
+func (c *Cluster) start(tb testing.TB, key *ecdsa.PrivateKey, st store.Store) *Node {
+	tb.Helper()
+	addr := crypto.PubkeyToAddress(key.PublicKey)
+	cl := c.Chain.Client(addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	n, err := actors.Start(ctx, c.cfg, actors.Deps{Key: key, Store: st, Chain: cl, Network: c.Hub.Network(addr)})
+	cancel()
+	require.NoError(tb, err)
+	c.Hub.Attach(n)
+	tb.Cleanup(func() {
+		c.Hub.Detach(addr)
+		n.Stop()
+		_ = cl.Close()
+	})
+	return &Node{Node: n, Store: st, Chain: c.Chain, Key: key}
+}
+
+// Stop stops node i (a crash: what is not in its store is gone) and makes
+// it unreachable.
+func (c *Cluster) Stop(i int) {
+	c.Hub.Detach(c.Nodes[i].Address())
+	c.Nodes[i].Stop()
+}
+
+// Restart starts node i again on its key and store.
+func (c *Cluster) Restart(tb testing.TB, i int) {
+	tb.Helper()
+	old := c.Nodes[i]
+	old.Stop()
+	c.Nodes[i] = c.start(tb, old.Key, old.Store)
 }
 
 // Node returns the cluster node with address a.
