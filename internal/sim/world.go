@@ -79,7 +79,7 @@ func (s *Sim) draw() scenario {
 		sc.partitions = r.IntN(3) > 0
 	}
 	sc.storeErr = []float64{0, 0, 0.01, 0.03}[r.IntN(4)]
-	sc.crashes = !s.cfg.NoCrashes && r.IntN(4) > 0 && false // crashes: the next commit
+	sc.crashes = !s.cfg.NoCrashes && r.IntN(4) > 0
 	if !s.cfg.NoByzantine && byzModes > 1 && r.IntN(3) == 0 {
 		sc.byz = byzMode(1 + r.IntN(int(byzModes)-1))
 	}
@@ -198,6 +198,14 @@ func (s *Sim) chaosTick() {
 	switch x := s.rng.IntN(10); {
 	case x < 4 && sc.crashes:
 		n := s.nodes[s.rng.IntN(len(s.nodes))]
+		if x == 0 {
+			// A leader mid-round: voting, staging or registering.
+			for _, m := range s.nodes {
+				if m.up && m.r != nil && m.r.Status().Leader != "" {
+					n = m
+				}
+			}
+		}
 		if n.up {
 			s.stats.Crashes++
 			n.crash()
