@@ -63,6 +63,9 @@ func (n *node) restart() {
 		return
 	}
 	n.r = r
+	if n.byz != nil && n.byz.mode&byzFalseAnnounce != 0 {
+		n.byzAnnounceLoop()
+	}
 	last := v.LastBlock().Num()
 	cs := s.chain.state(n.st, last)
 	at := s.chain.createdAt
@@ -113,6 +116,9 @@ func (n *node) step(in streams.Input) {
 		return
 	}
 	prev := n.r.View()
+	if n.byz != nil {
+		n.byz.note(in)
+	}
 	effs := n.r.Step(n.s.now, in)
 	if debugHook != nil {
 		n.s.debugf("node %d <- %T %s", n.idx, in, brief(in))
@@ -327,7 +333,7 @@ func (n *node) fetchBlocks(e streams.FetchBlocks) {
 			bs = append(bs, peer.st.blocks[num])
 		}
 		if peer.byz != nil {
-			bs = peer.byzServeBlocks(bs)
+			bs = peer.byzServeBlocks(max(e.FromNum, 0), e.ToNum, bs)
 		}
 		reply(bs)
 	}, func(resp any, err error) {

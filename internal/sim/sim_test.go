@@ -11,7 +11,7 @@ var (
 	flagSeed  = flag.Uint64("seed", 0, "run this one seed (0: run -seeds seeds from 1)")
 	flagSeeds = flag.Int("seeds", 30, "how many seeds TestSim runs")
 	flagSteps = flag.Int("steps", 0, "stop the chaos after this many steps (replays a shrunk run)")
-	flagTrace = flag.Bool("trace", false, "print every step of the run of -seed")
+	flagTrace = flag.Bool("steplog", false, "print every step of the run of -seed")
 )
 
 // TestSim runs seeds 1..-seeds, or the one -seed (with -steps, a prefix).

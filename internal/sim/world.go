@@ -80,8 +80,8 @@ func (s *Sim) draw() scenario {
 	}
 	sc.storeErr = []float64{0, 0, 0.01, 0.03}[r.IntN(4)]
 	sc.crashes = !s.cfg.NoCrashes && r.IntN(4) > 0
-	if !s.cfg.NoByzantine && byzModes > 1 && r.IntN(3) == 0 {
-		sc.byz = byzMode(1 + r.IntN(int(byzModes)-1))
+	if !s.cfg.NoByzantine && r.IntN(3) == 0 {
+		sc.byz = byzMode(1 + r.IntN(int(byzAll)))
 	}
 	sc.minEvents = uint32(2 + r.IntN(8))
 	sc.postEvery = time.Duration(50+r.IntN(250)) * time.Millisecond
