@@ -176,6 +176,7 @@ func (n *node) byzRegister(e streams.RegisterBlock) {
 		}
 	}
 	if chosen != x {
+		s.act("byzantine leader node %d registers its other block %d %s", n.idx, chosen.Num(), chosen.Hash.Hex()[:10])
 		if n.byz.alt == nil {
 			n.byz.alt = map[int64]*streams.ParsedMiniblock{}
 		}

@@ -26,6 +26,8 @@ const (
 	opLeave
 )
 
+func (o op) String() string { return [...]string{"message", "join", "leave"}[o] }
+
 // request is one AddEvent of a client at a node.
 type request struct {
 	ev    *streams.ParsedEvent
@@ -69,6 +71,7 @@ func (c *clients) post() {
 	}
 	ev := c.event(v, u, o)
 	s.chk.made(ev, u, o)
+	s.act("user %d posts %s %s at node %d", u, o, ev.Hash.Hex()[:10], n.idx)
 	c.send(n, &request{ev: ev, user: u, op: o, node: n.idx})
 }
 
@@ -160,6 +163,7 @@ func (c *clients) retry(req *request) {
 			s.stats.Refused++
 			return
 		}
+		s.act("user %d reposts %s at node %d", req.user, req.ev.Hash.Hex()[:10], n.idx)
 		c.send(n, req)
 	})
 }

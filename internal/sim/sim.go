@@ -45,7 +45,11 @@ type Result struct {
 	Stats      Stats
 	Hash       uint64 // of every step: equal for equal seeds
 	Trace      []string
-	Scenario   string
+	Elapsed    time.Duration // simulated
+	Byzantine  bool
+	// Actions are the faults and client actions, by step.
+	Actions  []string
+	Scenario string
 }
 
 // Stats count what happened in a run.
@@ -131,10 +135,16 @@ type Sim struct {
 	cl       *clients
 	chk      *checker
 
-	stats Stats
-	fail  *Failure
-	hash  uint64
-	trace []string
+	stats   Stats
+	fail    *Failure
+	hash    uint64
+	trace   []string
+	actions []string
+}
+
+// act records a fault or a client action.
+func (s *Sim) act(format string, args ...any) {
+	s.actions = append(s.actions, fmt.Sprintf("step %6d t=%-14s ", s.steps, s.elapsed())+fmt.Sprintf(format, args...))
 }
 
 // Run runs one scenario to its end (or its first broken invariant).
@@ -149,7 +159,7 @@ func Run(cfg Config) Result {
 	s.setup()
 	s.loop()
 	res := Result{Seed: cfg.Seed, Steps: s.steps, ChaosSteps: s.chaosSteps, Failure: s.fail, Stats: s.stats,
-		Hash: s.hash, Trace: s.trace, Scenario: s.sc.String()}
+		Hash: s.hash, Trace: s.trace, Elapsed: s.elapsed(), Byzantine: s.sc.byz != 0, Actions: s.actions, Scenario: s.sc.String()}
 	return res
 }
 
@@ -228,6 +238,7 @@ func (s *Sim) stopChaos() {
 	}
 	s.chaos = false
 	s.chaosSteps = s.steps
+	s.act("chaos ends: heal, restart every node, settle")
 	s.net.heal()
 	for _, n := range s.nodes {
 		if !n.up {

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"flag"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -38,9 +39,12 @@ func TestSim(t *testing.T) {
 		seeds = min(seeds, 10)
 	}
 	for seed := uint64(1); seed <= uint64(seeds); seed++ {
-		res := Run(Config{Seed: seed})
+		cfg := Config{Seed: seed}
+		res := Run(cfg)
 		if res.Failure != nil {
-			t.Fatalf("seed %d (%s): %v\nreplay: %s", seed, res.Scenario, res.Failure, ReplayCommand(seed, 0))
+			var b strings.Builder
+			Report(&b, res, Shrink(cfg, res))
+			t.Fatal(b.String())
 		}
 	}
 }

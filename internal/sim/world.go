@@ -208,10 +208,12 @@ func (s *Sim) chaosTick() {
 		}
 		if n.up {
 			s.stats.Crashes++
+			s.act("crash node %d", n.idx)
 			n.crash()
 			d := s.between(100*time.Millisecond, 4*time.Second)
 			s.after(d, "restart", n.idx, func() {
 				if !n.up {
+					s.act("restart node %d", n.idx)
 					n.restart()
 				}
 			})
@@ -219,7 +221,11 @@ func (s *Sim) chaosTick() {
 	case x < 7 && sc.partitions:
 		s.stats.Partitions++
 		s.net.partition()
-		s.after(s.between(300*time.Millisecond, 5*time.Second), "heal", -1, s.net.heal)
+		s.act("partition %v", s.net.group)
+		s.after(s.between(300*time.Millisecond, 5*time.Second), "heal", -1, func() {
+			s.act("heal")
+			s.net.heal()
+		})
 	}
 	s.after(s.between(200*time.Millisecond, 1500*time.Millisecond), "chaos", -1, s.chaosTick)
 }
