@@ -135,7 +135,7 @@ func (r *Replica) countVotes(now time.Time, deadline bool) {
 			open++
 		}
 	}
-	maj := Majority(len(r.replicas))
+	maj := r.majority()
 	if got >= maj && (open == 0 || deadline) {
 		r.gather(now)
 		return
