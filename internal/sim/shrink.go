@@ -40,12 +40,12 @@ func Shrink(cfg Config, failed Result) Result {
 // Report prints a failure: the replay command, and for a shrunk run its
 // faults and client actions and its last steps.
 func Report(w io.Writer, full, shrunk Result) {
-	fmt.Fprintf(w, "FAIL seed %d (%s)\n  %v\n  replay: %s\n", full.Seed, full.Scenario, full.Failure, ReplayCommand(full.Seed, 0))
+	fmt.Fprintf(w, "FAIL seed %d (%s)\n  %v\n  replay: %s\n", full.Seed, full.Scenario, full.Failure, ReplayCommand(full.Config, 0))
 	if shrunk.Failure == nil {
 		return
 	}
 	fmt.Fprintf(w, "  shortest failing prefix: %d of %d steps (chaos stopped at step %d, then healed and settled)\n  %v\n  replay: %s\n",
-		shrunk.ChaosSteps, full.Steps, shrunk.ChaosSteps, shrunk.Failure, ReplayCommand(full.Seed, shrunk.ChaosSteps))
+		shrunk.ChaosSteps, full.Steps, shrunk.ChaosSteps, shrunk.Failure, ReplayCommand(full.Config, shrunk.ChaosSteps))
 	fmt.Fprintf(w, "  faults and client actions of the prefix:\n")
 	for _, a := range shrunk.Actions {
 		fmt.Fprintf(w, "    %s\n", a)

@@ -26,8 +26,9 @@ type Config struct {
 	LoadFor, QuietFor time.Duration
 	// NoCrashes, NoByzantine, NoNetFaults switch fault families off.
 	NoCrashes, NoByzantine, NoNetFaults bool
-	// Verify replaces the replicas' block verifier (broken-rule tests).
-	Verify streams.BlockVerifier
+	// Broken names a rule of the replicas broken on purpose (Rules), for
+	// the tests that show the checks catch it; "" runs the real machine.
+	Broken string
 	// Trace keeps a line per step (Result.Trace).
 	Trace bool
 }
@@ -37,8 +38,9 @@ var Defaults = Config{LoadFor: 12 * time.Second, QuietFor: 60 * time.Second}
 
 // Result is the outcome of one run.
 type Result struct {
-	Seed  uint64
-	Steps int
+	Config Config
+	Seed   uint64
+	Steps  int
 	// ChaosSteps is the step at which the chaos stopped.
 	ChaosSteps int
 	Failure    *Failure
@@ -72,12 +74,31 @@ func (f *Failure) Error() string {
 	return fmt.Sprintf("%s at step %d (t=%s): %s", f.Rule, f.Step, f.At, f.Msg)
 }
 
-// ReplayCommand is the command that replays seed (with steps, when the run
-// was cut) bit for bit.
-func ReplayCommand(seed uint64, steps int) string {
-	s := fmt.Sprintf("go test ./internal/sim -run 'TestSim$' -seed %d", seed)
+// Rules are the rules a test may break (Config.Broken), each through a
+// seam of the real machine: ReplicaConfig.Faults (test-only) or
+// ReplicaConfig.Verify.
+var Rules = map[string]func(*streams.ReplicaConfig){
+	// Counting a minority (floor(k/2)) as a majority, for acks and votes.
+	"minority": func(c *streams.ReplicaConfig) { c.Faults.MinorityMajority = true },
+	// Applying a block without verifying it.
+	"noverify": func(c *streams.ReplicaConfig) {
+		c.Verify = func(*streams.View, streams.Config, []common.Address, *streams.ParsedMiniblock, streams.ChainFacts) error {
+			return nil
+		}
+	},
+	// Acking a client before a majority holds its event.
+	"earlyack": func(c *streams.ReplicaConfig) { c.Faults.EarlyAck = true },
+}
+
+// ReplayCommand is the command that replays a run (cut after steps, when
+// steps > 0) bit for bit.
+func ReplayCommand(cfg Config, steps int) string {
+	s := fmt.Sprintf("go test ./internal/sim -run 'TestSim$' -seed %d", cfg.Seed)
 	if steps > 0 {
 		s += fmt.Sprintf(" -steps %d", steps)
+	}
+	if cfg.Broken != "" {
+		s += " -broken " + cfg.Broken
 	}
 	return s + " -v"
 }
@@ -155,10 +176,13 @@ func Run(cfg Config) Result {
 	if cfg.QuietFor == 0 {
 		cfg.QuietFor = Defaults.QuietFor
 	}
+	if _, ok := Rules[cfg.Broken]; cfg.Broken != "" && !ok {
+		panic("sim: no rule " + cfg.Broken)
+	}
 	s := &Sim{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)), now: t0, chaos: true}
 	s.setup()
 	s.loop()
-	res := Result{Seed: cfg.Seed, Steps: s.steps, ChaosSteps: s.chaosSteps, Failure: s.fail, Stats: s.stats,
+	res := Result{Config: cfg, Seed: cfg.Seed, Steps: s.steps, ChaosSteps: s.chaosSteps, Failure: s.fail, Stats: s.stats,
 		Hash: s.hash, Trace: s.trace, Elapsed: s.elapsed(), Byzantine: s.sc.byz != 0, Actions: s.actions, Scenario: s.sc.String()}
 	return res
 }

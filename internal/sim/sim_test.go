@@ -12,6 +12,7 @@ var (
 	flagSeed  = flag.Uint64("seed", 0, "run this one seed (0: run -seeds seeds from 1)")
 	flagSeeds = flag.Int("seeds", 30, "how many seeds TestSim runs")
 	flagSteps = flag.Int("steps", 0, "stop the chaos after this many steps (replays a shrunk run)")
+	flagRule  = flag.String("broken", "", "break this rule of the replicas (see Rules)")
 	flagTrace = flag.Bool("steplog", false, "print every step of the run of -seed")
 )
 
@@ -24,13 +25,13 @@ func TestSim(t *testing.T) {
 			debugHook = func(s *Sim, msg string) { t.Logf("%6d %12s %s", s.steps, s.elapsed(), msg) }
 			defer func() { debugHook = nil }()
 		}
-		res := Run(Config{Seed: *flagSeed, Steps: *flagSteps, Trace: *flagTrace})
+		res := Run(Config{Seed: *flagSeed, Steps: *flagSteps, Trace: *flagTrace, Broken: *flagRule})
 		for _, l := range res.Trace {
 			t.Log(l)
 		}
 		t.Logf("seed %d: %s; %d steps; %+v", res.Seed, res.Scenario, res.Steps, res.Stats)
 		if res.Failure != nil {
-			t.Fatalf("seed %d: %v\nreplay: %s", res.Seed, res.Failure, ReplayCommand(res.Seed, *flagSteps))
+			t.Fatalf("seed %d: %v\nreplay: %s", res.Seed, res.Failure, ReplayCommand(res.Config, *flagSteps))
 		}
 		return
 	}

@@ -60,7 +60,9 @@ func (s *Sim) replicaConfig(key *ecdsa.PrivateKey) streams.ReplicaConfig {
 	cfg.VoteAt = 0.3
 	cfg.LeaderTimeout = 8 * time.Second
 	cfg.RoundBlocks = roundBlocks
-	cfg.Verify = s.cfg.Verify
+	if s.cfg.Broken != "" {
+		Rules[s.cfg.Broken](&cfg)
+	}
 	return cfg
 }
 

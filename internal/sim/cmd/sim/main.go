@@ -23,11 +23,12 @@ func main() {
 	from := flag.Uint64("from", 1, "first seed")
 	steps := flag.Int("steps", 0, "stop the chaos after this many steps (with -seed)")
 	workers := flag.Int("parallel", runtime.GOMAXPROCS(0), "seeds run at once")
+	broken := flag.String("broken", "", "break a rule of the replicas: minority, noverify, earlyack")
 	noShrink := flag.Bool("noshrink", false, "do not shrink failing seeds")
 	flag.Parse()
 
 	if *seed != 0 {
-		res := sim.Run(sim.Config{Seed: *seed, Steps: *steps, Trace: true})
+		res := sim.Run(sim.Config{Seed: *seed, Steps: *steps, Trace: true, Broken: *broken})
 		fmt.Printf("seed %d: %s\n%d steps, %+v\n", res.Seed, res.Scenario, res.Steps, res.Stats)
 		for _, a := range res.Actions {
 			fmt.Println("  " + a)
@@ -56,7 +57,7 @@ func main() {
 		go func() {
 			defer wg.Done()
 			for s := range jobs {
-				res := sim.Run(sim.Config{Seed: s})
+				res := sim.Run(sim.Config{Seed: s, Broken: *broken})
 				mu.Lock()
 				nsteps += res.Steps
 				simTime += res.Elapsed
@@ -89,7 +90,7 @@ func main() {
 	for _, res := range failed {
 		var shrunk sim.Result
 		if !*noShrink {
-			shrunk = sim.Shrink(sim.Config{Seed: res.Seed}, res)
+			shrunk = sim.Shrink(res.Config, res)
 		}
 		sim.Report(os.Stdout, res, shrunk)
 	}
