@@ -193,6 +193,13 @@ func (r *Replica) Step(now time.Time, in Input) []Effect {
 			r.syncing = true
 			r.emit(SyncChain{After: r.v.LastBlock().Num()})
 		}
+		if gen := r.v.Generation(); len(r.blocks[gen]) > 0 {
+			if _, ok := r.regs[gen]; !ok {
+				// A block held for the generation whose registration was
+				// read before it was mined, or missed: read it again.
+				r.emit(ReadRegistration{Num: gen})
+			}
+		}
 	case RandaoRead:
 		r.randaoRead(now, in)
 	case ChainState:
