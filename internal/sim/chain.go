@@ -118,6 +118,9 @@ func (c *chain) mine() {
 // tell delivers a chain fact to a node's current incarnation, if it is up
 // when it arrives.
 func (c *chain) tell(n *node, kind string, in streams.Input) {
+	if c.s.chance(c.s.sc.loss / 3) {
+		return // a gap in the node's log subscription
+	}
 	ep := n.epoch
 	c.s.after(c.delay(), kind, n.idx, func() {
 		if n.epoch == ep && n.up {

@@ -172,7 +172,13 @@ func (n *node) handle(effs []streams.Effect, prev *streams.View) {
 			n.write("persist-events", func() error { return n.st.appendEvents(e.Generation, e.Events) },
 				func(err error) streams.Input { return streams.WriteDone{Write: e.Write, Err: err} })
 		case streams.PersistBlock:
-			n.write("persist-block", func() error { return n.st.writeBlock(e.Block, e.Included) },
+			n.write("persist-block", func() error {
+				removed, err := n.st.writeBlock(e.Block, e.Included)
+				for _, ev := range removed {
+					s.chk.reject(n, e.Block.Num(), ev)
+				}
+				return err
+			},
 				func(err error) streams.Input { return streams.WriteDone{Write: e.Write, Err: err} })
 		case streams.StageBlock:
 			ep := n.epoch
@@ -369,6 +375,26 @@ func brief(x any) string {
 			s += " " + h.Hex()[:10]
 		}
 		return s
+	case streams.Registered:
+		return fmt.Sprintf("%d %s at %d", x.Num, x.Hash.Hex()[:10], x.ChainBlock)
+	case streams.BlockReceived:
+		return fmt.Sprintf("%d %s from %s", x.Block.Num(), x.Block.Hash.Hex()[:10], x.From.Hex()[:6])
+	case streams.RegisterDone:
+		return fmt.Sprintf("%d %s ok=%v at %d err=%v", x.Num, x.Hash.Hex()[:10], x.OK, x.ChainBlock, x.Err)
+	case streams.RegisterBlock:
+		return fmt.Sprintf("%d %s round %d", x.Block.Num(), x.Block.Hash.Hex()[:10], x.Round)
+	case streams.ReadRegistration:
+		return fmt.Sprint(x.Num)
+	case streams.ReadRandao:
+		return fmt.Sprint(x.ChainBlock)
+	case streams.RandaoRead:
+		return fmt.Sprint(x.ChainBlock, x.Err)
+	case streams.LeaderEnded:
+		return fmt.Sprint(x.Num, x.Round, x.Err)
+	case streams.BlockRejected:
+		return fmt.Sprint(x.Num, x.Hash.Hex()[:10], x.Err)
+	case streams.Behind:
+		return fmt.Sprint(x.Err)
 	case streams.WriteDone:
 		return fmt.Sprint(x.Write, x.Err)
 	case streams.AnswerClient:

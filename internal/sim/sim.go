@@ -21,8 +21,8 @@ type Config struct {
 	// then heals, restarts every node and settles as at the end of a full
 	// run. The shrinker searches it.
 	Steps int
-	// LoadFor is the simulated time of client load and faults; QuietFor
-	// bounds the settling that follows.
+	// LoadFor is the simulated time of client load and faults (0: the
+	// seed draws 8 to 32 s); QuietFor bounds the settling that follows.
 	LoadFor, QuietFor time.Duration
 	// NoCrashes, NoByzantine, NoNetFaults switch fault families off.
 	NoCrashes, NoByzantine, NoNetFaults bool
@@ -33,8 +33,8 @@ type Config struct {
 	Trace bool
 }
 
-// Defaults are the sizes a seed runs with: about 60 ms of CPU per seed.
-var Defaults = Config{LoadFor: 12 * time.Second, QuietFor: 60 * time.Second}
+// Defaults are the sizes a seed runs with.
+var Defaults = Config{QuietFor: 60 * time.Second}
 
 // Result is the outcome of one run.
 type Result struct {
@@ -170,9 +170,6 @@ func (s *Sim) act(format string, args ...any) {
 
 // Run runs one scenario to its end (or its first broken invariant).
 func Run(cfg Config) Result {
-	if cfg.LoadFor == 0 {
-		cfg.LoadFor = Defaults.LoadFor
-	}
 	if cfg.QuietFor == 0 {
 		cfg.QuietFor = Defaults.QuietFor
 	}
@@ -181,6 +178,9 @@ func Run(cfg Config) Result {
 	}
 	s := &Sim{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)), now: t0, chaos: true}
 	s.setup()
+	if s.cfg.LoadFor == 0 {
+		s.cfg.LoadFor = s.sc.loadFor
+	}
 	s.loop()
 	res := Result{Config: cfg, Seed: cfg.Seed, Steps: s.steps, ChaosSteps: s.chaosSteps, Failure: s.fail, Stats: s.stats,
 		Hash: s.hash, Trace: s.trace, Elapsed: s.elapsed(), Byzantine: s.sc.byz != 0, Actions: s.actions, Scenario: s.sc.String()}
@@ -292,6 +292,9 @@ type scenario struct {
 	byz             byzMode
 	minEvents       uint32
 	postEvery       time.Duration
+	window          int64 // recency window, in blocks
+	batch           int   // events per store write
+	loadFor         time.Duration
 }
 
 func (sc scenario) String() string {

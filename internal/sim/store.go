@@ -45,18 +45,28 @@ func (st *store) appendEvents(gen int64, evs []*streams.ParsedEvent) error {
 	return nil
 }
 
-func (st *store) writeBlock(mb *streams.ParsedMiniblock, included [][]byte) error {
+// writeBlock stores a block; it returns the minipool events it removed
+// without sealing them (dropped as invalid, or stale).
+func (st *store) writeBlock(mb *streams.ParsedMiniblock, included [][]byte) ([]*streams.ParsedEvent, error) {
 	if mb.Num() != st.generation() {
-		return fmt.Errorf("%w: block %d, current generation %d", errGeneration, mb.Num(), st.generation())
+		return nil, fmt.Errorf("%w: block %d, current generation %d", errGeneration, mb.Num(), st.generation())
 	}
 	drop := map[common.Hash]bool{}
 	for _, h := range included {
 		drop[common.BytesToHash(h)] = true
 	}
+	inBlock := map[common.Hash]bool{}
+	for _, ev := range mb.Events {
+		inBlock[ev.Hash] = true
+	}
 	rest := st.pool[:0:0]
+	var removed []*streams.ParsedEvent
 	for _, ev := range st.pool {
 		if drop[ev.Hash] {
 			delete(st.inPool, ev.Hash)
+			if !inBlock[ev.Hash] {
+				removed = append(removed, ev)
+			}
 			continue
 		}
 		rest = append(rest, ev)
@@ -71,7 +81,7 @@ func (st *store) writeBlock(mb *streams.ParsedMiniblock, included [][]byte) erro
 			delete(st.staged, h)
 		}
 	}
-	return nil
+	return removed, nil
 }
 
 func (st *store) stage(mb *streams.ParsedMiniblock) { st.staged[mb.Hash] = mb }

@@ -60,6 +60,8 @@ func (s *Sim) replicaConfig(key *ecdsa.PrivateKey) streams.ReplicaConfig {
 	cfg.VoteAt = 0.3
 	cfg.LeaderTimeout = 8 * time.Second
 	cfg.RoundBlocks = roundBlocks
+	cfg.Streams.RecencyWindow = s.sc.window
+	cfg.MaxWriteBatch = s.sc.batch
 	if s.cfg.Broken != "" {
 		Rules[s.cfg.Broken](&cfg)
 	}
@@ -86,6 +88,9 @@ func (s *Sim) draw() scenario {
 		sc.byz = byzMode(1 + r.IntN(int(byzAll)))
 	}
 	sc.minEvents = uint32(2 + r.IntN(8))
+	sc.window = []int64{3, 6, 16, 64}[r.IntN(4)]
+	sc.batch = []int{1, 3, 2048}[r.IntN(3)]
+	sc.loadFor = time.Duration(8+r.IntN(25)) * time.Second
 	sc.postEvery = time.Duration(50+r.IntN(250)) * time.Millisecond
 	return sc
 }
