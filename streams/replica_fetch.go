@@ -55,7 +55,7 @@ func (r *Replica) announced(now time.Time, in PoolAnnounce) {
 	if idx < 0 || idx == r.selfIdx {
 		return
 	}
-	maj := Majority(len(r.replicas))
+	maj := r.majority()
 	for _, h := range in.Hashes {
 		if r.tip.pool.get(h) == nil {
 			if r.tip.inBlocksAfter(h, -1) || r.rejects[h] != nil {
@@ -538,7 +538,7 @@ func (r *Replica) blockWritten(now time.Time, w *writeJob, err error) {
 			delete(r.blocks, n)
 		}
 	}
-	maj := Majority(len(r.replicas))
+	maj := r.majority()
 	for _, ev := range mb.Events {
 		if a := r.acks[ev.Hash]; a != nil {
 			// Sealed from votes of a majority: held by a majority.
