@@ -86,8 +86,9 @@ func (c *checker) registered(num int64, mb *streams.ParsedMiniblock, at uint64) 
 		return // the chain moved past a block no honest replica can apply
 	}
 	prev := s.chain.regs[num-1]
-	facts := streams.ChainFacts{Hash: mb.Hash, RegisteredAt: at, PrevRegisteredAt: prev.at,
-		PrevRandao: s.chain.randao(prev.at), RoundBlocks: roundBlocks}
+	facts := streams.ChainFacts{PrevHash: prev.hash, PrevBlock: prev.at, PrevRandao: s.chain.randao(prev.at),
+		Hash: mb.Hash, RegisteredAt: at, RoundBlocks: roundBlocks,
+		HeadNumber: s.chain.head, HeadTime: uint64(s.now.Unix())}
 	err := streams.VerifyWithChain(c.oracle, s.replicaConfig(nodeKeys[0]).Streams, s.replicas, mb, facts)
 	c.valid[num] = err
 	if err != nil {
