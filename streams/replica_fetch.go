@@ -220,6 +220,11 @@ func (r *Replica) eventsFetched(now time.Time, in EventsFetched) {
 		}
 		delete(r.missing, ev.Hash) // it fails the rules here: nobody can help
 		delete(r.holder, ev.Hash)
+		// A reference to a block this replica has not applied says it is
+		// behind, not that the event can no longer be sealed: no reject.
+		if ev.Event.PrevMiniblockNum > r.v.LastBlock().Num() {
+			continue
+		}
 		if err := r.tip.CanAddEvent(r.cfg.Streams, ev, now); err != nil && rejectedByState(err) {
 			r.addReject(ev, false) // others hold it: a block may list it
 		}

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/stretchr/testify/require"
 )
 
@@ -78,4 +79,70 @@ func TestReplicaLaggingLeaderSyncs(t *testing.T) {
 	}
 	require.Equal(t, p.nodes[leader].r.v.LastBlock().Hash, p.nodes[lag].r.v.LastBlock().Hash)
 	require.NotEmpty(t, effectsOf[SyncChain](p.nodes[lag]))
+}
+
+// Seed 1 of the simulator on the merged replica: a replica one block behind
+// fetches an event that names the block it has not applied. Its own tip
+// cannot judge it (BAD_PREV_MINIBLOCK_HASH: unknown miniblock); that must
+// not make it a reject, or the replica, once caught up and elected, lists
+// a valid, acked event as rejected instead of sealing it.
+func TestReplicaBehindDoesNotRejectEventNamingNewerBlock(t *testing.T) {
+	p := newPump(t, 3)
+	randao := pumpRandao(10)
+	leader := p.index(ElectLeader(randao, p.w.view.StreamID(), 1, 0, p.w.replicas))
+	lag := (leader + 1) % 3
+	p.drop = func(d delivery) bool {
+		switch d.in.(type) {
+		case BlockReceived, Registered:
+			return d.to == lag
+		}
+		return false
+	}
+	req, _ := p.post(leader, "sealed behind its back")
+	require.NoError(t, p.answers[req].Err)
+	p.newHead()
+	p.advance(3 * time.Second)
+	require.NotNil(t, p.nodes[leader].r.recentBlock(1), "sealed")
+	require.Equal(t, int64(0), p.nodes[lag].r.v.LastBlock().Num())
+
+	// An event naming block 1: lag refuses the gossiped copy, then fetches
+	// it on the announcement and finds it names a block it lacks. (No votes
+	// yet, so it is still in the minipools to be fetched.)
+	p.drop = func(d delivery) bool {
+		switch d.in.(type) {
+		case BlockReceived, Registered:
+			return d.to == lag
+		case VoteRequested:
+			return true
+		}
+		return false
+	}
+	req, ev := p.post(leader, "names block 1")
+	require.NoError(t, p.answers[req].Err, "leader and the third replica make a majority")
+	require.Equal(t, int64(1), ev.Event.PrevMiniblockNum)
+	p.advance(p.nodes[lag].r.cfg.FetchDelay * 2)
+	require.Equal(t, int64(0), p.nodes[lag].r.v.LastBlock().Num(), "still behind when it judged the event")
+	require.NotEmpty(t, effectsOf[FetchEvents](p.nodes[lag]), "fetched it")
+	require.Nil(t, p.nodes[lag].r.rejects[ev.Hash], "an event naming a block lag has not applied is not a reject")
+
+	// Caught up, every replica seals it; no header lists it as rejected.
+	p.drop = nil
+	for range 12 * pumpRoundBlocks {
+		if mb := p.nodes[lag].r.recentBlock(2); mb != nil && mb.hasEvent(ev.Hash) {
+			break
+		}
+		p.newHead()
+		p.advance(time.Second)
+	}
+	p.converged()
+	sealed := false
+	for _, mb := range p.nodes[lag].r.v.RecentBlocks() {
+		for _, e := range mb.Events {
+			sealed = sealed || e.Hash == ev.Hash
+		}
+		for _, h := range mb.Header.RejectedEventHashes {
+			require.NotEqual(t, ev.Hash, common.BytesToHash(h), "block %d lists a valid acked event as rejected", mb.Num())
+		}
+	}
+	require.True(t, sealed, "the acked event is sealed")
 }
