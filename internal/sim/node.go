@@ -62,6 +62,15 @@ func (n *node) restart() {
 		s.failf("restore", "node %d: %v", n.idx, err)
 		return
 	}
+	// As the stream actor's load: stored minipool events the restored
+	// view leaves out are rejects, still voted for until a block lists them.
+	var rejects []*streams.ParsedEvent
+	for _, ev := range n.st.pool {
+		if !v.HasEvent(ev.Hash) {
+			rejects = append(rejects, ev)
+		}
+	}
+	r.AddRejects(rejects)
 	n.r = r
 	if n.byz != nil && n.byz.mode&byzFalseAnnounce != 0 {
 		n.byzAnnounceLoop()
@@ -393,6 +402,8 @@ func brief(x any) string {
 		return fmt.Sprint(x.Num, x.Round, x.Err)
 	case streams.BlockRejected:
 		return fmt.Sprint(x.Num, x.Hash.Hex()[:10], x.Err)
+	case streams.EventRejected:
+		return fmt.Sprint(x.Hash.Hex()[:10], " ", x.Err)
 	case streams.Behind:
 		return fmt.Sprint(x.Err)
 	case streams.WriteDone:
