@@ -176,11 +176,16 @@ func (c *checker) applied(n *node, e streams.BlockApplied, prev *streams.View) {
 }
 
 // reject takes an event a block made invalid: if it was acked, the block
-// lists it as rejected, and it must really be invalid.
+// lists it as rejected, and it must really be invalid. An event once made
+// invalid by an applied block stays a reject (docs/protocol.md, "Rejects"),
+// even if its author rejoins before a later block lists it.
 func (c *checker) reject(n *node, num int64, ev *streams.ParsedEvent) {
 	s := c.s
 	if _, sealed := c.sealedIn[ev.Hash]; sealed {
 		return // sealed earlier: a stale copy
+	}
+	if c.rejected[ev.Hash] {
+		return // judged invalid at the block that made it a reject
 	}
 	m, mine := c.events[ev.Hash]
 	if mine && m.op == opMessage && c.memberAt[num][userAddrs[m.user]] &&
