@@ -16,7 +16,12 @@
 // network healed and every node up, every acknowledged event must be sealed
 // in a registered block or listed as rejected by one.
 //
-// Run one seed: go test ./internal/sim -run TestSim -seed N -v, or
-// go run ./internal/sim/cmd/sim -seed N. A failing seed prints the command
-// that replays it and the shortest failing prefix of its steps (Shrink).
+// Run one seed: go test ./internal/sim -run 'TestSim$' -seed N -v (add
+// -steplog for every input and effect), or go run ./internal/sim/cmd/sim
+// -seed N. A failing seed prints the command that replays it and the
+// shortest failing prefix of its steps (Shrink). Rules names the rules a
+// test may break on purpose (Config.Broken) to show the checks catch them.
+//
+// Not simulated yet: more than one stream, k other than 3, changes of the
+// replica set, clock skew between nodes. See docs/reliability.md.
 package sim

@@ -299,15 +299,15 @@ type scenario struct {
 
 func (sc scenario) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "nodes=%d k=%d loss=%.2f dup=%.2f slow=%.2f storeErr=%.3f crashes=%v partitions=%v snapshotEvery=%d postEvery=%s",
-		sc.nodes, sc.k, sc.loss, sc.dup, sc.slow, sc.storeErr, sc.crashes, sc.partitions, sc.minEvents, sc.postEvery)
+	fmt.Fprintf(&b, "nodes=%d k=%d loss=%.2f dup=%.2f slow=%.2f storeErr=%.3f crashes=%v partitions=%v snapshotEvery=%d postEvery=%s window=%d batch=%d load=%s",
+		sc.nodes, sc.k, sc.loss, sc.dup, sc.slow, sc.storeErr, sc.crashes, sc.partitions, sc.minEvents, sc.postEvery, sc.window, sc.batch, sc.loadFor)
 	if sc.byz != 0 {
 		fmt.Fprintf(&b, " byzantine=%s", sc.byz)
 	}
 	return b.String()
 }
 
-// debugHook, when set (TestSim -trace), sees every input and effect of
+// debugHook, when set (TestSim -steplog), sees every input and effect of
 // every replica. Tests only: runs in parallel never set it.
 var debugHook func(s *Sim, msg string)
 
