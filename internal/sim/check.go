@@ -177,18 +177,16 @@ func (c *checker) applied(n *node, e streams.BlockApplied, prev *streams.View) {
 
 // reject takes an event a block made invalid: if it was acked, the block
 // lists it as rejected, and it must really be invalid. An event once made
-// invalid by an applied block stays a reject (docs/protocol.md, "Rejects"),
+// invalid by a block it missed (its author not a member after some block
+// from its reference on) stays a reject (docs/protocol.md, "Rejects"),
 // even if its author rejoins before a later block lists it.
 func (c *checker) reject(n *node, num int64, ev *streams.ParsedEvent) {
 	s := c.s
 	if _, sealed := c.sealedIn[ev.Hash]; sealed {
 		return // sealed earlier: a stale copy
 	}
-	if c.rejected[ev.Hash] {
-		return // judged invalid at the block that made it a reject
-	}
 	m, mine := c.events[ev.Hash]
-	if mine && m.op == opMessage && c.memberAt[num][userAddrs[m.user]] &&
+	if mine && m.op == opMessage && c.memberThrough(m.user, ev.Event.PrevMiniblockNum, num) &&
 		num-ev.Event.PrevMiniblockNum <= s.replicaConfig(nodeKeys[0]).Streams.RecencyWindow {
 		s.failf("rejected", "node %d dropped event %s of member %d at block %d though it is still valid", n.idx, ev.Hash, m.user, num)
 		return
@@ -197,6 +195,17 @@ func (c *checker) reject(n *node, num int64, ev *streams.ParsedEvent) {
 	if a := c.acks[ev.Hash]; a != nil {
 		a.rejected = true
 	}
+}
+
+// memberThrough reports whether user was a member after every registered
+// block from..to: no block in between made a message of theirs invalid.
+func (c *checker) memberThrough(user int, from, to int64) bool {
+	for b := max(from, 0); b <= to; b++ {
+		if !c.memberAt[b][userAddrs[user]] {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *checker) regHash(num int64) common.Hash {
