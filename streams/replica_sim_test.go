@@ -6,6 +6,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/stretchr/testify/require"
+
+	"github.com/towns-node/node/proto/pb"
 )
 
 // Regressions found by the simulator (internal/sim): each replays the
@@ -145,4 +147,46 @@ func TestReplicaBehindDoesNotRejectEventNamingNewerBlock(t *testing.T) {
 		}
 	}
 	require.True(t, sealed, "the acked event is sealed")
+}
+
+// Seed 16522 of the simulator: RestoreView does not know the recency
+// window, so after a restart a stored join whose reference had left it (a
+// reject before the crash) went back into the minipool and took its user's
+// one membership change of the generation from a later, acked join, which
+// became a reject, was never listed, and expired: acked, neither sealed nor
+// rejected. AddRejects prunes the stale one and gives the acked one its
+// place back.
+func TestReplicaRestartStaleJoinDoesNotDisplaceAckedJoin(t *testing.T) {
+	p := newPump(t, 1)
+	for range 3 {
+		p.sealRound(t, 1)
+	}
+	v := p.nodes[0].r.v
+	require.Equal(t, int64(3), v.LastBlock().Num())
+	bob := testKey("bob")
+	mk := func(ref *ParsedMiniblock, at time.Time) *ParsedEvent {
+		ev := &pb.StreamEvent{StreamId: v.StreamID().Bytes(), PrevMiniblockHash: ref.Hash.Bytes(),
+			PrevMiniblockNum: ref.Num(), CreatedAtMs: at.UnixMilli()}
+		setPayload(ev, join(pb.StreamType_STREAM_TYPE_CHANNEL, addrOf(bob)))
+		return p.w.sign(bob, ev)
+	}
+	stale := mk(v.RecentBlocks()[0], p.now.Add(-time.Second))
+	acked := mk(v.LastBlock(), p.now)
+	require.NoError(t, v.CanAddEvent(p.w.cfg, acked, p.now))
+
+	// What RestoreView rebuilds from a store holding both, the stale one first.
+	restored := v.AddEvent(stale)
+	require.Error(t, restored.CanAddEvent(p.w.cfg, acked, p.now), "the stale join holds bob's change")
+
+	cfg := DefaultReplicaConfig()
+	cfg.Key = p.nodes[0].key
+	cfg.RoundBlocks = pumpRoundBlocks
+	cfg.Streams.RecencyWindow = 2
+	r, err := NewReplica(cfg, p.nodes[0].addr, p.w.replicas, restored, 10)
+	require.NoError(t, err)
+	r.AddRejects([]*ParsedEvent{acked})
+	require.NotNil(t, r.View().PoolEvent(acked.Hash), "the acked join is back in the minipool")
+	require.Nil(t, r.rejects[acked.Hash])
+	require.Nil(t, r.View().PoolEvent(stale.Hash))
+	require.NotNil(t, r.rejects[stale.Hash], "the stale join is a reject, still voted for")
 }
