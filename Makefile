@@ -48,6 +48,12 @@ test: ## run all tests with the race detector
 test-short: ## run the fast tests without the race detector
 	$(GO) test -short -count=1 ./...
 
+SEEDS ?= 1000
+
+.PHONY: sim
+sim: ## run the deterministic simulator (internal/sim) over SEEDS seeds, default 1000
+	$(GO) run ./internal/sim/cmd/sim -seeds $(SEEDS)
+
 .PHONY: bench
 bench: ## run the benchmarks that docs/benchmarks.md reports
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./streams/ ./store/ $(BENCH_PKGS)

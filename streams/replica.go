@@ -198,6 +198,13 @@ func (r *Replica) Step(now time.Time, in Input) []Effect {
 			r.syncing = true
 			r.emit(SyncChain{After: r.v.LastBlock().Num()})
 		}
+		if gen := r.v.Generation(); len(r.blocks[gen]) > 0 {
+			if _, ok := r.regs[gen]; !ok {
+				// A block held for the generation whose registration was
+				// read before it was mined, or missed: read it again.
+				r.emit(ReadRegistration{Num: gen})
+			}
+		}
 	case RandaoRead:
 		r.randaoRead(now, in)
 	case ChainState:
@@ -467,12 +474,12 @@ func (r *Replica) writeDone(now time.Time, in WriteDone) {
 		}
 		r.emit(PublishPool{Generation: w.gen, Hashes: hashes})
 	}
-	maj := Majority(len(r.replicas))
+	maj := r.majority()
 	for _, q := range w.events {
 		if !q.client {
 			continue
 		}
-		if held := r.held(q.ev.Hash); held >= maj {
+		if held := r.held(q.ev.Hash); held >= maj || r.cfg.Faults.EarlyAck {
 			r.emit(AnswerClient{Req: q.req, Generation: w.gen, Held: held})
 			continue
 		}
@@ -482,6 +489,14 @@ func (r *Replica) writeDone(now time.Time, in WriteDone) {
 		r.ackQ = append(r.ackQ, a)
 	}
 	r.leaderEventsDurable(now)
+}
+
+// majority is Majority(k), unless a test broke the rule (Faults).
+func (r *Replica) majority() int {
+	if r.cfg.Faults.MinorityMajority {
+		return max(1, len(r.replicas)/2)
+	}
+	return Majority(len(r.replicas))
 }
 
 // held counts the replicas that hold h durably: this node (if h is in the

@@ -55,7 +55,7 @@ func (r *Replica) announced(now time.Time, in PoolAnnounce) {
 	if idx < 0 || idx == r.selfIdx {
 		return
 	}
-	maj := Majority(len(r.replicas))
+	maj := r.majority()
 	for _, h := range in.Hashes {
 		if r.tip.pool.get(h) == nil {
 			if r.tip.inBlocksAfter(h, -1) || r.rejects[h] != nil {
@@ -220,6 +220,11 @@ func (r *Replica) eventsFetched(now time.Time, in EventsFetched) {
 		}
 		delete(r.missing, ev.Hash) // it fails the rules here: nobody can help
 		delete(r.holder, ev.Hash)
+		// A reference to a block this replica has not applied says it is
+		// behind, not that the event can no longer be sealed: no reject.
+		if ev.Event.PrevMiniblockNum > r.v.LastBlock().Num() {
+			continue
+		}
 		if err := r.tip.CanAddEvent(r.cfg.Streams, ev, now); err != nil && rejectedByState(err) {
 			r.addReject(ev, false) // others hold it: a block may list it
 		}
@@ -539,7 +544,7 @@ func (r *Replica) blockWritten(now time.Time, w *writeJob, err error) {
 			delete(r.blocks, n)
 		}
 	}
-	maj := Majority(len(r.replicas))
+	maj := r.majority()
 	for _, ev := range mb.Events {
 		if a := r.acks[ev.Hash]; a != nil {
 			// Sealed from votes of a majority: held by a majority.

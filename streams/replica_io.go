@@ -49,6 +49,20 @@ type ReplicaConfig struct {
 	MaxWriteBatch int
 	// Verify checks a block before it is applied. Nil: VerifyWithChain.
 	Verify BlockVerifier
+	// Faults breaks rules on purpose. Test-only: the simulator
+	// (internal/sim) sets it to show that its checks catch a broken rule.
+	// A node never sets it.
+	Faults Faults
+}
+
+// Faults are rules broken on purpose, for tests only.
+type Faults struct {
+	// MinorityMajority counts floor(k/2) replicas, a minority, as a
+	// majority: for acks, and for the votes a leader waits for.
+	MinorityMajority bool
+	// EarlyAck answers a client as soon as its event is durable here,
+	// before a majority holds it.
+	EarlyAck bool
 }
 
 // DefaultReplicaConfig returns the settings a node uses; Key is left unset.

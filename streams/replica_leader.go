@@ -109,6 +109,12 @@ func (r *Replica) voteAnswered(now time.Time, in VoteAnswered) {
 		return
 	}
 	ok := in.Err == nil && in.Response != nil && in.Response.Error == nil
+	if !ok && in.Response.GetError().GetCode() == pb.ErrorCode_BAD_MINIBLOCK_NUM && !r.syncing {
+		// The voter is at another generation: if the chain moved on
+		// without this node, only the chain can tell it.
+		r.syncing = true
+		r.emit(SyncChain{After: r.v.LastBlock().Num()})
+	}
 	if ok {
 		pv, err := ParseVote(in.Response.Vote)
 		ok = err == nil && pv.Voter == in.From &&
@@ -135,7 +141,7 @@ func (r *Replica) countVotes(now time.Time, deadline bool) {
 			open++
 		}
 	}
-	maj := Majority(len(r.replicas))
+	maj := r.majority()
 	if got >= maj && (open == 0 || deadline) {
 		r.gather(now)
 		return

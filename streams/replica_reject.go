@@ -19,10 +19,31 @@ type rejectEntry struct {
 
 // AddRejects hands the replica events of the stored minipool that the
 // restored view left out as no longer valid (the shell computes them when
-// it loads the stream), so they are still voted for and listed.
+// it loads the stream, before the first Step), so they are still voted for
+// and listed.
+//
+// RestoreView does not know the recency window: a stored event whose
+// reference has left it (a reject before the restart) is put back and may
+// take the one membership change of its user in this generation from a
+// later stored event that still fits, which the view then leaves out. The
+// stale ones are pruned here and the left-out events that fit without them
+// return to the minipool (they are stored already); the rest are rejects.
 func (r *Replica) AddRejects(evs []*ParsedEvent) {
-	for _, ev := range evs {
+	old := r.v
+	v, stale := r.v.PruneMinipool(r.cfg.Streams)
+	for _, ev := range stale {
 		r.addReject(ev, true)
+	}
+	for _, ev := range evs {
+		if len(stale) > 0 && v.fitsRestored(r.cfg.Streams, ev) {
+			v = v.AddEvent(ev)
+			continue
+		}
+		r.addReject(ev, true)
+	}
+	r.v = v
+	if r.tip == old {
+		r.tip = v
 	}
 }
 

@@ -176,6 +176,17 @@ func RestoreView(snapshotBlock *ParsedMiniblock, since []*ParsedMiniblock, pool 
 	return v, nil
 }
 
+// fitsRestored reports whether a stored minipool event fits the view as
+// RestoreView admits one (not sealed, the stream's, the state rules with
+// the pending changes), and its reference is within the window.
+func (v *View) fitsRestored(cfg Config, ev *ParsedEvent) bool {
+	if v.HasEvent(ev.Hash) || v.checkStreamID(ev) != nil || v.checkPrev(cfg, ev) != nil {
+		return false
+	}
+	a, err := classify(v.id.Type(), ev.Event)
+	return err == nil && v.checkState(ev, a, v.pool.hasPending) == nil
+}
+
 func (v *View) trimBlocks() {
 	if n := len(v.blocks); n > MaxRecentBlocks {
 		v.blocks = v.blocks[n-MaxRecentBlocks:]
