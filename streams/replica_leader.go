@@ -377,6 +377,9 @@ func (r *Replica) voteRequested(now time.Time, in VoteRequested) {
 		}
 	}
 	vote, err := r.v.Vote(r.cfg.Key)
+	if err == nil {
+		r.votedGen, r.votedHead = gen, r.head.Number
+	}
 	answer(err, vote)
 }
 
