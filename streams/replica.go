@@ -49,6 +49,8 @@ type Replica struct {
 	noLeadTillHead   bool               // a leadership just ended: wait for the next head
 	proposed         *ParsedMiniblock   // the last block this node proposed
 	proposedOn       common.Hash        // the parent it proposed it on
+	votedGen         int64              // generation of the last vote given to another leader
+	votedHead        uint64             // the head when it was given
 
 	head     ChainHead
 	headAt   time.Time
@@ -198,12 +200,13 @@ func (r *Replica) Step(now time.Time, in Input) []Effect {
 			r.syncing = true
 			r.emit(SyncChain{After: r.v.LastBlock().Num()})
 		}
-		if gen := r.v.Generation(); len(r.blocks[gen]) > 0 {
-			if _, ok := r.regs[gen]; !ok {
-				// A block held for the generation whose registration was
-				// read before it was mined, or missed: read it again.
-				r.emit(ReadRegistration{Num: gen})
-			}
+		gen := r.v.Generation()
+		voted := r.votedGen == gen && in.Number <= r.votedHead+2*r.cfg.RoundBlocks
+		if _, ok := r.regs[gen]; !ok && (len(r.blocks[gen]) > 0 || voted) {
+			// A block held for the generation whose registration was
+			// read before it was mined, or missed; or a block this node
+			// voted for that never reached it: read the registration.
+			r.emit(ReadRegistration{Num: gen})
 		}
 	case RandaoRead:
 		r.randaoRead(now, in)

@@ -390,6 +390,9 @@ func (r *Replica) voteRequested(now time.Time, in VoteRequested) {
 		}
 	}
 	vote, err := r.vote()
+	if err == nil {
+		r.votedGen, r.votedHead = gen, r.head.Number
+	}
 	answer(err, vote)
 }
 

@@ -190,3 +190,36 @@ func TestReplicaRestartStaleJoinDoesNotDisplaceAckedJoin(t *testing.T) {
 	require.Nil(t, r.View().PoolEvent(stale.Hash))
 	require.NotNil(t, r.rejects[stale.Hash], "the stale join is a reject, still voted for")
 }
+
+// Seed 344 with no chain watch (the actors shell of today): a replica
+// that voted for a block but never received it, nor its registration,
+// and holds nothing else, must read the registration on the next heads
+// and fetch the block, even though the stream stays quiet.
+func TestReplicaVoterReadsRegistrationOfMissedBlock(t *testing.T) {
+	p := newPump(t, 3)
+	randao := pumpRandao(10)
+	leader := p.index(ElectLeader(randao, p.w.view.StreamID(), 1, 0, p.w.replicas))
+	lag := (leader + 1) % 3
+	p.drop = func(d delivery) bool {
+		switch d.in.(type) {
+		case BlockReceived, Registered, PeerEvent, PoolAnnounce:
+			return d.to == lag
+		}
+		return false
+	}
+	req, _ := p.post(leader, "never seen by lag")
+	require.NoError(t, p.answers[req].Err)
+	p.newHead()
+	p.advance(3 * time.Second)
+	require.NotNil(t, p.nodes[leader].r.recentBlock(1), "sealed")
+	require.NotEmpty(t, effectsOf[AnswerVote](p.nodes[lag]), "lag voted")
+	require.Equal(t, int64(0), p.nodes[lag].r.v.LastBlock().Num())
+	require.Zero(t, p.nodes[lag].r.v.MinipoolLen())
+
+	p.drop = nil
+	for range 2 {
+		p.newHead()
+		p.advance(time.Second)
+	}
+	require.Equal(t, p.nodes[leader].r.v.LastBlock().Hash, p.nodes[lag].r.v.LastBlock().Hash)
+}

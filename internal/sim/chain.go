@@ -95,7 +95,7 @@ func (c *chain) mine() {
 			s.chk.registered(num, sub.mb, c.head)
 			r := streams.Registered{Num: num, Hash: sub.mb.Hash, ChainBlock: c.head}
 			for _, n := range s.nodes {
-				if n.replica {
+				if n.replica && !s.cfg.NoChainWatch {
 					c.tell(n, "registered", r)
 				}
 			}

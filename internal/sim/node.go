@@ -406,6 +406,10 @@ func brief(x any) string {
 		return fmt.Sprint(x.Hash.Hex()[:10], " ", x.Err)
 	case streams.Behind:
 		return fmt.Sprint(x.Err)
+	case streams.AnswerVote:
+		return fmt.Sprint(x.Response.GetError())
+	case streams.VoteRequested:
+		return fmt.Sprint(x.Request.GetMiniblockNum(), " round ", x.Request.GetRound())
 	case streams.WriteDone:
 		return fmt.Sprint(x.Write, x.Err)
 	case streams.AnswerClient:

@@ -26,6 +26,10 @@ type Config struct {
 	LoadFor, QuietFor time.Duration
 	// NoCrashes, NoByzantine, NoNetFaults switch fault families off.
 	NoCrashes, NoByzantine, NoNetFaults bool
+	// NoChainWatch delivers no Registered input, as the actors shell of
+	// today (it has no chain watch): replicas learn registrations only
+	// from RegisterDone, ReadRegistration and ChainState.
+	NoChainWatch bool
 	// Broken names a rule of the replicas broken on purpose (Rules), for
 	// the tests that show the checks catch it; "" runs the real machine.
 	Broken string
@@ -99,6 +103,9 @@ func ReplayCommand(cfg Config, steps int) string {
 	}
 	if cfg.Broken != "" {
 		s += " -broken " + cfg.Broken
+	}
+	if cfg.NoChainWatch {
+		s += " -nochainwatch"
 	}
 	return s + " -v"
 }

@@ -13,6 +13,7 @@ var (
 	flagSeeds = flag.Int("seeds", 30, "how many seeds TestSim runs")
 	flagSteps = flag.Int("steps", 0, "stop the chaos after this many steps (replays a shrunk run)")
 	flagRule  = flag.String("broken", "", "break this rule of the replicas (see Rules)")
+	flagWatch = flag.Bool("nochainwatch", false, "deliver no Registered input, as the actors shell")
 	flagTrace = flag.Bool("steplog", false, "print every step of the run of -seed")
 )
 
@@ -25,7 +26,7 @@ func TestSim(t *testing.T) {
 			debugHook = func(s *Sim, msg string) { t.Logf("%6d %12s %s", s.steps, s.elapsed(), msg) }
 			defer func() { debugHook = nil }()
 		}
-		res := Run(Config{Seed: *flagSeed, Steps: *flagSteps, Trace: *flagTrace, Broken: *flagRule})
+		res := Run(Config{Seed: *flagSeed, Steps: *flagSteps, Trace: *flagTrace, Broken: *flagRule, NoChainWatch: *flagWatch})
 		for _, l := range res.Trace {
 			t.Log(l)
 		}

@@ -24,11 +24,12 @@ func main() {
 	steps := flag.Int("steps", 0, "stop the chaos after this many steps (with -seed)")
 	workers := flag.Int("parallel", runtime.GOMAXPROCS(0), "seeds run at once")
 	broken := flag.String("broken", "", "break a rule of the replicas: minority, noverify, earlyack")
+	noWatch := flag.Bool("nochainwatch", false, "deliver no Registered input (the actors shell has no chain watch)")
 	noShrink := flag.Bool("noshrink", false, "do not shrink failing seeds")
 	flag.Parse()
 
 	if *seed != 0 {
-		res := sim.Run(sim.Config{Seed: *seed, Steps: *steps, Trace: true, Broken: *broken})
+		res := sim.Run(sim.Config{Seed: *seed, Steps: *steps, Trace: true, Broken: *broken, NoChainWatch: *noWatch})
 		fmt.Printf("seed %d: %s\n%d steps, %+v\n", res.Seed, res.Scenario, res.Steps, res.Stats)
 		for _, a := range res.Actions {
 			fmt.Println("  " + a)
@@ -57,7 +58,7 @@ func main() {
 		go func() {
 			defer wg.Done()
 			for s := range jobs {
-				res := sim.Run(sim.Config{Seed: s, Broken: *broken})
+				res := sim.Run(sim.Config{Seed: s, Broken: *broken, NoChainWatch: *noWatch})
 				mu.Lock()
 				nsteps += res.Steps
 				simTime += res.Elapsed
