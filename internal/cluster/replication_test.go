@@ -37,11 +37,10 @@ func ctxT(t *testing.T) context.Context {
 // hashes acked.
 func post(t *testing.T, u *actorstest.User, ch streams.StreamID, reps []*cluster.Node, from, n int) []common.Hash {
 	t.Helper()
-	prev := reps[0].Last(t, ch)
 	var acked []common.Hash
 	for i := from; i < from+n; i++ {
 		at := reps[i%len(reps)]
-		ev := u.Event(t, ch, prev, actorstest.Message(fmt.Sprint(i)))
+		ev := u.Event(t, ch, at.Last(t, ch), actorstest.Message(fmt.Sprint(i)))
 		_, held, err := at.AddEventHeld(ctxT(t), ev)
 		require.NoError(t, err, "post %d at %s", i, at)
 		require.GreaterOrEqual(t, held, 2, "post %d acked at a majority", i)
