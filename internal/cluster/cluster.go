@@ -362,3 +362,14 @@ func (f *filter) StreamStatus(ctx context.Context, from common.Address, req *pb.
 func (nw *Network) Key(i int) *ecdsa.PrivateKey { return nw.Nodes[i].Key }
 
 func (nd *Node) String() string { return fmt.Sprintf("node%d(%s)", nd.i, nd.Address().Hex()[:8]) }
+
+// Bare replaces the node with a bare host on its key: no actors behind it
+// (its handler answers nothing), so a test can speak for the node as a
+// misbehaving peer. The node counts as killed.
+func (nw *Network) Bare(nd *Node) *p2p.Host {
+	nw.t.Helper()
+	nw.Kill(nd)
+	h := nw.P2P.Start(nw.t, nd.i, p2ptest.Options{Config: nw.o.Host})
+	nw.P2P.Hosts[nd.i] = h
+	return h
+}
