@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -97,8 +98,12 @@ func TestReplicatedDevnet(t *testing.T) {
 	chain := devchain(t, bin)
 	var nodes []*node
 	for range 3 {
+		// A fixed p2p port, as on a devnet: a restarted node is found at
+		// the address its peers know.
+		_, port, err := net.SplitHostPort(freeAddr(t))
+		require.NoError(t, err)
 		n := &node{t: t, bin: bin, dataDir: t.TempDir(), api: freeAddr(t), debug: freeAddr(t),
-			extra: []string{"--chain", chain, "--log-level", "warn"}}
+			extra: []string{"--chain", chain, "--log-level", "warn", "--p2p.listen", "/ip4/127.0.0.1/tcp/" + port}}
 		n.start()
 		nodes = append(nodes, n)
 	}
@@ -209,6 +214,7 @@ func TestReplicatedDevnet(t *testing.T) {
 	}
 
 	before := nodes[0].miniblocks(user, channel)
+	restarted := time.Now()
 	killed.start()
 	// Traffic goes on: posts reach the restarted replica (by gossip or
 	// direct delivery once the peers reconnect to its new address), which
@@ -227,6 +233,7 @@ func TestReplicatedDevnet(t *testing.T) {
 		extra++
 		return false
 	})
+	catchUp := time.Since(restarted)
 	require.True(t, caughtUp, "the restarted replica closes its gap (%d blocks before the restart, %d posts since): %s", len(before), extra, tail(killed.logs(), 40))
 	// Every acked post sealed at every replica, then the same miniblocks.
 	for _, n := range nodes {
@@ -242,7 +249,7 @@ func TestReplicatedDevnet(t *testing.T) {
 		return err == nil && strings.TrimSpace(got) == strings.Join(want, "\n") &&
 			strings.Join(nodes[1].miniblocks(user, channel), "\n") == strings.Join(want, "\n")
 	}, 60*time.Second, 250*time.Millisecond, "every replica lists the same miniblocks: %s", tail(killed.logs(), 40))
-	t.Logf("restarted replica caught up after %d more posts", extra)
+	t.Logf("restarted replica caught up in %s, after %d more posts", catchUp.Round(100*time.Millisecond), extra)
 	lines := 0
 	sc := bufio.NewScanner(strings.NewReader(strings.Join(want, "\n")))
 	for sc.Scan() {
