@@ -3,6 +3,11 @@
 // loopback (p2p, joined by actors.P2PNetwork as `node run` joins them), all
 // on one shared memchain. Tests of replication over the real network build
 // on it; actorstest.Cluster is the same without libp2p.
+//
+// Restart waits until the restarted node's host is connected again.
+// Unfinished (seen in TestNetworkLeaderKilled, about 1 run in 10): a
+// restarted replica can stay behind while the stream is quiet, catching
+// up only when the next messages about the stream arrive.
 package cluster
 
 import (
@@ -151,6 +156,10 @@ func (nw *Network) Restart(nd *Node) {
 	require.False(nw.t, nd.live, "%s is running", nd)
 	nw.startActors(nd)
 	nw.startHost(nd)
+	// Connected before the test goes on.
+	p2ptest.WaitFor(nw.t, 20*time.Second, nd.String()+" reconnected", func() bool {
+		return len(nd.Host.Connected()) >= len(nw.Live())-1
+	})
 }
 
 // Live lists the running nodes.
@@ -241,26 +250,30 @@ func (nw *Network) Channel(t testing.TB, a *Node, u *actorstest.User, space stre
 	return ch, reps
 }
 
-// WaitConverged waits until every node of nodes has an empty minipool and
-// the same last block.
+// Converged reports whether every node of nodes has an empty minipool
+// and the same last block.
+func Converged(id streams.StreamID, nodes []*Node) bool {
+	var last common.Hash
+	for i, n := range nodes {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		v, _, err := n.View(ctx, id)
+		cancel()
+		if err != nil || v.MinipoolLen() != 0 {
+			return false
+		}
+		if i > 0 && v.LastBlock().Hash != last {
+			return false
+		}
+		last = v.LastBlock().Hash
+	}
+	return true
+}
+
+// WaitConverged waits until Converged holds.
 func WaitConverged(t testing.TB, id streams.StreamID, nodes []*Node, timeout time.Duration) {
 	t.Helper()
-	require.Eventually(t, func() bool {
-		var last common.Hash
-		for i, n := range nodes {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			v, _, err := n.View(ctx, id)
-			cancel()
-			if err != nil || v.MinipoolLen() != 0 {
-				return false
-			}
-			if i > 0 && v.LastBlock().Hash != last {
-				return false
-			}
-			last = v.LastBlock().Hash
-		}
-		return true
-	}, timeout, 20*time.Millisecond, "replicas converge on one chain of blocks with empty minipools")
+	require.Eventually(t, func() bool { return Converged(id, nodes) }, timeout, 20*time.Millisecond,
+		"replicas converge on one chain of blocks with empty minipools")
 }
 
 // SameBlocks checks that nodes hold identical miniblocks, height by height
