@@ -90,6 +90,8 @@ BENCH_PKGS += ./actors/ ./rpc/
 BENCH_PKGS += ./observer/
 # gossip throughput between 3 hosts and direct round trips (p2p section).
 BENCH_PKGS += ./p2p/
+# replicated ingest, 1 and 3 nodes on libp2p hosts (replication section).
+BENCH_PKGS += ./internal/cluster/
 
 .PHONY: contracts
 contracts: ## compile contracts/src (pinned solc-js) and regenerate ABI, bytecode, Go bindings

@@ -57,8 +57,12 @@
 // Streams of k > 1 replicas: CreateStream places them over the chain's node
 // registry (rendezvous hashing), allocates them and wakes the other
 // replicas, which find the stream on chain, fetch the genesis from a peer
-// and check it against the chain's genesis hash (adopt). actorstest.Hub
-// connects the nodes of one process for tests.
+// and check it against the chain's genesis hash (adopt; from the other
+// replicas first, then any registered node, since the creator need not be
+// a replica). actorstest.Hub connects the nodes of one process for tests;
+// P2PNetwork (p2pnet.go) is the Network of a node on a libp2p host, as
+// `node run` wires it, and internal/cluster runs whole nodes on real
+// hosts for tests.
 //
 // Unfinished: a node that is not a replica refuses client events
 // (NOT_REPLICA) and reads instead of forwarding them; a channel's space

@@ -118,10 +118,7 @@ func adopt(ctx context.Context, n *Node, id streams.StreamID) error {
 		return fmt.Errorf("chain: genesis registration: %w", err)
 	}
 	err = fmt.Errorf("no replica served the genesis of %s", id)
-	for _, peer := range rec.Nodes {
-		if peer == n.addr {
-			continue
-		}
+	for _, peer := range adoptSources(ctx, n, rec.Nodes) {
 		resp, ferr := n.net.MiniblockRange(ctx, peer, &pb.MiniblockRangeRequest{StreamId: id.Bytes(), FromInclusive: 0, ToExclusive: 1})
 		if ferr == nil && resp.GetError() != nil {
 			ferr = streams.FromProto(resp.Error)
@@ -155,6 +152,29 @@ func adopt(ctx context.Context, n *Node, id streams.StreamID) error {
 		return nil
 	}
 	return err
+}
+
+// adoptSources lists the peers to ask for a genesis: the other replicas in
+// chain order, then the other registered nodes (the stream's creator need
+// not be one of its replicas; the genesis is checked against the chain
+// whoever serves it).
+func adoptSources(ctx context.Context, n *Node, replicas []common.Address) []common.Address {
+	var out []common.Address
+	for _, a := range replicas {
+		if a != n.addr {
+			out = append(out, a)
+		}
+	}
+	recs, err := n.chain.Nodes(ctx)
+	if err != nil {
+		return out
+	}
+	for _, r := range recs {
+		if r.Address != n.addr && !slices.Contains(replicas, r.Address) {
+			out = append(out, r.Address)
+		}
+	}
+	return out
 }
 
 // maxAhead bounds the registered blocks one chain read looks at.

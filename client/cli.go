@@ -52,8 +52,8 @@ type verb struct {
 }
 
 var verbs = []verb{
-	{"create-space", "", "create a space, print its id", setupCreateSpace},
-	{"create-channel", "--space ID", "create a channel in a space, print its id", setupCreateChannel},
+	{"create-space", "[--replicas K]", "create a space, print its id", setupCreateSpace},
+	{"create-channel", "--space ID [--replicas K]", "create a channel in a space, print its id", setupCreateChannel},
 	{"join", "--stream ID", "join a space, channel or DM", setupMembership(pb.MembershipOp_MEMBERSHIP_OP_JOIN)},
 	{"leave", "--stream ID", "leave a space, channel or DM", setupMembership(pb.MembershipOp_MEMBERSHIP_OP_LEAVE)},
 	{"post", "--stream ID (--text T | TEXT | --file F | -)", "post a message, print its hash once durable", setupPost},
@@ -169,9 +169,25 @@ func sinceFlag(fs *flag.FlagSet, help string) func() (*int64, error) {
 	}
 }
 
+// replicasFlag defines --replicas K and returns what sets it on a client.
+func replicasFlag(fs *flag.FlagSet) func(*Client) error {
+	k := fs.Int("replicas", Replication, "replication factor: the number of nodes that hold the stream (at most the registered nodes)")
+	return func(c *Client) error {
+		if *k < 1 || *k > 64 {
+			return usagef("--replicas %d: want 1 to 64", *k)
+		}
+		c.Replicas = uint32(*k)
+		return nil
+	}
+}
+
 func setupCreateSpace(fs *flag.FlagSet) func(context.Context, *Client, []string, IO) error {
+	replicas := replicasFlag(fs)
 	return func(ctx context.Context, c *Client, args []string, std IO) error {
 		if err := noArgs("create-space", args); err != nil {
+			return err
+		}
+		if err := replicas(c); err != nil {
 			return err
 		}
 		id, err := c.CreateSpace(ctx)
@@ -185,8 +201,12 @@ func setupCreateSpace(fs *flag.FlagSet) func(context.Context, *Client, []string,
 
 func setupCreateChannel(fs *flag.FlagSet) func(context.Context, *Client, []string, IO) error {
 	space := idFlag(fs, "space", "space the channel belongs to")
+	replicas := replicasFlag(fs)
 	return func(ctx context.Context, c *Client, args []string, std IO) error {
 		if err := noArgs("create-channel", args); err != nil {
+			return err
+		}
+		if err := replicas(c); err != nil {
 			return err
 		}
 		sp, err := space()

@@ -40,6 +40,9 @@ type Client struct {
 	now  func() time.Time
 	// keyFile is where key came from, for whoami.
 	keyFile string
+	// Replicas is the replication factor of the streams the client
+	// creates (0: Replication).
+	Replicas uint32
 }
 
 // New returns a client of the node at api ("http://host:port" or
@@ -102,8 +105,12 @@ func (c *Client) event(id streams.StreamID, prev *pb.MiniblockHeader, prevHash [
 	return streams.SignEvent(c.key, ev)
 }
 
-func settings() *pb.StreamSettings {
-	return &pb.StreamSettings{ReplicationFactor: Replication, MinEventsPerSnapshot: SnapshotEvery}
+func (c *Client) settings() *pb.StreamSettings {
+	rf := c.Replicas
+	if rf == 0 {
+		rf = Replication
+	}
+	return &pb.StreamSettings{ReplicationFactor: rf, MinEventsPerSnapshot: SnapshotEvery}
 }
 
 func membership(op pb.MembershipOp, id streams.StreamID, user common.Address) func(*pb.StreamEvent) {
@@ -128,7 +135,7 @@ func (c *Client) CreateSpace(ctx context.Context) (streams.StreamID, error) {
 	}
 	inc, err := c.event(id, nil, nil, func(ev *pb.StreamEvent) {
 		ev.Payload = &pb.StreamEvent_SpacePayload{SpacePayload: &pb.SpacePayload{Content: &pb.SpacePayload_Inception{
-			Inception: &pb.Inception{StreamId: id.Bytes(), Settings: settings()}}}}
+			Inception: &pb.Inception{StreamId: id.Bytes(), Settings: c.settings()}}}}
 	})
 	if err != nil {
 		return id, err
@@ -147,7 +154,7 @@ func (c *Client) CreateChannel(ctx context.Context, space streams.StreamID) (str
 	}
 	inc, err := c.event(id, nil, nil, func(ev *pb.StreamEvent) {
 		ev.Payload = &pb.StreamEvent_ChannelPayload{ChannelPayload: &pb.ChannelPayload{Content: &pb.ChannelPayload_Inception{
-			Inception: &pb.Inception{StreamId: id.Bytes(), Settings: settings(), SpaceId: space.Bytes()}}}}
+			Inception: &pb.Inception{StreamId: id.Bytes(), Settings: c.settings(), SpaceId: space.Bytes()}}}}
 	})
 	if err != nil {
 		return id, err

@@ -95,7 +95,8 @@
 // overload: fetch-on-miss (FetchEvents) is what makes delivery whole.
 //
 // Joined topics follow active streams: JoinStream when a stream actor
-// starts, LeaveStream when it passivates. The set is bounded (MaxJoined,
+// starts, LeaveStream when it passivates (actors.P2PNetwork is the glue:
+// it also Delivers to the replicas TopicPeers lacks). The set is bounded (MaxJoined,
 // checked against the hello packet limit) and has hysteresis: a topic is
 // left in pubsub only after LeaveDelay (30 s) unwanted, because a leave and
 // rejoin within ~30 s black-holes a topic for 13-30 s, and every joined
@@ -118,9 +119,7 @@
 //
 // # Unfinished
 //
-// The stream actors do not call JoinStream/LeaveStream or implement
-// Handler yet (the replication issue wires them); until then a node joins
-// no topics. The registry dialer keeps DialTarget registered nodes
+// The registry dialer keeps DialTarget registered nodes
 // connected at random rather than preferring those it shares streams with
 // (the host does not know placement; the node can call Connect for a
 // stream's replicas). Observed addresses are shown but never announced.

@@ -171,6 +171,8 @@ func startNode(ctx context.Context, c runConfig, log *slog.Logger) (_ *lifecycle
 
 	acfg := actors.DefaultConfig()
 	acfg.IdleTimeout = c.idle
+	// The actors' network; its host is attached once it is up (below).
+	pnet := actors.NewP2PNetwork(key, chain, log.With("component", "p2pnet"))
 	node, err := actors.Start(ctx, acfg, actors.Deps{
 		Key:     key,
 		Store:   st,
@@ -179,6 +181,7 @@ func startNode(ctx context.Context, c runConfig, log *slog.Logger) (_ *lifecycle
 		Metrics: actors.NewMetrics(reg),
 
 		Observer: actorsObserver(obs),
+		Network:  pnet,
 	})
 	if errors.Is(err, chainlink.ErrNotRegistered) {
 		return nil, fmt.Errorf("%w: node %s may not register on this chain: the registry owner runs `node register --approve %s` first", err, addr, addr)
@@ -195,6 +198,9 @@ func startNode(ctx context.Context, c runConfig, log *slog.Logger) (_ *lifecycle
 		return nil, err
 	}
 	l.started("p2p", host.Close)
+	// Peers reach the actors, and the actors the peers, from here on.
+	host.SetHandler(node)
+	pnet.Attach(host)
 
 	svc := rpc.NewService(node, st, log.With("component", "api"), rpc.NewMetrics(reg))
 	status := rpc.NewStatusService(node, chain, rpc.StatusConfig{Chain: c.chain, BlockTime: c.blockTime, DataDir: c.dataDir, Started: started})

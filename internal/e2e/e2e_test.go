@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -100,6 +101,9 @@ func (n *node) start() {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}, 30*time.Second, 50*time.Millisecond, "node did not come up: %s", n.logs())
+	if slices.Contains(n.extra, "--chain") {
+		return
+	}
 	// No --chain flag: the default must be the embedded EVM devchain, whose
 	// database lives under the data dir (the in-memory fake writes chain.json).
 	require.DirExists(n.t, filepath.Join(n.dataDir, "chain"), "node is not on the embedded EVM chain")
