@@ -220,7 +220,9 @@ func TestSyncStreamsReset(t *testing.T) {
 	}
 }
 
-func TestSyncStreamsBadCursor(t *testing.T) {
+// TestSyncStreamsBadRequest: a cursor for a stream not named, or a stream
+// that does not exist, fails the call with its code.
+func TestSyncStreamsBadRequest(t *testing.T) {
 	e := startAPI(t, actors.DefaultConfig())
 	u := actorstest.NewUser(t)
 	space, ch := e.node.Channel(t, u)
@@ -229,4 +231,9 @@ func TestSyncStreamsBadCursor(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, s.Receive())
 	require.Equal(t, pb.ErrorCode_INVALID_ARGUMENT, code(s.Err()))
+
+	s, err = e.api.SyncStreams(ctx, connect.NewRequest(&pb.SyncStreamsRequest{StreamIds: [][]byte{actorstest.NewID(pb.StreamType_STREAM_TYPE_CHANNEL).Bytes()}}))
+	require.NoError(t, err)
+	require.False(t, s.Receive())
+	require.Equal(t, pb.ErrorCode_STREAM_NOT_FOUND, code(s.Err()))
 }
