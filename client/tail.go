@@ -105,9 +105,10 @@ func (s *tailState) block(mb *pb.Miniblock) error {
 }
 
 // Tail prints the stream's new events and miniblocks to out until ctx ends.
-// When the node goes away it reconnects with backoff, first subscribing and
-// then catching up from the last printed miniblock and the minipool, so no
-// event is missed or printed twice. It returns ErrGaveUp (wrapping the last
+// When the node goes away it reconnects with backoff: with the SyncStreams
+// cursor of the last update it handled, or, without one (or after a reset),
+// subscribing and then catching up from the last printed miniblock and the
+// minipool, so no event is missed or printed twice. It returns ErrGaveUp (wrapping the last
 // error) if the node stays away for Backoff.GiveUp.
 func (c *Client) Tail(ctx context.Context, id streams.StreamID, out io.Writer, o TailOptions) error {
 	if o.Backoff.Initial <= 0 {
