@@ -9,6 +9,7 @@ import (
 	"github.com/towns-node/node/actors"
 	"github.com/towns-node/node/actors/actorstest"
 	"github.com/towns-node/node/proto/pb"
+	"github.com/towns-node/node/rpc"
 )
 
 // TestGetLastMiniblock: the number and hash are those of the stream's last
@@ -78,4 +79,29 @@ func TestGetMiniblocksPaging(t *testing.T) {
 	}
 	_, err := e.api.GetMiniblocks(ctxT(t), connect.NewRequest(&pb.GetMiniblocksRequest{StreamId: ch.Bytes(), FromInclusive: 3, ToExclusive: 2}))
 	require.Equal(t, pb.ErrorCode_OUT_OF_RANGE, code(err))
+}
+
+// TestGetMiniblocksPageSize: a range longer than rpc.PageSize comes in
+// pages of PageSize, each naming where the next starts.
+func TestGetMiniblocksPageSize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seals over a hundred blocks")
+	}
+	e := startAPI(t, actors.DefaultConfig())
+	u := actorstest.NewUser(t)
+	_, ch := e.node.Channel(t, u)
+	for e.node.Last(t, ch).Header.MiniblockNum < rpc.PageSize {
+		post(t, e, u, ch, 1, 1)
+	}
+	last := e.node.Last(t, ch).Header.MiniblockNum
+	r, err := e.api.GetMiniblocks(ctxT(t), connect.NewRequest(&pb.GetMiniblocksRequest{StreamId: ch.Bytes()}))
+	require.NoError(t, err)
+	require.Len(t, r.Msg.Miniblocks, rpc.PageSize)
+	require.Equal(t, int64(rpc.PageSize), r.Msg.NextFrom)
+	require.False(t, r.Msg.Done)
+	r, err = e.api.GetMiniblocks(ctxT(t), connect.NewRequest(&pb.GetMiniblocksRequest{StreamId: ch.Bytes(), FromInclusive: r.Msg.NextFrom}))
+	require.NoError(t, err)
+	require.Len(t, r.Msg.Miniblocks, int(last+1-rpc.PageSize))
+	require.Equal(t, last+1, r.Msg.NextFrom)
+	require.True(t, r.Msg.Done)
 }
