@@ -59,6 +59,10 @@ type getStreamResp struct {
 type subscribeReq struct {
 	sub   *Subscription
 	reply chan error
+	// withView asks for the durable view as of the subscription, set in
+	// view before reply: updates after it are exactly the ones delivered.
+	withView bool
+	view     *streams.View
 }
 
 type unsubscribeReq struct {

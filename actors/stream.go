@@ -175,7 +175,14 @@ func (s *streamActor) request(m any) {
 			msg.reply <- err
 			return
 		}
+		if msg.withView && s.write != nil && s.write.block {
+			s.deferred = append(s.deferred, msg)
+			return
+		}
 		s.subs[msg.sub] = struct{}{}
+		if msg.withView {
+			msg.view = s.r.View()
+		}
 		msg.reply <- nil
 		s.publish()
 	case *unsubscribeReq:

@@ -384,7 +384,7 @@ func (s *streamActor) blockApplied(e streams.BlockApplied, now time.Time) {
 	if n := len(e.Dropped) + len(e.Stale); n > 0 {
 		s.log.Debug("dropping minipool events at block boundary", "invalid", len(e.Dropped), "stale", len(e.Stale))
 	}
-	s.notify(Update{StreamID: s.id, Miniblock: mb.Proto})
+	s.notify(Update{StreamID: s.id, Miniblock: mb.Proto, PoolLen: s.r.View().MinipoolLen(), BlockNum: mb.Header.MiniblockNum})
 	s.log.Debug("miniblock applied", "num", mb.Header.MiniblockNum, "events", len(mb.Events), "from", e.From)
 }
 

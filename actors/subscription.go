@@ -14,6 +14,11 @@ type Update struct {
 	StreamID  streams.StreamID
 	Event     *pb.Envelope
 	Miniblock *pb.Miniblock
+	// PoolLen is, on a miniblock update, the minipool's length after the
+	// block: the events delivered before it that wait for the next block.
+	PoolLen int
+	// BlockNum is the miniblock's number, on a miniblock update.
+	BlockNum int64
 }
 
 // Subscription follows streams. Stream actors never block on it: a

@@ -50,6 +50,10 @@ type tailState struct {
 	json    bool
 	last    int64               // last miniblock printed (or skipped, at start)
 	pending map[string]struct{} // events printed while pending, not yet in a printed block
+	// cursor is the SyncStreams cursor of the last update handled; a
+	// reconnect sends it instead of re-reading blocks and minipool (nodes
+	// that send no cursors get the re-read).
+	cursor *pb.SyncCursor
 }
 
 func (s *tailState) event(env *pb.Envelope, block *int64) {
@@ -101,9 +105,10 @@ func (s *tailState) block(mb *pb.Miniblock) error {
 }
 
 // Tail prints the stream's new events and miniblocks to out until ctx ends.
-// When the node goes away it reconnects with backoff, first subscribing and
-// then catching up from the last printed miniblock and the minipool, so no
-// event is missed or printed twice. It returns ErrGaveUp (wrapping the last
+// When the node goes away it reconnects with backoff: with the SyncStreams
+// cursor of the last update it handled, or, without one (or after a reset),
+// subscribing and then catching up from the last printed miniblock and the
+// minipool, so no event is missed or printed twice. It returns ErrGaveUp (wrapping the last
 // error) if the node stays away for Backoff.GiveUp.
 func (c *Client) Tail(ctx context.Context, id streams.StreamID, out io.Writer, o TailOptions) error {
 	if o.Backoff.Initial <= 0 {
@@ -166,7 +171,13 @@ func isPermanent(code pb.ErrorCode) bool {
 func (c *Client) tailOnce(ctx context.Context, id streams.StreamID, s *tailState) (served bool, err error) {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sub, err := c.api.SyncStreams(sctx, connect.NewRequest(&pb.SyncStreamsRequest{StreamIds: [][]byte{id.Bytes()}}))
+	req := &pb.SyncStreamsRequest{StreamIds: [][]byte{id.Bytes()}}
+	if s.cursor != nil {
+		// The node replays what followed the last update printed.
+		req.Cursors = []*pb.SyncCursor{s.cursor}
+		return c.follow(sctx, req, s)
+	}
+	sub, err := c.api.SyncStreams(sctx, connect.NewRequest(req))
 	if err != nil {
 		return false, err
 	}
@@ -192,19 +203,56 @@ func (c *Client) tailOnce(ctx context.Context, id streams.StreamID, s *tailState
 	for _, env := range st.Msg.Minipool {
 		s.event(env, nil)
 	}
-	for sub.Receive() {
-		m := sub.Msg()
+	return true, s.updates(sub)
+}
+
+// follow resumes a subscription from s.cursor; served says the node answered.
+func (c *Client) follow(ctx context.Context, req *pb.SyncStreamsRequest, s *tailState) (served bool, err error) {
+	sub, err := c.api.SyncStreams(ctx, connect.NewRequest(req))
+	if err != nil {
+		return false, err
+	}
+	defer sub.Close()
+	if !sub.Receive() {
+		return false, errors.Join(sub.Err(), errors.New("the node ended the subscription"))
+	}
+	return true, s.updates(sub, sub.Msg())
+}
+
+// updates prints a subscription's updates (first, then the rest) and keeps
+// their cursor. A reset (the cursor was too old for the node) drops the
+// cursor, so that the next connection catches up from the blocks.
+func (s *tailState) updates(sub *connect.ServerStreamForClient[pb.SyncStreamsResponse], first ...*pb.SyncStreamsResponse) error {
+	handle := func(m *pb.SyncStreamsResponse) error {
+		if m.Reset_ {
+			s.cursor = nil
+			return errors.New("the node reset the sync; catching up from the blocks")
+		}
 		switch {
 		case m.Event != nil:
 			s.event(m.Event, nil)
 		case m.Miniblock != nil:
 			if err := s.block(m.Miniblock); err != nil {
-				return true, err
+				return err
 			}
+		}
+		if m.Cursor != nil {
+			s.cursor = m.Cursor
+		}
+		return nil
+	}
+	for _, m := range first {
+		if err := handle(m); err != nil {
+			return err
+		}
+	}
+	for sub.Receive() {
+		if err := handle(sub.Msg()); err != nil {
+			return err
 		}
 	}
 	if err := sub.Err(); err != nil {
-		return true, err
+		return err
 	}
-	return true, errors.New("the node ended the subscription")
+	return errors.New("the node ended the subscription")
 }

@@ -31,6 +31,8 @@ type fakeNode struct {
 	minipool []*pb.Envelope
 	updates  [][]*pb.SyncStreamsResponse // per connection, in order
 	conns    int
+	cursors  [][]*pb.SyncCursor // per connection, the request's cursors
+	reads    int                // GetMiniblocks calls
 }
 
 func env(name string) *pb.Envelope {
@@ -57,6 +59,7 @@ func (f *fakeNode) GetStream(context.Context, *connect.Request[pb.GetStreamReque
 func (f *fakeNode) GetMiniblocks(_ context.Context, req *connect.Request[pb.GetMiniblocksRequest]) (*connect.Response[pb.GetMiniblocksResponse], error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.reads++
 	from := req.Msg.FromInclusive
 	resp := &pb.GetMiniblocksResponse{Done: true, NextFrom: int64(len(f.blocks))}
 	if from < int64(len(f.blocks)) {
@@ -65,8 +68,9 @@ func (f *fakeNode) GetMiniblocks(_ context.Context, req *connect.Request[pb.GetM
 	return connect.NewResponse(resp), nil
 }
 
-func (f *fakeNode) SyncStreams(ctx context.Context, _ *connect.Request[pb.SyncStreamsRequest], out *connect.ServerStream[pb.SyncStreamsResponse]) error {
+func (f *fakeNode) SyncStreams(ctx context.Context, req *connect.Request[pb.SyncStreamsRequest], out *connect.ServerStream[pb.SyncStreamsResponse]) error {
 	f.mu.Lock()
+	f.cursors = append(f.cursors, req.Msg.Cursors)
 	var ups []*pb.SyncStreamsResponse
 	if f.conns < len(f.updates) {
 		ups = f.updates[f.conns]
@@ -208,4 +212,67 @@ func TestTailGivesUp(t *testing.T) {
 	require.True(t, errors.Is(err, ErrGaveUp), "%v", err)
 	require.Contains(t, err.Error(), "no node is running at "+addr)
 	require.Equal(t, ExitFailure, ExitCode(err))
+}
+
+// A node that sends cursors gets the last one back on a reconnect, and tail
+// does not re-read the blocks; a reset makes it drop the cursor and catch
+// up from the blocks on the next connection.
+func TestTailResumesWithCursor(t *testing.T) {
+	e0, e1, e2, e3, e4 := env("e0"), env("e1"), env("e2"), env("e3"), env("e4")
+	b0, b1 := block(t, 0, e0), block(t, 1, e1, e2, e3)
+	cur := func(g, p int64) *pb.SyncCursor { return &pb.SyncCursor{Generation: g, Position: p} }
+	f := &fakeNode{blocks: []*pb.Miniblock{b0}, updates: [][]*pb.SyncStreamsResponse{
+		{{Live: true}, {Event: e1, Cursor: cur(1, 1)}, {Event: e2, Cursor: cur(1, 2)}},
+		{{Live: true}, {Miniblock: b1, Cursor: cur(2, 0)}, {Reset_: true, Miniblock: b0}},
+		{{Live: true}, {Event: e4, Cursor: cur(2, 1)}},
+	}}
+	addr, stop := serve(t, f, "")
+	key, err := crypto.GenerateKey()
+	require.NoError(t, err)
+	c := New(addr, key)
+	out := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	since := int64(0)
+	go func() {
+		done <- c.Tail(ctx, streams.StreamID{}, out, TailOptions{Since: &since, JSON: true,
+			Backoff: Backoff{Initial: 10 * time.Millisecond, Max: 50 * time.Millisecond}})
+	}()
+	waitLines := func(n int) {
+		t.Helper()
+		require.Eventually(t, func() bool { return len(out.lines()) >= n }, 10*time.Second, 5*time.Millisecond, "output: %v", out.lines())
+	}
+	waitLines(4) // e0@0, header 0, e1, e2
+	f.mu.Lock()
+	reads := f.reads
+	f.blocks = append(f.blocks, b1)
+	f.minipool = []*pb.Envelope{e4}
+	f.mu.Unlock()
+	stop()
+	_, stop2 := serve(t, f, addr)
+	defer stop2()
+	waitLines(7)
+	cancel()
+	require.NoError(t, <-done)
+
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	require.Len(t, f.cursors, 3)
+	require.Empty(t, f.cursors[0])
+	require.Len(t, f.cursors[1], 1)
+	require.Equal(t, int64(1), f.cursors[1][0].Generation, "the last cursor handled")
+	require.Equal(t, int64(2), f.cursors[1][0].Position)
+	require.Empty(t, f.cursors[2], "after a reset, no cursor")
+	require.Equal(t, reads+1, f.reads, "blocks re-read only after the reset")
+	h := func(e *pb.Envelope) string { return FormatHex(e.Hash) }
+	var got []string
+	for _, l := range out.lines() {
+		got = append(got, summary(t, l))
+	}
+	require.Equal(t, []string{
+		h(e0) + "@0", "header 0",
+		h(e1) + "@pending", h(e2) + "@pending",
+		h(e3) + "@1", "header 1",
+		h(e4) + "@pending",
+	}, got)
 }

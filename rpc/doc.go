@@ -7,6 +7,13 @@
 // a pb.ErrorCode: mapped to the nearest Connect code, with a pb.Error detail
 // holding the domain code (ErrorCode reads it back on the client side).
 //
+// SyncStreams is resumable: the first response says the subscription is
+// live, every update carries a cursor, and a request with cursors gets the
+// blocks and minipool events it missed, or a reset with the latest
+// snapshot block when the cursor is outside the resume window (sync.go;
+// the contract is in docs/protocol.md). GetLastMiniblock and GetNetworkInfo
+// are the cheap reads a client needs before it posts or creates a stream.
+//
 // The debug endpoint, on its own listener, lists actors (/debug/actors),
 // describes one (/debug/actors/{name}), shows both as HTML (/debug/), and
 // serves pprof (/debug/pprof/) and Prometheus metrics (/metrics).

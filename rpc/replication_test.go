@@ -37,7 +37,20 @@ func TestAddEventReplicasHeld(t *testing.T) {
 	})
 	api := pbconnect.NewStreamServiceClient(client, "http://"+ln.Addr().String())
 
+	// The client learns the largest replication factor first; one more is refused.
+	info, err := api.GetNetworkInfo(ctxT(t), connect.NewRequest(&pb.GetNetworkInfoRequest{}))
+	require.NoError(t, err)
+	require.Equal(t, uint32(3), info.Msg.MaxReplicationFactor)
+	require.Equal(t, uint32(3), info.Msg.NodeCount)
 	u := actorstest.NewUser(t)
+	big, evs := u.SpaceGenesisRF(t, info.Msg.MaxReplicationFactor+1)
+	req := &pb.CreateStreamRequest{StreamId: big.Bytes()}
+	for _, ev := range evs {
+		req.Events = append(req.Events, ev.Envelope)
+	}
+	_, err = api.CreateStream(ctxT(t), connect.NewRequest(req))
+	require.Equal(t, pb.ErrorCode_BAD_INCEPTION, code(err))
+
 	space, evs := u.SpaceGenesisRF(t, 3)
 	_, _, err = a.CreateStream(ctxT(t), space, evs)
 	require.NoError(t, err)

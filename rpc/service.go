@@ -30,6 +30,8 @@ type Service struct {
 	store store.Store
 	log   *slog.Logger
 	m     *Metrics
+
+	resumeBlocks int64 // SetResumeBlocks; 0 is DefaultResumeBlocks
 }
 
 var _ pbconnect.StreamServiceHandler = (*Service)(nil)
@@ -207,7 +209,7 @@ func (s *Service) getMiniblocks(ctx context.Context, req *pb.GetMiniblocksReques
 	end := min(to, from+PageSize)
 	resp := &pb.GetMiniblocksResponse{NextFrom: end, Done: end >= to}
 	if from >= end {
-		resp.NextFrom, resp.Done = max(from, to), true
+		resp.NextFrom, resp.Done = from, true // an empty range: nothing returned
 		return resp, nil
 	}
 	stored, err := s.store.ReadMiniblocks(ctx, id[:], from, end)
@@ -222,45 +224,4 @@ func (s *Service) getMiniblocks(ctx context.Context, req *pb.GetMiniblocksReques
 		resp.Miniblocks = append(resp.Miniblocks, mb)
 	}
 	return resp, nil
-}
-
-// SyncStreams streams new events and applied miniblocks of the named streams
-// until the client goes away.
-func (s *Service) SyncStreams(ctx context.Context, req *connect.Request[pb.SyncStreamsRequest], out *connect.ServerStream[pb.SyncStreamsResponse]) error {
-	if len(req.Msg.StreamIds) == 0 {
-		return s.done("SyncStreams", streams.Errorf(pb.ErrorCode_INVALID_ARGUMENT, "no streams named"))
-	}
-	ids := make([]streams.StreamID, len(req.Msg.StreamIds))
-	for i, b := range req.Msg.StreamIds {
-		id, err := streams.StreamIDFromBytes(b)
-		if err != nil {
-			return s.done("SyncStreams", err)
-		}
-		ids[i] = id
-	}
-	sctx, cancel := context.WithTimeout(ctx, RequestTimeout)
-	sub, err := s.node.Subscribe(sctx, ids)
-	cancel()
-	if err != nil {
-		return s.done("SyncStreams", err)
-	}
-	defer sub.Close()
-	// Send the response headers now: clients wait for them before they
-	// return from the call, and the first update may be a while away.
-	if err := out.Send(nil); err != nil {
-		return nil
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			_ = s.done("SyncStreams", nil)
-			return nil
-		case <-sub.Done():
-			return s.done("SyncStreams", sub.Err())
-		case u := <-sub.C:
-			if err := out.Send(&pb.SyncStreamsResponse{StreamId: u.StreamID.Bytes(), Event: u.Event, Miniblock: u.Miniblock}); err != nil {
-				return nil // client gone
-			}
-		}
-	}
 }

@@ -367,11 +367,13 @@ func (x *GetStreamResponse) GetNodes() [][]byte {
 	return nil
 }
 
+// GetMiniblocksRequest asks for blocks [from_inclusive, to_exclusive);
+// to_exclusive 0, or past the last block, means up to the last block.
 type GetMiniblocksRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	StreamId      []byte                 `protobuf:"bytes,1,opt,name=stream_id,json=streamId,proto3" json:"stream_id,omitempty"`
 	FromInclusive int64                  `protobuf:"varint,2,opt,name=from_inclusive,json=fromInclusive,proto3" json:"from_inclusive,omitempty"`
-	ToExclusive   int64                  `protobuf:"varint,3,opt,name=to_exclusive,json=toExclusive,proto3" json:"to_exclusive,omitempty"` // 0 means up to the last block; at most a page is returned
+	ToExclusive   int64                  `protobuf:"varint,3,opt,name=to_exclusive,json=toExclusive,proto3" json:"to_exclusive,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -427,11 +429,15 @@ func (x *GetMiniblocksRequest) GetToExclusive() int64 {
 	return 0
 }
 
+// GetMiniblocksResponse holds at most one page (100 blocks).
 type GetMiniblocksResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Miniblocks    []*Miniblock           `protobuf:"bytes,1,rep,name=miniblocks,proto3" json:"miniblocks,omitempty"`
-	NextFrom      int64                  `protobuf:"varint,2,opt,name=next_from,json=nextFrom,proto3" json:"next_from,omitempty"` // first number not returned; equals last+1 when done
-	Done          bool                   `protobuf:"varint,3,opt,name=done,proto3" json:"done,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Miniblocks []*Miniblock           `protobuf:"bytes,1,rep,name=miniblocks,proto3" json:"miniblocks,omitempty"`
+	// from_inclusive plus the number of blocks returned: where the next page
+	// starts. An empty range returns from_inclusive.
+	NextFrom int64 `protobuf:"varint,2,opt,name=next_from,json=nextFrom,proto3" json:"next_from,omitempty"`
+	// done: next_from reached the (clamped) end of the range.
+	Done          bool `protobuf:"varint,3,opt,name=done,proto3" json:"done,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -488,8 +494,11 @@ func (x *GetMiniblocksResponse) GetDone() bool {
 }
 
 type SyncStreamsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	StreamIds     [][]byte               `protobuf:"bytes,1,rep,name=stream_ids,json=streamIds,proto3" json:"stream_ids,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	StreamIds [][]byte               `protobuf:"bytes,1,rep,name=stream_ids,json=streamIds,proto3" json:"stream_ids,omitempty"`
+	// Resume points, at most one per stream; each stream must also be in
+	// stream_ids. A stream without a cursor gets only what happens from now.
+	Cursors       []*SyncCursor `protobuf:"bytes,2,rep,name=cursors,proto3" json:"cursors,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -531,18 +540,98 @@ func (x *SyncStreamsRequest) GetStreamIds() [][]byte {
 	return nil
 }
 
-type SyncStreamsResponse struct {
+func (x *SyncStreamsRequest) GetCursors() []*SyncCursor {
+	if x != nil {
+		return x.Cursors
+	}
+	return nil
+}
+
+// SyncCursor names a point in one stream's update sequence: every block
+// below generation and the first position events of generation's minipool
+// (in this node's arrival order) were delivered.
+type SyncCursor struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	StreamId      []byte                 `protobuf:"bytes,1,opt,name=stream_id,json=streamId,proto3" json:"stream_id,omitempty"`
-	Event         *Envelope              `protobuf:"bytes,2,opt,name=event,proto3" json:"event,omitempty"`         // an event entered the minipool
-	Miniblock     *Miniblock             `protobuf:"bytes,3,opt,name=miniblock,proto3" json:"miniblock,omitempty"` // a miniblock was applied
+	Generation    int64                  `protobuf:"varint,2,opt,name=generation,proto3" json:"generation,omitempty"`
+	Position      int64                  `protobuf:"varint,3,opt,name=position,proto3" json:"position,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SyncCursor) Reset() {
+	*x = SyncCursor{}
+	mi := &file_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SyncCursor) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SyncCursor) ProtoMessage() {}
+
+func (x *SyncCursor) ProtoReflect() protoreflect.Message {
+	mi := &file_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SyncCursor.ProtoReflect.Descriptor instead.
+func (*SyncCursor) Descriptor() ([]byte, []int) {
+	return file_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *SyncCursor) GetStreamId() []byte {
+	if x != nil {
+		return x.StreamId
+	}
+	return nil
+}
+
+func (x *SyncCursor) GetGeneration() int64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
+}
+
+func (x *SyncCursor) GetPosition() int64 {
+	if x != nil {
+		return x.Position
+	}
+	return 0
+}
+
+type SyncStreamsResponse struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	StreamId  []byte                 `protobuf:"bytes,1,opt,name=stream_id,json=streamId,proto3" json:"stream_id,omitempty"`
+	Event     *Envelope              `protobuf:"bytes,2,opt,name=event,proto3" json:"event,omitempty"`         // an event entered the minipool
+	Miniblock *Miniblock             `protobuf:"bytes,3,opt,name=miniblock,proto3" json:"miniblock,omitempty"` // a miniblock was applied
+	// The cursor to resume after this update (set on every event and
+	// miniblock update).
+	Cursor *SyncCursor `protobuf:"bytes,4,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// live is set on the first response only (no stream_id): every stream is
+	// subscribed, and what follows misses nothing.
+	Live bool `protobuf:"varint,5,opt,name=live,proto3" json:"live,omitempty"`
+	// reset: the stream's cursor could not be resumed; miniblock is the
+	// stream's latest snapshot block (snapshot set), and the blocks after it
+	// and the minipool follow as ordinary updates.
+	Reset_        bool `protobuf:"varint,6,opt,name=reset,proto3" json:"reset,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SyncStreamsResponse) Reset() {
 	*x = SyncStreamsResponse{}
-	mi := &file_service_proto_msgTypes[9]
+	mi := &file_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -554,7 +643,7 @@ func (x *SyncStreamsResponse) String() string {
 func (*SyncStreamsResponse) ProtoMessage() {}
 
 func (x *SyncStreamsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_service_proto_msgTypes[9]
+	mi := &file_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -567,7 +656,7 @@ func (x *SyncStreamsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncStreamsResponse.ProtoReflect.Descriptor instead.
 func (*SyncStreamsResponse) Descriptor() ([]byte, []int) {
-	return file_service_proto_rawDescGZIP(), []int{9}
+	return file_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *SyncStreamsResponse) GetStreamId() []byte {
@@ -589,6 +678,259 @@ func (x *SyncStreamsResponse) GetMiniblock() *Miniblock {
 		return x.Miniblock
 	}
 	return nil
+}
+
+func (x *SyncStreamsResponse) GetCursor() *SyncCursor {
+	if x != nil {
+		return x.Cursor
+	}
+	return nil
+}
+
+func (x *SyncStreamsResponse) GetLive() bool {
+	if x != nil {
+		return x.Live
+	}
+	return false
+}
+
+func (x *SyncStreamsResponse) GetReset_() bool {
+	if x != nil {
+		return x.Reset_
+	}
+	return false
+}
+
+type GetLastMiniblockRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	StreamId      []byte                 `protobuf:"bytes,1,opt,name=stream_id,json=streamId,proto3" json:"stream_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLastMiniblockRequest) Reset() {
+	*x = GetLastMiniblockRequest{}
+	mi := &file_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLastMiniblockRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLastMiniblockRequest) ProtoMessage() {}
+
+func (x *GetLastMiniblockRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLastMiniblockRequest.ProtoReflect.Descriptor instead.
+func (*GetLastMiniblockRequest) Descriptor() ([]byte, []int) {
+	return file_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *GetLastMiniblockRequest) GetStreamId() []byte {
+	if x != nil {
+		return x.StreamId
+	}
+	return nil
+}
+
+type GetLastMiniblockResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	StreamId      []byte                 `protobuf:"bytes,1,opt,name=stream_id,json=streamId,proto3" json:"stream_id,omitempty"`
+	Num           int64                  `protobuf:"varint,2,opt,name=num,proto3" json:"num,omitempty"`               // last applied miniblock
+	Hash          []byte                 `protobuf:"bytes,3,opt,name=hash,proto3" json:"hash,omitempty"`              // its hash: an event's prev_miniblock_hash
+	Generation    int64                  `protobuf:"varint,4,opt,name=generation,proto3" json:"generation,omitempty"` // num + 1: the block the minipool waits for
+	MinipoolSize  uint32                 `protobuf:"varint,5,opt,name=minipool_size,json=minipoolSize,proto3" json:"minipool_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLastMiniblockResponse) Reset() {
+	*x = GetLastMiniblockResponse{}
+	mi := &file_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLastMiniblockResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLastMiniblockResponse) ProtoMessage() {}
+
+func (x *GetLastMiniblockResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLastMiniblockResponse.ProtoReflect.Descriptor instead.
+func (*GetLastMiniblockResponse) Descriptor() ([]byte, []int) {
+	return file_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *GetLastMiniblockResponse) GetStreamId() []byte {
+	if x != nil {
+		return x.StreamId
+	}
+	return nil
+}
+
+func (x *GetLastMiniblockResponse) GetNum() int64 {
+	if x != nil {
+		return x.Num
+	}
+	return 0
+}
+
+func (x *GetLastMiniblockResponse) GetHash() []byte {
+	if x != nil {
+		return x.Hash
+	}
+	return nil
+}
+
+func (x *GetLastMiniblockResponse) GetGeneration() int64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
+}
+
+func (x *GetLastMiniblockResponse) GetMinipoolSize() uint32 {
+	if x != nil {
+		return x.MinipoolSize
+	}
+	return 0
+}
+
+type GetNetworkInfoRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetNetworkInfoRequest) Reset() {
+	*x = GetNetworkInfoRequest{}
+	mi := &file_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetNetworkInfoRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetNetworkInfoRequest) ProtoMessage() {}
+
+func (x *GetNetworkInfoRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetNetworkInfoRequest.ProtoReflect.Descriptor instead.
+func (*GetNetworkInfoRequest) Descriptor() ([]byte, []int) {
+	return file_service_proto_rawDescGZIP(), []int{13}
+}
+
+type GetNetworkInfoResponse struct {
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	MaxEventBytes        uint32                 `protobuf:"varint,1,opt,name=max_event_bytes,json=maxEventBytes,proto3" json:"max_event_bytes,omitempty"`                      // admission limit on Envelope.event bytes
+	MaxBlockEvents       uint32                 `protobuf:"varint,2,opt,name=max_block_events,json=maxBlockEvents,proto3" json:"max_block_events,omitempty"`                   // events per miniblock
+	RecencyWindow        int64                  `protobuf:"varint,3,opt,name=recency_window,json=recencyWindow,proto3" json:"recency_window,omitempty"`                        // max distance, in miniblocks, of prev_miniblock_num
+	MaxReplicationFactor uint32                 `protobuf:"varint,4,opt,name=max_replication_factor,json=maxReplicationFactor,proto3" json:"max_replication_factor,omitempty"` // active registered nodes (1 without a network)
+	NodeCount            uint32                 `protobuf:"varint,5,opt,name=node_count,json=nodeCount,proto3" json:"node_count,omitempty"`                                    // registered nodes, any status
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *GetNetworkInfoResponse) Reset() {
+	*x = GetNetworkInfoResponse{}
+	mi := &file_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetNetworkInfoResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetNetworkInfoResponse) ProtoMessage() {}
+
+func (x *GetNetworkInfoResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetNetworkInfoResponse.ProtoReflect.Descriptor instead.
+func (*GetNetworkInfoResponse) Descriptor() ([]byte, []int) {
+	return file_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *GetNetworkInfoResponse) GetMaxEventBytes() uint32 {
+	if x != nil {
+		return x.MaxEventBytes
+	}
+	return 0
+}
+
+func (x *GetNetworkInfoResponse) GetMaxBlockEvents() uint32 {
+	if x != nil {
+		return x.MaxBlockEvents
+	}
+	return 0
+}
+
+func (x *GetNetworkInfoResponse) GetRecencyWindow() int64 {
+	if x != nil {
+		return x.RecencyWindow
+	}
+	return 0
+}
+
+func (x *GetNetworkInfoResponse) GetMaxReplicationFactor() uint32 {
+	if x != nil {
+		return x.MaxReplicationFactor
+	}
+	return 0
+}
+
+func (x *GetNetworkInfoResponse) GetNodeCount() uint32 {
+	if x != nil {
+		return x.NodeCount
+	}
+	return 0
 }
 
 var File_service_proto protoreflect.FileDescriptor
@@ -633,20 +975,51 @@ const file_service_proto_rawDesc = "" +
 	"miniblocks\x18\x01 \x03(\v2\x13.towns.v1.MiniblockR\n" +
 	"miniblocks\x12\x1b\n" +
 	"\tnext_from\x18\x02 \x01(\x03R\bnextFrom\x12\x12\n" +
-	"\x04done\x18\x03 \x01(\bR\x04done\"3\n" +
+	"\x04done\x18\x03 \x01(\bR\x04done\"c\n" +
 	"\x12SyncStreamsRequest\x12\x1d\n" +
 	"\n" +
-	"stream_ids\x18\x01 \x03(\fR\tstreamIds\"\x8f\x01\n" +
+	"stream_ids\x18\x01 \x03(\fR\tstreamIds\x12.\n" +
+	"\acursors\x18\x02 \x03(\v2\x14.towns.v1.SyncCursorR\acursors\"e\n" +
+	"\n" +
+	"SyncCursor\x12\x1b\n" +
+	"\tstream_id\x18\x01 \x01(\fR\bstreamId\x12\x1e\n" +
+	"\n" +
+	"generation\x18\x02 \x01(\x03R\n" +
+	"generation\x12\x1a\n" +
+	"\bposition\x18\x03 \x01(\x03R\bposition\"\xe7\x01\n" +
 	"\x13SyncStreamsResponse\x12\x1b\n" +
 	"\tstream_id\x18\x01 \x01(\fR\bstreamId\x12(\n" +
 	"\x05event\x18\x02 \x01(\v2\x12.towns.v1.EnvelopeR\x05event\x121\n" +
-	"\tminiblock\x18\x03 \x01(\v2\x13.towns.v1.MiniblockR\tminiblock2\x87\x03\n" +
+	"\tminiblock\x18\x03 \x01(\v2\x13.towns.v1.MiniblockR\tminiblock\x12,\n" +
+	"\x06cursor\x18\x04 \x01(\v2\x14.towns.v1.SyncCursorR\x06cursor\x12\x12\n" +
+	"\x04live\x18\x05 \x01(\bR\x04live\x12\x14\n" +
+	"\x05reset\x18\x06 \x01(\bR\x05reset\"6\n" +
+	"\x17GetLastMiniblockRequest\x12\x1b\n" +
+	"\tstream_id\x18\x01 \x01(\fR\bstreamId\"\xa2\x01\n" +
+	"\x18GetLastMiniblockResponse\x12\x1b\n" +
+	"\tstream_id\x18\x01 \x01(\fR\bstreamId\x12\x10\n" +
+	"\x03num\x18\x02 \x01(\x03R\x03num\x12\x12\n" +
+	"\x04hash\x18\x03 \x01(\fR\x04hash\x12\x1e\n" +
+	"\n" +
+	"generation\x18\x04 \x01(\x03R\n" +
+	"generation\x12#\n" +
+	"\rminipool_size\x18\x05 \x01(\rR\fminipoolSize\"\x17\n" +
+	"\x15GetNetworkInfoRequest\"\xe6\x01\n" +
+	"\x16GetNetworkInfoResponse\x12&\n" +
+	"\x0fmax_event_bytes\x18\x01 \x01(\rR\rmaxEventBytes\x12(\n" +
+	"\x10max_block_events\x18\x02 \x01(\rR\x0emaxBlockEvents\x12%\n" +
+	"\x0erecency_window\x18\x03 \x01(\x03R\rrecencyWindow\x124\n" +
+	"\x16max_replication_factor\x18\x04 \x01(\rR\x14maxReplicationFactor\x12\x1d\n" +
+	"\n" +
+	"node_count\x18\x05 \x01(\rR\tnodeCount2\xb7\x04\n" +
 	"\rStreamService\x12M\n" +
 	"\fCreateStream\x12\x1d.towns.v1.CreateStreamRequest\x1a\x1e.towns.v1.CreateStreamResponse\x12A\n" +
 	"\bAddEvent\x12\x19.towns.v1.AddEventRequest\x1a\x1a.towns.v1.AddEventResponse\x12D\n" +
 	"\tGetStream\x12\x1a.towns.v1.GetStreamRequest\x1a\x1b.towns.v1.GetStreamResponse\x12P\n" +
 	"\rGetMiniblocks\x12\x1e.towns.v1.GetMiniblocksRequest\x1a\x1f.towns.v1.GetMiniblocksResponse\x12L\n" +
-	"\vSyncStreams\x12\x1c.towns.v1.SyncStreamsRequest\x1a\x1d.towns.v1.SyncStreamsResponse0\x01B(Z&github.com/towns-node/node/proto/pb;pbb\x06proto3"
+	"\vSyncStreams\x12\x1c.towns.v1.SyncStreamsRequest\x1a\x1d.towns.v1.SyncStreamsResponse0\x01\x12Y\n" +
+	"\x10GetLastMiniblock\x12!.towns.v1.GetLastMiniblockRequest\x1a\".towns.v1.GetLastMiniblockResponse\x12S\n" +
+	"\x0eGetNetworkInfo\x12\x1f.towns.v1.GetNetworkInfoRequest\x1a .towns.v1.GetNetworkInfoResponseB(Z&github.com/towns-node/node/proto/pb;pbb\x06proto3"
 
 var (
 	file_service_proto_rawDescOnce sync.Once
@@ -660,45 +1033,56 @@ func file_service_proto_rawDescGZIP() []byte {
 	return file_service_proto_rawDescData
 }
 
-var file_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_service_proto_goTypes = []any{
-	(*CreateStreamRequest)(nil),   // 0: towns.v1.CreateStreamRequest
-	(*CreateStreamResponse)(nil),  // 1: towns.v1.CreateStreamResponse
-	(*AddEventRequest)(nil),       // 2: towns.v1.AddEventRequest
-	(*AddEventResponse)(nil),      // 3: towns.v1.AddEventResponse
-	(*GetStreamRequest)(nil),      // 4: towns.v1.GetStreamRequest
-	(*GetStreamResponse)(nil),     // 5: towns.v1.GetStreamResponse
-	(*GetMiniblocksRequest)(nil),  // 6: towns.v1.GetMiniblocksRequest
-	(*GetMiniblocksResponse)(nil), // 7: towns.v1.GetMiniblocksResponse
-	(*SyncStreamsRequest)(nil),    // 8: towns.v1.SyncStreamsRequest
-	(*SyncStreamsResponse)(nil),   // 9: towns.v1.SyncStreamsResponse
-	(*Envelope)(nil),              // 10: towns.v1.Envelope
-	(*Miniblock)(nil),             // 11: towns.v1.Miniblock
+	(*CreateStreamRequest)(nil),      // 0: towns.v1.CreateStreamRequest
+	(*CreateStreamResponse)(nil),     // 1: towns.v1.CreateStreamResponse
+	(*AddEventRequest)(nil),          // 2: towns.v1.AddEventRequest
+	(*AddEventResponse)(nil),         // 3: towns.v1.AddEventResponse
+	(*GetStreamRequest)(nil),         // 4: towns.v1.GetStreamRequest
+	(*GetStreamResponse)(nil),        // 5: towns.v1.GetStreamResponse
+	(*GetMiniblocksRequest)(nil),     // 6: towns.v1.GetMiniblocksRequest
+	(*GetMiniblocksResponse)(nil),    // 7: towns.v1.GetMiniblocksResponse
+	(*SyncStreamsRequest)(nil),       // 8: towns.v1.SyncStreamsRequest
+	(*SyncCursor)(nil),               // 9: towns.v1.SyncCursor
+	(*SyncStreamsResponse)(nil),      // 10: towns.v1.SyncStreamsResponse
+	(*GetLastMiniblockRequest)(nil),  // 11: towns.v1.GetLastMiniblockRequest
+	(*GetLastMiniblockResponse)(nil), // 12: towns.v1.GetLastMiniblockResponse
+	(*GetNetworkInfoRequest)(nil),    // 13: towns.v1.GetNetworkInfoRequest
+	(*GetNetworkInfoResponse)(nil),   // 14: towns.v1.GetNetworkInfoResponse
+	(*Envelope)(nil),                 // 15: towns.v1.Envelope
+	(*Miniblock)(nil),                // 16: towns.v1.Miniblock
 }
 var file_service_proto_depIdxs = []int32{
-	10, // 0: towns.v1.CreateStreamRequest.events:type_name -> towns.v1.Envelope
-	11, // 1: towns.v1.CreateStreamResponse.genesis:type_name -> towns.v1.Miniblock
-	10, // 2: towns.v1.AddEventRequest.event:type_name -> towns.v1.Envelope
-	11, // 3: towns.v1.GetStreamResponse.miniblocks:type_name -> towns.v1.Miniblock
-	10, // 4: towns.v1.GetStreamResponse.minipool:type_name -> towns.v1.Envelope
-	11, // 5: towns.v1.GetMiniblocksResponse.miniblocks:type_name -> towns.v1.Miniblock
-	10, // 6: towns.v1.SyncStreamsResponse.event:type_name -> towns.v1.Envelope
-	11, // 7: towns.v1.SyncStreamsResponse.miniblock:type_name -> towns.v1.Miniblock
-	0,  // 8: towns.v1.StreamService.CreateStream:input_type -> towns.v1.CreateStreamRequest
-	2,  // 9: towns.v1.StreamService.AddEvent:input_type -> towns.v1.AddEventRequest
-	4,  // 10: towns.v1.StreamService.GetStream:input_type -> towns.v1.GetStreamRequest
-	6,  // 11: towns.v1.StreamService.GetMiniblocks:input_type -> towns.v1.GetMiniblocksRequest
-	8,  // 12: towns.v1.StreamService.SyncStreams:input_type -> towns.v1.SyncStreamsRequest
-	1,  // 13: towns.v1.StreamService.CreateStream:output_type -> towns.v1.CreateStreamResponse
-	3,  // 14: towns.v1.StreamService.AddEvent:output_type -> towns.v1.AddEventResponse
-	5,  // 15: towns.v1.StreamService.GetStream:output_type -> towns.v1.GetStreamResponse
-	7,  // 16: towns.v1.StreamService.GetMiniblocks:output_type -> towns.v1.GetMiniblocksResponse
-	9,  // 17: towns.v1.StreamService.SyncStreams:output_type -> towns.v1.SyncStreamsResponse
-	13, // [13:18] is the sub-list for method output_type
-	8,  // [8:13] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	15, // 0: towns.v1.CreateStreamRequest.events:type_name -> towns.v1.Envelope
+	16, // 1: towns.v1.CreateStreamResponse.genesis:type_name -> towns.v1.Miniblock
+	15, // 2: towns.v1.AddEventRequest.event:type_name -> towns.v1.Envelope
+	16, // 3: towns.v1.GetStreamResponse.miniblocks:type_name -> towns.v1.Miniblock
+	15, // 4: towns.v1.GetStreamResponse.minipool:type_name -> towns.v1.Envelope
+	16, // 5: towns.v1.GetMiniblocksResponse.miniblocks:type_name -> towns.v1.Miniblock
+	9,  // 6: towns.v1.SyncStreamsRequest.cursors:type_name -> towns.v1.SyncCursor
+	15, // 7: towns.v1.SyncStreamsResponse.event:type_name -> towns.v1.Envelope
+	16, // 8: towns.v1.SyncStreamsResponse.miniblock:type_name -> towns.v1.Miniblock
+	9,  // 9: towns.v1.SyncStreamsResponse.cursor:type_name -> towns.v1.SyncCursor
+	0,  // 10: towns.v1.StreamService.CreateStream:input_type -> towns.v1.CreateStreamRequest
+	2,  // 11: towns.v1.StreamService.AddEvent:input_type -> towns.v1.AddEventRequest
+	4,  // 12: towns.v1.StreamService.GetStream:input_type -> towns.v1.GetStreamRequest
+	6,  // 13: towns.v1.StreamService.GetMiniblocks:input_type -> towns.v1.GetMiniblocksRequest
+	8,  // 14: towns.v1.StreamService.SyncStreams:input_type -> towns.v1.SyncStreamsRequest
+	11, // 15: towns.v1.StreamService.GetLastMiniblock:input_type -> towns.v1.GetLastMiniblockRequest
+	13, // 16: towns.v1.StreamService.GetNetworkInfo:input_type -> towns.v1.GetNetworkInfoRequest
+	1,  // 17: towns.v1.StreamService.CreateStream:output_type -> towns.v1.CreateStreamResponse
+	3,  // 18: towns.v1.StreamService.AddEvent:output_type -> towns.v1.AddEventResponse
+	5,  // 19: towns.v1.StreamService.GetStream:output_type -> towns.v1.GetStreamResponse
+	7,  // 20: towns.v1.StreamService.GetMiniblocks:output_type -> towns.v1.GetMiniblocksResponse
+	10, // 21: towns.v1.StreamService.SyncStreams:output_type -> towns.v1.SyncStreamsResponse
+	12, // 22: towns.v1.StreamService.GetLastMiniblock:output_type -> towns.v1.GetLastMiniblockResponse
+	14, // 23: towns.v1.StreamService.GetNetworkInfo:output_type -> towns.v1.GetNetworkInfoResponse
+	17, // [17:24] is the sub-list for method output_type
+	10, // [10:17] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_service_proto_init() }
@@ -713,7 +1097,7 @@ func file_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_service_proto_rawDesc), len(file_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -48,6 +48,12 @@ const (
 	// StreamServiceSyncStreamsProcedure is the fully-qualified name of the StreamService's SyncStreams
 	// RPC.
 	StreamServiceSyncStreamsProcedure = "/towns.v1.StreamService/SyncStreams"
+	// StreamServiceGetLastMiniblockProcedure is the fully-qualified name of the StreamService's
+	// GetLastMiniblock RPC.
+	StreamServiceGetLastMiniblockProcedure = "/towns.v1.StreamService/GetLastMiniblock"
+	// StreamServiceGetNetworkInfoProcedure is the fully-qualified name of the StreamService's
+	// GetNetworkInfo RPC.
+	StreamServiceGetNetworkInfoProcedure = "/towns.v1.StreamService/GetNetworkInfo"
 )
 
 // StreamServiceClient is a client for the towns.v1.StreamService service.
@@ -61,7 +67,14 @@ type StreamServiceClient interface {
 	GetStream(context.Context, *connect.Request[pb.GetStreamRequest]) (*connect.Response[pb.GetStreamResponse], error)
 	GetMiniblocks(context.Context, *connect.Request[pb.GetMiniblocksRequest]) (*connect.Response[pb.GetMiniblocksResponse], error)
 	// SyncStreams streams new events and miniblocks of the named streams.
+	// The first response has live set; see docs/protocol.md for cursors,
+	// resume and reset.
 	SyncStreams(context.Context, *connect.Request[pb.SyncStreamsRequest]) (*connect.ServerStreamForClient[pb.SyncStreamsResponse], error)
+	// GetLastMiniblock returns a stream's last applied miniblock number and
+	// hash and its minipool, cheaply: what a client needs before it posts.
+	GetLastMiniblock(context.Context, *connect.Request[pb.GetLastMiniblockRequest]) (*connect.Response[pb.GetLastMiniblockResponse], error)
+	// GetNetworkInfo returns the network's limits and size.
+	GetNetworkInfo(context.Context, *connect.Request[pb.GetNetworkInfoRequest]) (*connect.Response[pb.GetNetworkInfoResponse], error)
 }
 
 // NewStreamServiceClient constructs a client for the towns.v1.StreamService service. By default, it
@@ -105,16 +118,30 @@ func NewStreamServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithSchema(streamServiceMethods.ByName("SyncStreams")),
 			connect.WithClientOptions(opts...),
 		),
+		getLastMiniblock: connect.NewClient[pb.GetLastMiniblockRequest, pb.GetLastMiniblockResponse](
+			httpClient,
+			baseURL+StreamServiceGetLastMiniblockProcedure,
+			connect.WithSchema(streamServiceMethods.ByName("GetLastMiniblock")),
+			connect.WithClientOptions(opts...),
+		),
+		getNetworkInfo: connect.NewClient[pb.GetNetworkInfoRequest, pb.GetNetworkInfoResponse](
+			httpClient,
+			baseURL+StreamServiceGetNetworkInfoProcedure,
+			connect.WithSchema(streamServiceMethods.ByName("GetNetworkInfo")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // streamServiceClient implements StreamServiceClient.
 type streamServiceClient struct {
-	createStream  *connect.Client[pb.CreateStreamRequest, pb.CreateStreamResponse]
-	addEvent      *connect.Client[pb.AddEventRequest, pb.AddEventResponse]
-	getStream     *connect.Client[pb.GetStreamRequest, pb.GetStreamResponse]
-	getMiniblocks *connect.Client[pb.GetMiniblocksRequest, pb.GetMiniblocksResponse]
-	syncStreams   *connect.Client[pb.SyncStreamsRequest, pb.SyncStreamsResponse]
+	createStream     *connect.Client[pb.CreateStreamRequest, pb.CreateStreamResponse]
+	addEvent         *connect.Client[pb.AddEventRequest, pb.AddEventResponse]
+	getStream        *connect.Client[pb.GetStreamRequest, pb.GetStreamResponse]
+	getMiniblocks    *connect.Client[pb.GetMiniblocksRequest, pb.GetMiniblocksResponse]
+	syncStreams      *connect.Client[pb.SyncStreamsRequest, pb.SyncStreamsResponse]
+	getLastMiniblock *connect.Client[pb.GetLastMiniblockRequest, pb.GetLastMiniblockResponse]
+	getNetworkInfo   *connect.Client[pb.GetNetworkInfoRequest, pb.GetNetworkInfoResponse]
 }
 
 // CreateStream calls towns.v1.StreamService.CreateStream.
@@ -142,6 +169,16 @@ func (c *streamServiceClient) SyncStreams(ctx context.Context, req *connect.Requ
 	return c.syncStreams.CallServerStream(ctx, req)
 }
 
+// GetLastMiniblock calls towns.v1.StreamService.GetLastMiniblock.
+func (c *streamServiceClient) GetLastMiniblock(ctx context.Context, req *connect.Request[pb.GetLastMiniblockRequest]) (*connect.Response[pb.GetLastMiniblockResponse], error) {
+	return c.getLastMiniblock.CallUnary(ctx, req)
+}
+
+// GetNetworkInfo calls towns.v1.StreamService.GetNetworkInfo.
+func (c *streamServiceClient) GetNetworkInfo(ctx context.Context, req *connect.Request[pb.GetNetworkInfoRequest]) (*connect.Response[pb.GetNetworkInfoResponse], error) {
+	return c.getNetworkInfo.CallUnary(ctx, req)
+}
+
 // StreamServiceHandler is an implementation of the towns.v1.StreamService service.
 type StreamServiceHandler interface {
 	// CreateStream creates a stream from a signed inception event and registers
@@ -153,7 +190,14 @@ type StreamServiceHandler interface {
 	GetStream(context.Context, *connect.Request[pb.GetStreamRequest]) (*connect.Response[pb.GetStreamResponse], error)
 	GetMiniblocks(context.Context, *connect.Request[pb.GetMiniblocksRequest]) (*connect.Response[pb.GetMiniblocksResponse], error)
 	// SyncStreams streams new events and miniblocks of the named streams.
+	// The first response has live set; see docs/protocol.md for cursors,
+	// resume and reset.
 	SyncStreams(context.Context, *connect.Request[pb.SyncStreamsRequest], *connect.ServerStream[pb.SyncStreamsResponse]) error
+	// GetLastMiniblock returns a stream's last applied miniblock number and
+	// hash and its minipool, cheaply: what a client needs before it posts.
+	GetLastMiniblock(context.Context, *connect.Request[pb.GetLastMiniblockRequest]) (*connect.Response[pb.GetLastMiniblockResponse], error)
+	// GetNetworkInfo returns the network's limits and size.
+	GetNetworkInfo(context.Context, *connect.Request[pb.GetNetworkInfoRequest]) (*connect.Response[pb.GetNetworkInfoResponse], error)
 }
 
 // NewStreamServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -193,6 +237,18 @@ func NewStreamServiceHandler(svc StreamServiceHandler, opts ...connect.HandlerOp
 		connect.WithSchema(streamServiceMethods.ByName("SyncStreams")),
 		connect.WithHandlerOptions(opts...),
 	)
+	streamServiceGetLastMiniblockHandler := connect.NewUnaryHandler(
+		StreamServiceGetLastMiniblockProcedure,
+		svc.GetLastMiniblock,
+		connect.WithSchema(streamServiceMethods.ByName("GetLastMiniblock")),
+		connect.WithHandlerOptions(opts...),
+	)
+	streamServiceGetNetworkInfoHandler := connect.NewUnaryHandler(
+		StreamServiceGetNetworkInfoProcedure,
+		svc.GetNetworkInfo,
+		connect.WithSchema(streamServiceMethods.ByName("GetNetworkInfo")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/towns.v1.StreamService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case StreamServiceCreateStreamProcedure:
@@ -205,6 +261,10 @@ func NewStreamServiceHandler(svc StreamServiceHandler, opts ...connect.HandlerOp
 			streamServiceGetMiniblocksHandler.ServeHTTP(w, r)
 		case StreamServiceSyncStreamsProcedure:
 			streamServiceSyncStreamsHandler.ServeHTTP(w, r)
+		case StreamServiceGetLastMiniblockProcedure:
+			streamServiceGetLastMiniblockHandler.ServeHTTP(w, r)
+		case StreamServiceGetNetworkInfoProcedure:
+			streamServiceGetNetworkInfoHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -232,4 +292,12 @@ func (UnimplementedStreamServiceHandler) GetMiniblocks(context.Context, *connect
 
 func (UnimplementedStreamServiceHandler) SyncStreams(context.Context, *connect.Request[pb.SyncStreamsRequest], *connect.ServerStream[pb.SyncStreamsResponse]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("towns.v1.StreamService.SyncStreams is not implemented"))
+}
+
+func (UnimplementedStreamServiceHandler) GetLastMiniblock(context.Context, *connect.Request[pb.GetLastMiniblockRequest]) (*connect.Response[pb.GetLastMiniblockResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("towns.v1.StreamService.GetLastMiniblock is not implemented"))
+}
+
+func (UnimplementedStreamServiceHandler) GetNetworkInfo(context.Context, *connect.Request[pb.GetNetworkInfoRequest]) (*connect.Response[pb.GetNetworkInfoResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("towns.v1.StreamService.GetNetworkInfo is not implemented"))
 }
