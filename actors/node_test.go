@@ -100,29 +100,56 @@ func TestPostsAreSealedInOrder(t *testing.T) {
 	require.Equal(t, ch.String(), info.StreamID)
 }
 
+// countingAppend counts AppendEvents calls and the events they carry.
+type countingAppend struct {
+	store.Store
+	writes atomic.Int64
+	events atomic.Int64
+}
+
+func (s *countingAppend) AppendEvents(ctx context.Context, id []byte, gen int64, evs []store.PoolEvent) error {
+	s.writes.Add(1)
+	s.events.Add(int64(len(evs)))
+	return s.Store.AppendEvents(ctx, id, gen, evs)
+}
+
+// TestConcurrentClientsShareWrites posts from 8 clients at once and checks
+// that their events went to the store in fewer writes than events: while
+// one write is in flight, the events that arrive meanwhile share the next.
 func TestConcurrentClientsShareWrites(t *testing.T) {
-	n := actorstest.StartNode(t, actorstest.Options{})
+	st := &countingAppend{Store: store.NewMemory()}
+	n := actorstest.StartNode(t, actorstest.Options{Store: st})
 	u := actorstest.NewUser(t)
 	_, ch := n.Channel(t, u)
 	prev := n.Last(t, ch)
+	// Events are built here: u.Event may call t.FailNow, which only the
+	// test goroutine may do.
+	var evs [8][50]*streams.ParsedEvent
+	for c := range evs {
+		for i := range evs[c] {
+			evs[c][i] = u.Event(t, ch, prev, actorstest.Message(fmt.Sprint(c, "-", i)))
+		}
+	}
+	writes0, events0 := st.writes.Load(), st.events.Load()
 	var wg sync.WaitGroup
 	errs := make(chan error, 400)
-	for c := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range 50 {
-				ev := u.Event(t, ch, prev, actorstest.Message(fmt.Sprint(c, "-", i)))
+	for c := range evs {
+		wg.Go(func() {
+			for _, ev := range evs[c] {
 				_, err := n.AddEvent(context.Background(), ev)
 				errs <- err
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	close(errs)
 	for err := range errs {
 		require.NoError(t, err)
 	}
+	writes, events := st.writes.Load()-writes0, st.events.Load()-events0
+	t.Logf("%d events in %d store writes", events, writes)
+	require.Equal(t, int64(400), events, "every acked event was written")
+	require.Less(t, writes, events, "concurrent clients' events share store writes")
 	v := n.WaitSealed(t, ch, 5*time.Second)
 	require.Equal(t, int64(2+400), v.EventCount())
 }
