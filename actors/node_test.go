@@ -199,12 +199,20 @@ func TestPassivation(t *testing.T) {
 	u := actorstest.NewUser(t)
 	debug := httptest.NewServer(rpc.DebugHandler(n.Node, prometheus.NewRegistry()))
 	defer debug.Close()
+	// liveStreams runs inside require.Eventually's goroutine: it reports
+	// errors with t.Error (FailNow is for the test goroutine only).
 	liveStreams := func() int {
 		resp, err := debug.Client().Get(debug.URL + "/debug/actors")
-		require.NoError(t, err)
+		if err != nil {
+			t.Error(err)
+			return -1
+		}
 		defer resp.Body.Close()
 		var list []actors.ActorInfo
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+		if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+			t.Error(err)
+			return -1
+		}
 		c := 0
 		for _, a := range list {
 			if a.Kind == actors.KindStream {
@@ -215,6 +223,7 @@ func TestPassivation(t *testing.T) {
 	}
 
 	ids := make([]streams.StreamID, streamsN)
+	genesis := make([]*streams.ParsedMiniblock, streamsN)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 64)
 	for i := range ids {
@@ -225,14 +234,20 @@ func TestPassivation(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			_, _, err := n.CreateStream(context.Background(), id, evs)
+			g, _, err := n.CreateStream(context.Background(), id, evs)
 			if err != nil {
 				t.Error(err)
 			}
+			genesis[i] = g
 		}()
 	}
 	wg.Wait()
 	require.False(t, t.Failed())
+	// The posts are built here: u.Event may call t.FailNow.
+	posts := make([]*streams.ParsedEvent, len(ids))
+	for i, id := range ids {
+		posts[i] = u.Event(t, id, genesis[i], actorstest.Username(fmt.Sprint("user", i)))
+	}
 
 	base := heap()
 	for i, id := range ids {
@@ -243,13 +258,11 @@ func TestPassivation(t *testing.T) {
 			defer func() { <-sem }()
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			v, _, err := n.View(ctx, id)
-			if err != nil {
+			if _, _, err := n.View(ctx, id); err != nil {
 				t.Error(err)
 				return
 			}
-			ev := u.Event(t, id, v.LastBlock(), actorstest.Username(fmt.Sprint("user", i)))
-			if _, err := n.AddEvent(ctx, ev); err != nil {
+			if _, err := n.AddEvent(ctx, posts[i]); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -281,9 +294,14 @@ func TestPassivation(t *testing.T) {
 	require.Equal(t, 1, liveStreams())
 }
 
+// countStreams counts live stream actors. It is called inside
+// require.Eventually's goroutine, so it reports errors with t.Error.
 func countStreams(t *testing.T, n *actors.Node) int {
 	list, err := n.Actors(ctxT(t))
-	require.NoError(t, err)
+	if err != nil {
+		t.Error(err)
+		return -1
+	}
 	c := 0
 	for _, a := range list {
 		if a.Kind == actors.KindStream {
