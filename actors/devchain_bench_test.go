@@ -76,24 +76,29 @@ func BenchmarkChainWriterDevchain(b *testing.B) {
 	events := make([][]*streams.ParsedEvent, devchainStreams)
 	var wg sync.WaitGroup
 	errs := make(chan error, devchainStreams)
+	// Events are built on this goroutine: u.Event may call b.FailNow.
+	genesis := make([]*streams.ParsedMiniblock, len(ids))
 	for i := range ids {
+		id, evs := u.ChannelGenesis(b, space)
+		ids[i] = id
 		wg.Go(func() {
-			id, evs := u.ChannelGenesis(b, space)
-			genesis, _, err := n.CreateStream(ctx, id, evs)
+			g, _, err := n.CreateStream(ctx, id, evs)
 			if err != nil {
 				errs <- fmt.Errorf("create %s: %w", id, err)
 				return
 			}
-			ids[i] = id
-			for k := range 1 + b.N {
-				events[i] = append(events[i], u.Event(b, id, genesis, actorstest.Message(fmt.Sprint("bench ", k))))
-			}
+			genesis[i] = g
 		})
 	}
 	wg.Wait()
 	close(errs)
 	for err := range errs {
 		require.NoError(b, err)
+	}
+	for i, id := range ids {
+		for k := range 1 + b.N {
+			events[i] = append(events[i], u.Event(b, id, genesis[i], actorstest.Message(fmt.Sprint("bench ", k))))
+		}
 	}
 	index := make(map[streams.StreamID]int, len(ids))
 	for i, id := range ids {

@@ -2,10 +2,8 @@ package actors_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -13,13 +11,11 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	"github.com/towns-node/node/actors"
 	"github.com/towns-node/node/actors/actorstest"
 	"github.com/towns-node/node/proto/pb"
-	"github.com/towns-node/node/rpc"
 	"github.com/towns-node/node/store"
 	"github.com/towns-node/node/streams"
 )
@@ -100,29 +96,56 @@ func TestPostsAreSealedInOrder(t *testing.T) {
 	require.Equal(t, ch.String(), info.StreamID)
 }
 
+// countingAppend counts AppendEvents calls and the events they carry.
+type countingAppend struct {
+	store.Store
+	writes atomic.Int64
+	events atomic.Int64
+}
+
+func (s *countingAppend) AppendEvents(ctx context.Context, id []byte, gen int64, evs []store.PoolEvent) error {
+	s.writes.Add(1)
+	s.events.Add(int64(len(evs)))
+	return s.Store.AppendEvents(ctx, id, gen, evs)
+}
+
+// TestConcurrentClientsShareWrites posts from 8 clients at once and checks
+// that their events went to the store in fewer writes than events: while
+// one write is in flight, the events that arrive meanwhile share the next.
 func TestConcurrentClientsShareWrites(t *testing.T) {
-	n := actorstest.StartNode(t, actorstest.Options{})
+	st := &countingAppend{Store: store.NewMemory()}
+	n := actorstest.StartNode(t, actorstest.Options{Store: st})
 	u := actorstest.NewUser(t)
 	_, ch := n.Channel(t, u)
 	prev := n.Last(t, ch)
+	// Events are built here: u.Event may call t.FailNow, which only the
+	// test goroutine may do.
+	var evs [8][50]*streams.ParsedEvent
+	for c := range evs {
+		for i := range evs[c] {
+			evs[c][i] = u.Event(t, ch, prev, actorstest.Message(fmt.Sprint(c, "-", i)))
+		}
+	}
+	writes0, events0 := st.writes.Load(), st.events.Load()
 	var wg sync.WaitGroup
 	errs := make(chan error, 400)
-	for c := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range 50 {
-				ev := u.Event(t, ch, prev, actorstest.Message(fmt.Sprint(c, "-", i)))
+	for c := range evs {
+		wg.Go(func() {
+			for _, ev := range evs[c] {
 				_, err := n.AddEvent(context.Background(), ev)
 				errs <- err
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	close(errs)
 	for err := range errs {
 		require.NoError(t, err)
 	}
+	writes, events := st.writes.Load()-writes0, st.events.Load()-events0
+	t.Logf("%d events in %d store writes", events, writes)
+	require.Equal(t, int64(400), events, "every acked event was written")
+	require.Less(t, writes, events, "concurrent clients' events share store writes")
 	v := n.WaitSealed(t, ch, 5*time.Second)
 	require.Equal(t, int64(2+400), v.EventCount())
 }
@@ -170,24 +193,12 @@ func TestPassivation(t *testing.T) {
 	cfg.IdleTimeout = 3 * time.Second
 	n := actorstest.StartNode(t, actorstest.Options{Config: cfg, BlockTime: 40 * time.Millisecond})
 	u := actorstest.NewUser(t)
-	debug := httptest.NewServer(rpc.DebugHandler(n.Node, prometheus.NewRegistry()))
-	defer debug.Close()
-	liveStreams := func() int {
-		resp, err := debug.Client().Get(debug.URL + "/debug/actors")
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var list []actors.ActorInfo
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
-		c := 0
-		for _, a := range list {
-			if a.Kind == actors.KindStream {
-				c++
-			}
-		}
-		return c
-	}
+	// The count comes from Node.Actors, which /debug/actors serves (rpc's
+	// tests cover the endpoint; actors does not import rpc).
+	liveStreams := func() int { return countStreams(t, n.Node) }
 
 	ids := make([]streams.StreamID, streamsN)
+	genesis := make([]*streams.ParsedMiniblock, streamsN)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 64)
 	for i := range ids {
@@ -198,14 +209,20 @@ func TestPassivation(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			_, _, err := n.CreateStream(context.Background(), id, evs)
+			g, _, err := n.CreateStream(context.Background(), id, evs)
 			if err != nil {
 				t.Error(err)
 			}
+			genesis[i] = g
 		}()
 	}
 	wg.Wait()
 	require.False(t, t.Failed())
+	// The posts are built here: u.Event may call t.FailNow.
+	posts := make([]*streams.ParsedEvent, len(ids))
+	for i, id := range ids {
+		posts[i] = u.Event(t, id, genesis[i], actorstest.Username(fmt.Sprint("user", i)))
+	}
 
 	base := heap()
 	for i, id := range ids {
@@ -216,13 +233,11 @@ func TestPassivation(t *testing.T) {
 			defer func() { <-sem }()
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			v, _, err := n.View(ctx, id)
-			if err != nil {
+			if _, _, err := n.View(ctx, id); err != nil {
 				t.Error(err)
 				return
 			}
-			ev := u.Event(t, id, v.LastBlock(), actorstest.Username(fmt.Sprint("user", i)))
-			if _, err := n.AddEvent(ctx, ev); err != nil {
+			if _, err := n.AddEvent(ctx, posts[i]); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -254,9 +269,14 @@ func TestPassivation(t *testing.T) {
 	require.Equal(t, 1, liveStreams())
 }
 
+// countStreams counts live stream actors. It is called inside
+// require.Eventually's goroutine, so it reports errors with t.Error.
 func countStreams(t *testing.T, n *actors.Node) int {
 	list, err := n.Actors(ctxT(t))
-	require.NoError(t, err)
+	if err != nil {
+		t.Error(err)
+		return -1
+	}
 	c := 0
 	for _, a := range list {
 		if a.Kind == actors.KindStream {

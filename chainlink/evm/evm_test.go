@@ -152,9 +152,14 @@ func TestSubscribeHeadsTimed(t *testing.T) {
 	heads, err := c.SubscribeHeads(ctx)
 	require.NoError(t, err)
 	var last uint64
-	for range 10 {
-		h := <-heads
-		require.Greater(t, h.Number, last)
-		last = h.Number
+	for i := range 10 {
+		select {
+		case h, ok := <-heads:
+			require.True(t, ok, "heads closed after %d heads", i)
+			require.Greater(t, h.Number, last)
+			last = h.Number
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no head %d within 10s (block time %s)", i, dcfg.BlockTime)
+		}
 	}
 }
