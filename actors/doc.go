@@ -69,6 +69,6 @@
 // must be local to the node creating the channel; replicas learn of a new
 // stream from the creator's wake-up (StreamStatus) or the next message
 // about it, and of registrations from block gossip (ReadRegistration) or a
-// failed swap, not yet from a chain watch; registrations carry their round
-// in registerReq but chainlink.Registration has no Round field yet.
+// failed swap: Node.OnRegistered takes a chain watch's registrations, but
+// nothing feeds it chainlink.Chain.Watch yet.
 package actors
