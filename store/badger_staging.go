@@ -1,0 +1,169 @@
+// Badger's staging area and node metadata.
+
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// --- Staging ------------------------------------------------------------
+
+// StageBlock implements Staging. Staging a (stream, hash) again replaces it.
+func (b *Badger) StageBlock(ctx context.Context, sb StagedBlock) error {
+	if err := checkStreamID(sb.StreamID); err != nil {
+		return err
+	}
+	return b.update(ctx, stageOp(sb))
+}
+
+func stageOp(sb StagedBlock) func(w *wtx) error {
+	sb = cloneStaged(sb)
+	val := encodeStaged(sb)
+	return func(w *wtx) error {
+		last := int64(0)
+		st, err := w.state(sb.StreamID)
+		switch {
+		case err == nil:
+			last = st.lastNum
+		case !errors.Is(err, ErrStreamNotFound):
+			return err
+		}
+		if sb.Num <= last {
+			return nil // could never be processable
+		}
+		key := hashKey(pfxStaged, sb.StreamID, sb.Hash)
+		old, ok, err := getValue(w.txn, key)
+		if err != nil {
+			return err
+		}
+		if ok {
+			prev, err := decodeStaged(sb.StreamID, sb.Hash, old)
+			if err != nil {
+				return err
+			}
+			if prev.Num != sb.Num {
+				if err := w.del(stageIdxKey(sb.StreamID, prev.Num, sb.Hash)); err != nil {
+					return err
+				}
+			}
+		}
+		if err := w.set(key, val); err != nil {
+			return err
+		}
+		return w.set(stageIdxKey(sb.StreamID, sb.Num, sb.Hash), nil)
+	}
+}
+
+// StagedBlock implements Staging.
+func (b *Badger) StagedBlock(ctx context.Context, streamID, hash []byte) (StagedBlock, error) {
+	if err := checkStreamID(streamID); err != nil {
+		return StagedBlock{}, err
+	}
+	var sb StagedBlock
+	err := b.view(ctx, func(txn *badger.Txn) error {
+		v, ok, err := getValue(txn, hashKey(pfxStaged, streamID, hash))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%w: staged block %x", ErrNotFound, hash)
+		}
+		sb, err = decodeStaged(streamID, hash, v)
+		return err
+	})
+	return sb, err
+}
+
+// NextProcessable implements Staging.
+func (b *Badger) NextProcessable(ctx context.Context, streamID []byte) (StagedBlock, error) {
+	if err := checkStreamID(streamID); err != nil {
+		return StagedBlock{}, err
+	}
+	var found StagedBlock
+	err := b.view(ctx, func(txn *badger.Txn) error {
+		st, err := loadState(txn, streamID)
+		if err != nil {
+			return err
+		}
+		o := badger.DefaultIteratorOptions
+		o.PrefetchValues = false
+		o.Prefix = numKey(pfxStageIdx, streamID, st.lastNum+1)
+		it := txn.NewIterator(o)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			h := it.Item().KeyCopy(nil)[len(o.Prefix):]
+			v, ok, err := getValue(txn, hashKey(pfxStaged, streamID, h))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			sb, err := decodeStaged(streamID, h, v)
+			if err != nil {
+				return err
+			}
+			if !sb.Processed && !sb.Orphaned && bytes.Equal(sb.Parent, st.lastHash) {
+				found = sb
+				return nil
+			}
+		}
+		return fmt.Errorf("%w: no processable block after %d", ErrNotFound, st.lastNum)
+	})
+	return found, err
+}
+
+// MarkStaged implements Staging.
+func (b *Badger) MarkStaged(ctx context.Context, streamID, hash []byte, processed, orphaned bool) error {
+	if err := checkStreamID(streamID); err != nil {
+		return err
+	}
+	id, h := clone(streamID), clone(hash)
+	return b.update(ctx, func(w *wtx) error {
+		key := hashKey(pfxStaged, id, h)
+		v, ok, err := getValue(w.txn, key)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%w: staged block %x", ErrNotFound, h)
+		}
+		sb, err := decodeStaged(id, h, v)
+		if err != nil {
+			return err
+		}
+		sb.Processed, sb.Orphaned = processed, orphaned
+		return w.set(key, encodeStaged(sb))
+	})
+}
+
+// --- Meta ---------------------------------------------------------------
+
+// PutMeta implements Meta.
+func (b *Badger) PutMeta(ctx context.Context, key string, value []byte) error {
+	k, v := metaKey(key), clone(value)
+	return b.update(ctx, func(w *wtx) error { return w.set(k, v) })
+}
+
+// GetMeta implements Meta.
+func (b *Badger) GetMeta(ctx context.Context, key string) ([]byte, error) {
+	var v []byte
+	err := b.view(ctx, func(txn *badger.Txn) error {
+		var ok bool
+		var err error
+		v, ok, err = getValue(txn, metaKey(key))
+		if err == nil && !ok {
+			err = fmt.Errorf("%w: meta %q", ErrNotFound, key)
+		}
+		return err
+	})
+	if v == nil && err == nil {
+		v = []byte{}
+	}
+	return v, err
+}
