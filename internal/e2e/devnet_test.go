@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,14 +19,14 @@ func TestDevnetScript(t *testing.T) {
 	}
 	bin := build(t)
 	dir := t.TempDir()
-	_, port, err := net.SplitHostPort(freeAddr(t))
-	require.NoError(t, err)
-	p, err := strconv.Atoi(port)
-	require.NoError(t, err)
+	// API and debug ports at PORT+2i, PORT+2i+1 (i from 1), p2p at P2P+i: both
+	// blocks lie below the ephemeral range, where node 1's outbound
+	// connections cannot take node 2's port before node 2 binds it.
+	base := freePortBlock(t, 12)
 	script, err := filepath.Abs("../../scripts/devnet.sh")
 	require.NoError(t, err)
 	env := append(os.Environ(), "NODE_BIN="+bin, "DEVNET_DIR="+filepath.Join(dir, "devnet"),
-		"DEVNET_PORT="+strconv.Itoa(p-2), "DEVNET_CHAIN="+freeAddr(t), "DEVNET_BLOCK_TIME=200ms")
+		"DEVNET_PORT="+strconv.Itoa(base), "DEVNET_P2P_PORT="+strconv.Itoa(base+8), "DEVNET_CHAIN="+freeAddr(t), "DEVNET_BLOCK_TIME=200ms")
 	devnet := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(script, args...)

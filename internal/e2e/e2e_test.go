@@ -7,11 +7,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -43,13 +46,69 @@ func build(t *testing.T) string {
 	return bin
 }
 
+// freePortBlock returns the first of n consecutive loopback ports that are
+// free now and lie below the kernel's ephemeral range, so that no outbound
+// connection of an earlier process (a node dialing the chain or a peer) can
+// take one of them between the check and the bind. Scripts that lay nodes out
+// on fixed offsets (devnet.sh) need this; a port from freeAddr is ephemeral.
+var (
+	handedMu sync.Mutex
+	handed   = map[int]bool{} // ports given out in this test binary
+)
+
+func freePortBlock(t *testing.T, n int) int {
+	t.Helper()
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if v, err := strconv.Atoi(f[0]); err == nil {
+				low = v
+			}
+		}
+	}
+	const floor = 10000
+	require.Greater(t, low-floor, n, "no room below the ephemeral range %d", low)
+	handedMu.Lock()
+	defer handedMu.Unlock()
+	for try := 0; try < 200; try++ {
+		base := floor + rand.IntN(low-floor-n)
+		ok := true
+		for p := base; p < base+n && ok; p++ {
+			if handed[p] {
+				ok = false
+				break
+			}
+			addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(p))
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				ok = false
+				break
+			}
+			pc, err := net.ListenPacket("udp", addr)
+			if err != nil {
+				ok = false
+			} else {
+				_ = pc.Close()
+			}
+			_ = ln.Close()
+		}
+		if ok {
+			for p := base; p < base+n; p++ {
+				handed[p] = true
+			}
+			return base
+		}
+	}
+	t.Fatalf("no %d consecutive free ports below %d", n, low)
+	return 0
+}
+
+// freeAddr returns a free loopback address below the ephemeral range (see
+// freePortBlock): tests start several processes one after another, and a port
+// the kernel may hand to an outbound connection in between is not reserved.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(freePortBlock(t, 1)))
 }
 
 type node struct {
