@@ -512,11 +512,8 @@ func readStream(ctx context.Context, st store.Store, id streams.StreamID, v *str
 		if err := proto.Unmarshal(b.Data, m); err != nil {
 			return nil, err
 		}
-		if m.Snapshot == nil && len(b.Snapshot) > 0 {
-			m.Snapshot = &pb.Snapshot{}
-			if err := proto.Unmarshal(b.Snapshot, m.Snapshot); err != nil {
-				return nil, err
-			}
+		if len(m.Snapshot) == 0 && len(b.Snapshot) > 0 {
+			m.Snapshot = b.Snapshot
 		}
 		resp.Miniblocks = append(resp.Miniblocks, m)
 	}
@@ -606,11 +603,8 @@ func decodeStored(b store.Miniblock) (*streams.ParsedMiniblock, error) {
 	if err := proto.Unmarshal(b.Data, pmb); err != nil {
 		return nil, err
 	}
-	if pmb.Snapshot == nil && len(b.Snapshot) > 0 {
-		pmb.Snapshot = &pb.Snapshot{}
-		if err := proto.Unmarshal(b.Snapshot, pmb.Snapshot); err != nil {
-			return nil, err
-		}
+	if len(pmb.Snapshot) == 0 && len(b.Snapshot) > 0 {
+		pmb.Snapshot = b.Snapshot
 	}
 	return streams.ParseMiniblock(pmb)
 }
@@ -622,10 +616,8 @@ func encodeBlock(mb *streams.ParsedMiniblock, included [][]byte) (store.Minibloc
 		return store.Miniblock{}, err
 	}
 	out := store.Miniblock{Num: mb.Header.MiniblockNum, Hash: mb.Hash.Bytes(), Data: data, Included: included}
-	if mb.Proto.Snapshot != nil {
-		if out.Snapshot, err = streams.EncodeSnapshot(mb.Proto.Snapshot); err != nil {
-			return store.Miniblock{}, err
-		}
+	if len(mb.Proto.Snapshot) != 0 {
+		out.Snapshot = mb.Proto.Snapshot // the bytes the header hashes, never re-encoded
 	}
 	return out, nil
 }

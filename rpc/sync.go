@@ -182,11 +182,8 @@ func decodeStoredBlock(b store.Miniblock) (*pb.Miniblock, error) {
 	if err := proto.Unmarshal(b.Data, mb); err != nil {
 		return nil, streams.Errorf(pb.ErrorCode_DATA_LOSS, "miniblock %d: %v", b.Num, err)
 	}
-	if mb.Snapshot == nil && len(b.Snapshot) > 0 {
-		mb.Snapshot = &pb.Snapshot{}
-		if err := proto.Unmarshal(b.Snapshot, mb.Snapshot); err != nil {
-			return nil, streams.Errorf(pb.ErrorCode_DATA_LOSS, "miniblock %d snapshot: %v", b.Num, err)
-		}
+	if len(mb.Snapshot) == 0 && len(b.Snapshot) > 0 {
+		mb.Snapshot = b.Snapshot
 	}
 	return mb, nil
 }

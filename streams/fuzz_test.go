@@ -134,8 +134,8 @@ func FuzzMiniblock(f *testing.F) {
 		v, err := parent.ApplyMiniblock(mb)
 		require.NoError(t, err)
 		require.Equal(t, parent.Generation()+1, v.Generation())
-		if mb.Proto.Snapshot != nil {
-			require.True(t, proto.Equal(mb.Proto.Snapshot, v.Snapshot()))
+		if mb.Snapshot != nil {
+			require.True(t, proto.Equal(mb.Snapshot, v.Snapshot()))
 		}
 	})
 }

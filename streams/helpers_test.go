@@ -302,3 +302,21 @@ func codeOf(t testing.TB, err error) pb.ErrorCode {
 	t.Helper()
 	return CodeOf(err)
 }
+
+// reorderedSnapshot encodes s in another valid protobuf encoding than
+// EncodeSnapshot's: the per-type content (field 101+) before common (field
+// 1). It decodes to a message equal to s, with other bytes.
+func reorderedSnapshot(t testing.TB, s *pb.Snapshot) []byte {
+	t.Helper()
+	content := proto.Clone(s).(*pb.Snapshot)
+	content.Common = nil
+	b, err := marshal.Marshal(content)
+	require.NoError(t, err)
+	c, err := marshal.Marshal(&pb.Snapshot{Common: s.Common})
+	require.NoError(t, err)
+	out := append(b, c...)
+	back := &pb.Snapshot{}
+	require.NoError(t, proto.Unmarshal(out, back))
+	require.True(t, proto.Equal(s, back), "the reordered encoding decodes to the same snapshot")
+	return out
+}

@@ -22,6 +22,9 @@ type ParsedMiniblock struct {
 	Leader common.Address
 	Events []*ParsedEvent
 	Votes  []*ParsedVote
+	// Snapshot is Proto.Snapshot decoded, nil when the block carries none.
+	// Shared and immutable, like the rest.
+	Snapshot *pb.Snapshot
 
 	eventSet map[common.Hash]struct{}
 }
@@ -146,38 +149,65 @@ func ParseMiniblockKnown(mb *pb.Miniblock, known func(common.Hash) *ParsedEvent)
 		return nil, Errorf(pb.ErrorCode_BAD_VOTES, "miniblock %s: votes hash differs from the votes carried", h)
 	}
 	if len(hdr.SnapshotHash) == 0 {
-		if mb.Snapshot != nil {
+		if len(mb.Snapshot) != 0 {
 			return nil, Errorf(pb.ErrorCode_BAD_SNAPSHOT, "miniblock %s carries a snapshot its header does not hash", h)
 		}
-	} else {
-		if mb.Snapshot == nil {
-			return nil, Errorf(pb.ErrorCode_BAD_SNAPSHOT, "miniblock %s lacks the snapshot its header hashes", h)
-		}
-		sh, err := SnapshotHash(mb.Snapshot)
-		if err != nil || sh != common.Hash(hdr.SnapshotHash) {
-			return nil, Errorf(pb.ErrorCode_BAD_SNAPSHOT, "miniblock %s: carried snapshot does not match the header", h)
-		}
+	} else if out.Snapshot, err = carriedSnapshot(hdr, mb); err != nil {
+		return nil, err
 	}
 	out.index()
 	return out, nil
 }
 
-// checkSnapshotClaim checks that the header's snapshot hash is the hash of
-// st, the state recomputed by this node (BAD_SNAPSHOT). ParseMiniblock has
-// checked the carried snapshot against the header.
+// carriedSnapshot checks that a block's snapshot bytes are present and hash
+// to the header's snapshot hash, and decodes them (BAD_SNAPSHOT). The hash
+// covers the bytes that travel; nothing is re-encoded.
+func carriedSnapshot(hdr *pb.MiniblockHeader, mb *pb.Miniblock) (*pb.Snapshot, error) {
+	b := mb.GetSnapshot()
+	if len(b) == 0 {
+		return nil, Errorf(pb.ErrorCode_BAD_SNAPSHOT, "miniblock %d lacks the snapshot its header hashes", hdr.MiniblockNum)
+	}
+	if len(hdr.SnapshotHash) != common.HashLength || SnapshotBytesHash(b) != common.Hash(hdr.SnapshotHash) {
+		return nil, Errorf(pb.ErrorCode_BAD_SNAPSHOT, "miniblock %d: carried snapshot bytes do not hash to the header's snapshot hash", hdr.MiniblockNum)
+	}
+	s, err := DecodeSnapshot(b)
+	if err != nil {
+		return nil, Errorf(pb.ErrorCode_BAD_SNAPSHOT, "miniblock %d: %v", hdr.MiniblockNum, err.(*Error).Msg)
+	}
+	return s, nil
+}
+
+// checkSnapshotClaim checks the snapshot a block carries against st, the
+// state this node recomputed for it (BAD_SNAPSHOT): the bytes hash to the
+// header's snapshot hash, and the decoded message equals st field by field
+// (proto.Equal: unknown fields make it differ). The bytes are not compared
+// with this node's encoding of st, so how the leader encoded the snapshot
+// is not consensus; only what it says is.
 func checkSnapshotClaim(mb *ParsedMiniblock, st *pb.Snapshot) error {
-	want, err := SnapshotHash(st)
+	got, err := carriedSnapshot(mb.Header, mb.Proto)
 	if err != nil {
 		return err
 	}
-	if len(mb.Header.SnapshotHash) != common.HashLength || common.Hash(mb.Header.SnapshotHash) != want {
-		return Errorf(pb.ErrorCode_BAD_SNAPSHOT, "miniblock %d snapshot hash %x, recomputed %s", mb.Header.MiniblockNum, mb.Header.SnapshotHash, want)
+	if !proto.Equal(got, st) {
+		return Errorf(pb.ErrorCode_BAD_SNAPSHOT, "miniblock %d carries a snapshot that is not the state recomputed from its parent", mb.Header.MiniblockNum)
 	}
 	return nil
 }
 
+// encodeSnapshotFor encodes the state a block made by this node carries and
+// returns the bytes and their hash.
+func encodeSnapshotFor(st *pb.Snapshot) ([]byte, common.Hash, error) {
+	b, err := EncodeSnapshot(st)
+	if err != nil {
+		return nil, common.Hash{}, err
+	}
+	return b, SnapshotBytesHash(b), nil
+}
+
 // seal encodes, hashes and signs a header and assembles the block.
-func seal(key *ecdsa.PrivateKey, hdr *pb.MiniblockHeader, events []*ParsedEvent, votes []*ParsedVote, snap *pb.Snapshot) (*ParsedMiniblock, error) {
+// snap is the state the block carries (nil for none) and snapBytes its
+// encoding, which the header's snapshot hash covers.
+func seal(key *ecdsa.PrivateKey, hdr *pb.MiniblockHeader, events []*ParsedEvent, votes []*ParsedVote, snap *pb.Snapshot, snapBytes []byte) (*ParsedMiniblock, error) {
 	hb, err := marshal.Marshal(hdr)
 	if err != nil {
 		return nil, Errorf(pb.ErrorCode_INTERNAL, "encode header: %v", err)
@@ -187,7 +217,7 @@ func seal(key *ecdsa.PrivateKey, hdr *pb.MiniblockHeader, events []*ParsedEvent,
 	if err != nil {
 		return nil, Errorf(pb.ErrorCode_INTERNAL, "sign header: %v", err)
 	}
-	mb := &pb.Miniblock{Header: hb, Hash: h.Bytes(), Signature: sig, Snapshot: snap,
+	mb := &pb.Miniblock{Header: hb, Hash: h.Bytes(), Signature: sig, Snapshot: snapBytes,
 		Events: make([]*pb.Envelope, len(events)), Votes: make([]*pb.Vote, len(votes))}
 	for i, ev := range events {
 		mb.Events[i] = ev.Envelope
@@ -195,7 +225,7 @@ func seal(key *ecdsa.PrivateKey, hdr *pb.MiniblockHeader, events []*ParsedEvent,
 	for i, v := range votes {
 		mb.Votes[i] = v.Vote
 	}
-	out := &ParsedMiniblock{Proto: mb, Header: hdr, Hash: h, Leader: crypto.PubkeyToAddress(key.PublicKey), Events: events, Votes: votes}
+	out := &ParsedMiniblock{Proto: mb, Header: hdr, Hash: h, Leader: crypto.PubkeyToAddress(key.PublicKey), Events: events, Votes: votes, Snapshot: snap}
 	out.index()
 	return out, nil
 }
@@ -216,7 +246,7 @@ func MakeGenesis(nodeKey *ecdsa.PrivateKey, events []*ParsedEvent, now time.Time
 	if err != nil {
 		return nil, err
 	}
-	sh, err := SnapshotHash(st)
+	snapBytes, sh, err := encodeSnapshotFor(st)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +258,7 @@ func MakeGenesis(nodeKey *ecdsa.PrivateKey, events []*ParsedEvent, now time.Time
 		VotesHash:    votesHash(nil).Bytes(),
 		SnapshotHash: sh.Bytes(),
 	}
-	return seal(nodeKey, hdr, events, nil, st)
+	return seal(nodeKey, hdr, events, nil, st, snapBytes)
 }
 
 func eventHashes(events []*ParsedEvent) [][]byte {
@@ -348,15 +378,16 @@ func (v *View) Propose(cfg Config, p Proposal) (*ParsedMiniblock, error) {
 	hdr.VotesHash = votesHash(rawVotes).Bytes()
 	hdr.RejectedEventHashes = v.listRejected(p.Rejected, counts, maj, inBlock)
 	var snap *pb.Snapshot
+	var snapBytes []byte
 	if v.SnapshotDue(len(events)) {
-		sh, err := SnapshotHash(st)
-		if err != nil {
+		var sh common.Hash
+		if snapBytes, sh, err = encodeSnapshotFor(st); err != nil {
 			return nil, err
 		}
 		hdr.SnapshotHash = sh.Bytes()
 		snap = st
 	}
-	return seal(p.Key, hdr, events, votes, snap)
+	return seal(p.Key, hdr, events, votes, snap, snapBytes)
 }
 
 // VerifyMiniblock checks a parsed miniblock against its parent view and the
@@ -446,7 +477,7 @@ func VerifyMiniblock(parent *View, cfg Config, replicas []common.Address, mb *Pa
 			h.EventNumOffset, h.PrevSnapshotMiniblockNum, parent.state.Common.EventCount, parent.lastSnapshotNum)
 	}
 	if !parent.SnapshotDue(len(mb.Events)) {
-		if len(h.SnapshotHash) != 0 || mb.Proto.GetSnapshot() != nil {
+		if len(h.SnapshotHash) != 0 || len(mb.Proto.GetSnapshot()) != 0 {
 			return Errorf(pb.ErrorCode_BAD_SNAPSHOT, "miniblock %d carries a snapshot that is not due", num)
 		}
 		return nil
@@ -455,11 +486,5 @@ func VerifyMiniblock(parent *View, cfg Config, replicas []common.Address, mb *Pa
 	if err != nil {
 		return err
 	}
-	if err := checkSnapshotClaim(mb, st); err != nil {
-		return err
-	}
-	if got, err := SnapshotHash(mb.Proto.GetSnapshot()); err != nil || got != common.Hash(h.SnapshotHash) {
-		return Errorf(pb.ErrorCode_BAD_SNAPSHOT, "miniblock %d carried snapshot does not match the header", num)
-	}
-	return nil
+	return checkSnapshotClaim(mb, st)
 }

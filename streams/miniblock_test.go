@@ -8,6 +8,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/towns-node/node/proto/pb"
@@ -58,8 +59,8 @@ func TestProposeVerifyRoundTrip(t *testing.T) {
 			require.Equal(t, 0, v.MinipoolLen())
 			require.Len(t, v.Snapshot().GetSpace().GetChannels(), 1)
 			require.Equal(t, mb.Header.TimestampMs, v.LastBlock().Header.TimestampMs)
-			if mb.Proto.Snapshot != nil {
-				require.True(t, proto.Equal(mb.Proto.Snapshot, v.Snapshot()), "carried snapshot is the state at the block")
+			if mb.Snapshot != nil {
+				require.True(t, proto.Equal(mb.Snapshot, v.Snapshot()), "carried snapshot is the state at the block")
 				require.Equal(t, mb.Num(), v.LastSnapshotNum())
 			}
 			// Applying twice fails the link check.
@@ -260,13 +261,28 @@ func TestVerifyTamper(t *testing.T) {
 		}, pb.ErrorCode_BAD_VOTES},
 		{"bad snapshot hash", hdr(func(h *pb.MiniblockHeader) { h.SnapshotHash = common.Hash{1}.Bytes() }), pb.ErrorCode_BAD_SNAPSHOT},
 		{"snapshot recomputed differs", func(t *testing.T, w *world, mb *ParsedMiniblock, leader *ecdsaKey) (*ParsedMiniblock, error) {
-			snap := proto.Clone(mb.Proto.Snapshot).(*pb.Snapshot)
+			snap := proto.Clone(mb.Snapshot).(*pb.Snapshot)
 			snap.Common.Members["00"] = &pb.Member{UserAddress: []byte{0}}
-			sh, err := SnapshotHash(snap)
+			b, err := EncodeSnapshot(snap)
 			require.NoError(t, err)
-			return reparse(t, mb, leader.k, func(h *pb.MiniblockHeader) { h.SnapshotHash = sh.Bytes() },
-				func(b *pb.Miniblock) { b.Snapshot = snap })
+			return reparse(t, mb, leader.k, func(h *pb.MiniblockHeader) { h.SnapshotHash = SnapshotBytesHash(b).Bytes() },
+				func(m *pb.Miniblock) { m.Snapshot = b })
 		}, pb.ErrorCode_BAD_SNAPSHOT},
+		{"snapshot with an unknown field", func(t *testing.T, w *world, mb *ParsedMiniblock, leader *ecdsaKey) (*ParsedMiniblock, error) {
+			b := protowire.AppendTag(append([]byte{}, mb.Proto.Snapshot...), 999, protowire.VarintType)
+			b = protowire.AppendVarint(b, 1)
+			return reparse(t, mb, leader.k, func(h *pb.MiniblockHeader) { h.SnapshotHash = SnapshotBytesHash(b).Bytes() },
+				func(m *pb.Miniblock) { m.Snapshot = b })
+		}, pb.ErrorCode_BAD_SNAPSHOT},
+		{"snapshot bytes re-encoded, header not re-signed", func(t *testing.T, w *world, mb *ParsedMiniblock, leader *ecdsaKey) (*ParsedMiniblock, error) {
+			return reparse(t, mb, nil, nil, func(m *pb.Miniblock) { m.Snapshot = reorderedSnapshot(t, mb.Snapshot) })
+		}, pb.ErrorCode_BAD_SNAPSHOT},
+		{"snapshot in another encoding, hashed and signed: valid", func(t *testing.T, w *world, mb *ParsedMiniblock, leader *ecdsaKey) (*ParsedMiniblock, error) {
+			b := reorderedSnapshot(t, mb.Snapshot)
+			require.NotEqual(t, mb.Proto.Snapshot, b)
+			return reparse(t, mb, leader.k, func(h *pb.MiniblockHeader) { h.SnapshotHash = SnapshotBytesHash(b).Bytes() },
+				func(m *pb.Miniblock) { m.Snapshot = b })
+		}, pb.ErrorCode_OK},
 		{"snapshot dropped", func(t *testing.T, w *world, mb *ParsedMiniblock, leader *ecdsaKey) (*ParsedMiniblock, error) {
 			return reparse(t, mb, leader.k, func(h *pb.MiniblockHeader) { h.SnapshotHash = nil },
 				func(b *pb.Miniblock) { b.Snapshot = nil })

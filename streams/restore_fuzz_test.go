@@ -34,7 +34,9 @@ func restoreSeeds(t testing.TB) map[string][3][]byte {
 	}
 	snapB, laterB, poolB := enc(snap.Proto), enc(later.Proto), enc(pending.Envelope)
 	badSnap := proto.Clone(snap.Proto).(*pb.Miniblock)
-	badSnap.Snapshot.Common.MiniblockNum++
+	wrong := proto.Clone(snap.Snapshot).(*pb.Snapshot)
+	wrong.Common.MiniblockNum++
+	badSnap.Snapshot = enc(wrong)
 	return map[string][3][]byte{
 		"valid":          {snapB, laterB, poolB},
 		"later-first":    {laterB, snapB, poolB},

@@ -199,8 +199,12 @@ func reduce(st *pb.Snapshot, a action, ev *ParsedEvent, num int64) {
 	}
 }
 
-// EncodeSnapshot encodes s deterministically (map keys sorted), so every
-// replica that holds the same state produces the same bytes.
+// EncodeSnapshot is how this node encodes a snapshot it carries in a block
+// it makes: protobuf deterministic marshalling (fields in number order, map
+// entries sorted by key). The bytes are pinned by docs/vectors, but they are
+// not consensus: a block carries the bytes its leader chose, its header
+// hashes exactly those (SnapshotBytesHash), and a replica compares the
+// decoded content with its own state (see checkSnapshotClaim).
 func EncodeSnapshot(s *pb.Snapshot) ([]byte, error) {
 	b, err := marshal.Marshal(s)
 	if err != nil {
@@ -209,11 +213,29 @@ func EncodeSnapshot(s *pb.Snapshot) ([]byte, error) {
 	return b, nil
 }
 
-// SnapshotHash is keccak256("TOWNS/SNAPSHOT/v1" || EncodeSnapshot(s)).
+// DecodeSnapshot decodes carried snapshot bytes (BAD_SNAPSHOT).
+func DecodeSnapshot(b []byte) (*pb.Snapshot, error) {
+	s := &pb.Snapshot{}
+	if err := proto.Unmarshal(b, s); err != nil {
+		return nil, Errorf(pb.ErrorCode_BAD_SNAPSHOT, "decode snapshot: %v", err)
+	}
+	return s, nil
+}
+
+// SnapshotBytesHash is keccak256("TOWNS/SNAPSHOT/v1" || b), b the snapshot
+// bytes a block carries: the header's snapshot_hash.
+func SnapshotBytesHash(b []byte) common.Hash {
+	return crypto.Keccak256Hash(snapshotPrefix, b)
+}
+
+// SnapshotHash is SnapshotBytesHash(EncodeSnapshot(s)): the hash this node
+// gives s when it carries it. Two states are equal exactly when their
+// SnapshotHash is, within one build, so it serves as a state fingerprint;
+// a received block's snapshot is checked against its own bytes instead.
 func SnapshotHash(s *pb.Snapshot) (common.Hash, error) {
 	b, err := EncodeSnapshot(s)
 	if err != nil {
 		return common.Hash{}, err
 	}
-	return crypto.Keccak256Hash(snapshotPrefix, b), nil
+	return SnapshotBytesHash(b), nil
 }

@@ -134,6 +134,9 @@ type miniblocksFile struct {
 	Replicas []hexBytes        `json:"replicas"`
 	Valid    []miniblockVector `json:"valid"`
 	Invalid  []invalidVector   `json:"invalid"`
+	// AlsoValid are variants of block 1 that must be accepted (code OK):
+	// they show what is not consensus, such as how a snapshot is encoded.
+	AlsoValid []invalidVector `json:"also_valid"`
 }
 
 type snapshotVector struct {
@@ -317,19 +320,22 @@ func buildVectors(t testing.TB) *vectorSet {
 			EventHashes: hashes, VotesHash: mb.mb.Header.VotesHash, SnapshotHash: mb.mb.Header.SnapshotHash,
 			BlockBytes: encode(t, mb.mb.Proto),
 		})
-		snap, err := EncodeSnapshot(mb.mb.Proto.Snapshot)
+		snap, err := EncodeSnapshot(mb.mb.Snapshot)
 		require.NoError(t, err)
+		require.Equal(t, snap, mb.mb.Proto.Snapshot, "%s carries this node's encoding of its snapshot", mb.name)
 		vs.Snapshots.Valid = append(vs.Snapshots.Valid, snapshotVector{
-			Name: mb.name, MiniblockNum: mb.mb.Header.MiniblockNum, Fields: fieldsOf(t, mb.mb.Proto.Snapshot),
-			SnapshotBytes: snap, Hash: mb.mb.Header.SnapshotHash,
+			Name: mb.name, MiniblockNum: mb.mb.Header.MiniblockNum, Fields: fieldsOf(t, mb.mb.Snapshot),
+			SnapshotBytes: mb.mb.Proto.Snapshot, Hash: mb.mb.Header.SnapshotHash,
 		})
 	}
 
 	vs.Events.Invalid = invalidEnvelopes(t, username, keys, id)
 	vs.Votes.Invalid = invalidVotes(t, votes[0], keys)
 	vs.Miniblocks.Invalid = invalidBlocks(t, block1, keyOf, replicas)
+	vs.Miniblocks.AlsoValid = alsoValidBlocks(t, block1, keyOf)
 	// Each invalid vector must get the code it was built for.
-	for kind, group := range map[string][]invalidVector{"envelope": vs.Events.Invalid, "vote": vs.Votes.Invalid, "miniblock": vs.Miniblocks.Invalid} {
+	for kind, group := range map[string][]invalidVector{"envelope": vs.Events.Invalid, "vote": vs.Votes.Invalid,
+		"miniblock": append(append([]invalidVector{}, vs.Miniblocks.Invalid...), vs.Miniblocks.AlsoValid...)} {
 		for _, v := range group {
 			require.Equal(t, v.Code, checkInvalid(t, kind, v, parent, cfg, replicas).String(), "invalid %s %s", kind, v.Name)
 		}
@@ -440,8 +446,17 @@ func invalidBlocks(t testing.TB, valid *ParsedMiniblock, keyOf func(common.Addre
 		}), pb.ErrorCode_BAD_MINIBLOCK_SIGNATURE)
 	add("votes-dropped", "the body carries fewer votes than the header's votes hash covers", "parse",
 		edit(func(mb *pb.Miniblock) { mb.Votes = mb.Votes[:1] }), pb.ErrorCode_BAD_VOTES)
-	add("snapshot-tampered", "the carried snapshot does not hash to the header's snapshot hash", "parse",
-		edit(func(mb *pb.Miniblock) { mb.Snapshot.Common.EventCount++ }), pb.ErrorCode_BAD_SNAPSHOT)
+	add("snapshot-tampered", "a byte of the carried snapshot changed: it no longer hashes to the header's snapshot hash", "parse",
+		edit(func(mb *pb.Miniblock) { mb.Snapshot[len(mb.Snapshot)-1] ^= 1 }), pb.ErrorCode_BAD_SNAPSHOT)
+	add("snapshot-reencoded", "the carried snapshot re-encoded (same message, fields in another order) without re-signing: the hash covers the bytes that travel, so a re-encoding is a different snapshot", "parse",
+		edit(func(mb *pb.Miniblock) { mb.Snapshot = reorderedSnapshot(t, valid.Snapshot) }), pb.ErrorCode_BAD_SNAPSHOT)
+	wrong := proto.Clone(valid.Snapshot).(*pb.Snapshot)
+	wrong.Common.EventCount++
+	wrongBytes := encode(t, wrong)
+	withWrong := proto.Clone(valid.Proto).(*pb.Miniblock)
+	withWrong.Snapshot = wrongBytes
+	add("snapshot-wrong-state", "the leader hashed and signed a snapshot whose event_count is not the state recomputed from the parent", "verify",
+		resignHeader(t, withWrong, leaderKey, func(h *pb.MiniblockHeader) { h.SnapshotHash = SnapshotBytesHash(wrongBytes).Bytes() }), pb.ErrorCode_BAD_SNAPSHOT)
 	add("not-elected", "a replica other than the elected leader led and signed the block", "verify",
 		resignHeader(t, valid.Proto, keyOf(other), func(h *pb.MiniblockHeader) { h.Leader = other.Bytes() }), pb.ErrorCode_BAD_LEADER)
 	add("timestamp-not-after-parent", "the block's timestamp equals its parent's", "verify",
@@ -449,6 +464,21 @@ func invalidBlocks(t testing.TB, valid *ParsedMiniblock, keyOf func(common.Addre
 	add("wrong-parent", "prev_miniblock_hash is not the genesis hash", "verify",
 		resignHeader(t, valid.Proto, leaderKey, func(h *pb.MiniblockHeader) { h.PrevMiniblockHash = crypto.Keccak256([]byte("elsewhere")) }), pb.ErrorCode_BAD_MINIBLOCK_NUM)
 	return out
+}
+
+// alsoValidBlocks are variants of block 1 that a verifier must accept.
+func alsoValidBlocks(t testing.TB, valid *ParsedMiniblock, keyOf func(common.Address) *ecdsa.PrivateKey) []invalidVector {
+	other := reorderedSnapshot(t, valid.Snapshot)
+	require.NotEqual(t, valid.Proto.Snapshot, other)
+	mb := proto.Clone(valid.Proto).(*pb.Miniblock)
+	mb.Snapshot = other
+	mb = resignHeader(t, mb, keyOf(valid.Leader), func(h *pb.MiniblockHeader) { h.SnapshotHash = SnapshotBytesHash(other).Bytes() })
+	return []invalidVector{{
+		Name: "snapshot-other-encoding",
+		Why: "block 1 whose leader encoded the snapshot with its fields in another order (per-type content before common) and hashed those bytes: " +
+			"the content equals the recomputed state, so it is valid; the encoding is not consensus",
+		Bytes: encode(t, mb), Code: pb.ErrorCode_OK.String(), Check: "verify",
+	}}
 }
 
 // checkInvalid runs an invalid vector of kind (envelope, vote, miniblock)
@@ -580,9 +610,14 @@ func checkVectorFiles(t *testing.T) {
 		require.Equal(t, []byte(v.Hash), keccak("TOWNS/SNAPSHOT/v1", v.SnapshotBytes), v.Name)
 		s := &pb.Snapshot{}
 		require.NoError(t, proto.Unmarshal(v.SnapshotBytes, s), v.Name)
+		fromFields := &pb.Snapshot{}
+		require.NoError(t, protojson.Unmarshal(v.Fields, fromFields), v.Name)
+		require.True(t, proto.Equal(fromFields, s), "%s: fields describe the snapshot bytes", v.Name)
+		// Not something a client must do: this pins this node's own
+		// encoding, so a change of marshaller shows up here.
 		again, err := EncodeSnapshot(s)
 		require.NoError(t, err)
-		require.Equal(t, []byte(v.SnapshotBytes), again, "%s: the snapshot bytes are the deterministic encoding", v.Name)
+		require.Equal(t, []byte(v.SnapshotBytes), again, "%s: this node encodes the snapshot to these bytes", v.Name)
 		require.Equal(t, v.MiniblockNum, s.GetCommon().GetMiniblockNum(), v.Name)
 	}
 
@@ -607,9 +642,8 @@ func checkVectorFiles(t *testing.T) {
 		for j, h := range v.EventHashes {
 			require.Equal(t, []byte(h), mb.Header.EventHashes[j], v.Name)
 		}
-		snap, err := EncodeSnapshot(mb.Proto.Snapshot)
-		require.NoError(t, err)
-		require.Equal(t, []byte(snaps.Valid[i].SnapshotBytes), snap, "%s carries snapshot %s", v.Name, snaps.Valid[i].Name)
+		require.Equal(t, []byte(snaps.Valid[i].SnapshotBytes), mb.Proto.Snapshot, "%s carries the bytes of snapshot %s", v.Name, snaps.Valid[i].Name)
+		require.Equal(t, []byte(snaps.Valid[i].Hash), keccak("TOWNS/SNAPSHOT/v1", mb.Proto.Snapshot), "%s: header snapshot hash over the carried bytes", v.Name)
 		parsed[i] = mb
 	}
 	genesis, block1 := parsed[0], parsed[1]
@@ -627,7 +661,12 @@ func checkVectorFiles(t *testing.T) {
 		t.Fatalf("block 1 applies on the genesis: %v", err)
 	}
 
-	for kind, group := range map[string][]invalidVector{"envelope": events.Invalid, "vote": votes.Invalid, "miniblock": blocks.Invalid} {
+	require.NotEmpty(t, blocks.AlsoValid)
+	for _, v := range blocks.AlsoValid {
+		require.Equal(t, pb.ErrorCode_OK.String(), v.Code, v.Name)
+	}
+	for kind, group := range map[string][]invalidVector{"envelope": events.Invalid, "vote": votes.Invalid,
+		"miniblock": append(append([]invalidVector{}, blocks.Invalid...), blocks.AlsoValid...)} {
 		require.NotEmpty(t, group, kind)
 		for _, v := range group {
 			_, known := pb.ErrorCode_value[v.Code]

@@ -121,7 +121,7 @@ func checkGenesisEvent(id StreamID, ev *ParsedEvent) error {
 // stored minipool; events already sealed or no longer valid against the
 // restored state are left out.
 func RestoreView(snapshotBlock *ParsedMiniblock, since []*ParsedMiniblock, pool []*ParsedEvent) (*View, error) {
-	if snapshotBlock == nil || snapshotBlock.Header == nil || snapshotBlock.Proto.GetSnapshot() == nil {
+	if snapshotBlock == nil || snapshotBlock.Header == nil || len(snapshotBlock.Proto.GetSnapshot()) == 0 {
 		return nil, Errorf(pb.ErrorCode_BAD_SNAPSHOT, "restore needs a block that carries a snapshot")
 	}
 	h := snapshotBlock.Header
@@ -129,12 +129,14 @@ func RestoreView(snapshotBlock *ParsedMiniblock, since []*ParsedMiniblock, pool 
 	if err != nil {
 		return nil, err
 	}
-	snap := snapshotBlock.Proto.Snapshot
+	// The carried bytes against the header, whether or not the block came
+	// through ParseMiniblock.
+	snap, err := carriedSnapshot(h, snapshotBlock.Proto)
+	if err != nil {
+		return nil, err
+	}
 	if snap.GetCommon().GetMiniblockNum() != h.MiniblockNum || StreamID(common.BytesToHash(snap.GetCommon().GetStreamId())) != id {
 		return nil, Errorf(pb.ErrorCode_BAD_SNAPSHOT, "snapshot does not belong to block %d of %s", h.MiniblockNum, id)
-	}
-	if got, err := SnapshotHash(snap); err != nil || common.BytesToHash(h.SnapshotHash) != got {
-		return nil, Errorf(pb.ErrorCode_BAD_SNAPSHOT, "snapshot hash differs from the header's")
 	}
 	v := &View{id: id, state: cloneState(snap), lastSnapshotNum: h.MiniblockNum}
 	var before []*ParsedMiniblock

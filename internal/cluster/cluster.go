@@ -206,9 +206,8 @@ func (nd *Node) Blocks(t testing.TB, id streams.StreamID) []*streams.ParsedMinib
 	for _, b := range stored {
 		pmb := &pb.Miniblock{}
 		require.NoError(t, proto.Unmarshal(b.Data, pmb))
-		if pmb.Snapshot == nil && len(b.Snapshot) > 0 {
-			pmb.Snapshot = &pb.Snapshot{}
-			require.NoError(t, proto.Unmarshal(b.Snapshot, pmb.Snapshot))
+		if len(pmb.Snapshot) == 0 && len(b.Snapshot) > 0 {
+			pmb.Snapshot = b.Snapshot
 		}
 		mb, err := streams.ParseMiniblock(pmb)
 		require.NoError(t, err)

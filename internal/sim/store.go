@@ -94,7 +94,7 @@ func (st *store) holds(h common.Hash) bool { return st.inPool[h] || st.sealed[h]
 func (st *store) restore(window int64) (*streams.View, error) {
 	last := st.generation() - 1
 	snap := last
-	for snap > 0 && st.blocks[snap].Proto.GetSnapshot() == nil {
+	for snap > 0 && len(st.blocks[snap].Proto.GetSnapshot()) == 0 {
 		snap--
 	}
 	from := max(0, min(snap, last-window))

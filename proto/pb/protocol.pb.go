@@ -2195,13 +2195,16 @@ func (x *MiniblockHeader) GetRejectedEventHashes() [][]byte {
 }
 
 type Miniblock struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Header        []byte                 `protobuf:"bytes,1,opt,name=header,proto3" json:"header,omitempty"` // encoded MiniblockHeader, exactly as signed
-	Hash          []byte                 `protobuf:"bytes,2,opt,name=hash,proto3" json:"hash,omitempty"`
-	Signature     []byte                 `protobuf:"bytes,3,opt,name=signature,proto3" json:"signature,omitempty"`
-	Events        []*Envelope            `protobuf:"bytes,4,rep,name=events,proto3" json:"events,omitempty"`
-	Votes         []*Vote                `protobuf:"bytes,5,rep,name=votes,proto3" json:"votes,omitempty"`
-	Snapshot      *Snapshot              `protobuf:"bytes,6,opt,name=snapshot,proto3" json:"snapshot,omitempty"` // present when the header has a snapshot hash
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Header    []byte                 `protobuf:"bytes,1,opt,name=header,proto3" json:"header,omitempty"` // encoded MiniblockHeader, exactly as signed
+	Hash      []byte                 `protobuf:"bytes,2,opt,name=hash,proto3" json:"hash,omitempty"`
+	Signature []byte                 `protobuf:"bytes,3,opt,name=signature,proto3" json:"signature,omitempty"`
+	Events    []*Envelope            `protobuf:"bytes,4,rep,name=events,proto3" json:"events,omitempty"`
+	Votes     []*Vote                `protobuf:"bytes,5,rep,name=votes,proto3" json:"votes,omitempty"`
+	// Encoded Snapshot, exactly as hashed into header.snapshot_hash
+	// (keccak256("TOWNS/SNAPSHOT/v1" || snapshot)); empty when the header has
+	// no snapshot hash. Wire-compatible with the earlier `Snapshot snapshot = 6`.
+	Snapshot      []byte `protobuf:"bytes,6,opt,name=snapshot,proto3" json:"snapshot,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2271,7 +2274,7 @@ func (x *Miniblock) GetVotes() []*Vote {
 	return nil
 }
 
-func (x *Miniblock) GetSnapshot() *Snapshot {
+func (x *Miniblock) GetSnapshot() []byte {
 	if x != nil {
 		return x.Snapshot
 	}
@@ -3341,14 +3344,14 @@ const file_protocol_proto_rawDesc = "" +
 	"\rsnapshot_hash\x18\v \x01(\fR\fsnapshotHash\x12=\n" +
 	"\x1bprev_snapshot_miniblock_num\x18\f \x01(\x03R\x18prevSnapshotMiniblockNum\x12(\n" +
 	"\x10event_num_offset\x18\r \x01(\x03R\x0eeventNumOffset\x122\n" +
-	"\x15rejected_event_hashes\x18\x0e \x03(\fR\x13rejectedEventHashes\"\xd7\x01\n" +
+	"\x15rejected_event_hashes\x18\x0e \x03(\fR\x13rejectedEventHashes\"\xc3\x01\n" +
 	"\tMiniblock\x12\x16\n" +
 	"\x06header\x18\x01 \x01(\fR\x06header\x12\x12\n" +
 	"\x04hash\x18\x02 \x01(\fR\x04hash\x12\x1c\n" +
 	"\tsignature\x18\x03 \x01(\fR\tsignature\x12*\n" +
 	"\x06events\x18\x04 \x03(\v2\x12.towns.v1.EnvelopeR\x06events\x12$\n" +
-	"\x05votes\x18\x05 \x03(\v2\x0e.towns.v1.VoteR\x05votes\x12.\n" +
-	"\bsnapshot\x18\x06 \x01(\v2\x12.towns.v1.SnapshotR\bsnapshot\"\xb5\x01\n" +
+	"\x05votes\x18\x05 \x03(\v2\x0e.towns.v1.VoteR\x05votes\x12\x1a\n" +
+	"\bsnapshot\x18\x06 \x01(\fR\bsnapshot\"\xb5\x01\n" +
 	"\bVoteBody\x12\x1b\n" +
 	"\tstream_id\x18\x01 \x01(\fR\bstreamId\x12#\n" +
 	"\rminiblock_num\x18\x02 \x01(\x03R\fminiblockNum\x12.\n" +
@@ -3592,29 +3595,28 @@ var file_protocol_proto_depIdxs = []int32{
 	24, // 40: towns.v1.Snapshot.user_settings:type_name -> towns.v1.UserSettingsSnapshot
 	4,  // 41: towns.v1.Miniblock.events:type_name -> towns.v1.Envelope
 	29, // 42: towns.v1.Miniblock.votes:type_name -> towns.v1.Vote
-	25, // 43: towns.v1.Miniblock.snapshot:type_name -> towns.v1.Snapshot
-	0,  // 44: towns.v1.Error.code:type_name -> towns.v1.ErrorCode
-	4,  // 45: towns.v1.NewEventReceived.event:type_name -> towns.v1.Envelope
-	27, // 46: towns.v1.NewMiniblock.miniblock:type_name -> towns.v1.Miniblock
-	29, // 47: towns.v1.VoteResponse.vote:type_name -> towns.v1.Vote
-	30, // 48: towns.v1.VoteResponse.error:type_name -> towns.v1.Error
-	4,  // 49: towns.v1.FetchEventsResponse.events:type_name -> towns.v1.Envelope
-	30, // 50: towns.v1.FetchEventsResponse.error:type_name -> towns.v1.Error
-	27, // 51: towns.v1.MiniblockRangeResponse.miniblocks:type_name -> towns.v1.Miniblock
-	30, // 52: towns.v1.MiniblockRangeResponse.error:type_name -> towns.v1.Error
-	30, // 53: towns.v1.StreamStatusResponse.error:type_name -> towns.v1.Error
-	6,  // 54: towns.v1.StreamRecord.settings:type_name -> towns.v1.StreamSettings
-	17, // 55: towns.v1.CommonSnapshot.MembersEntry.value:type_name -> towns.v1.Member
-	19, // 56: towns.v1.SpaceSnapshot.ChannelsEntry.value:type_name -> towns.v1.ChannelInfo
-	17, // 57: towns.v1.SpaceSnapshot.MembershipsEntry.value:type_name -> towns.v1.Member
-	10, // 58: towns.v1.SpaceSnapshot.UsernamesEntry.value:type_name -> towns.v1.EncryptedData
-	10, // 59: towns.v1.SpaceSnapshot.DisplayNamesEntry.value:type_name -> towns.v1.EncryptedData
-	11, // 60: towns.v1.UserSettingsSnapshot.SettingsEntry.value:type_name -> towns.v1.UserSetting
-	61, // [61:61] is the sub-list for method output_type
-	61, // [61:61] is the sub-list for method input_type
-	61, // [61:61] is the sub-list for extension type_name
-	61, // [61:61] is the sub-list for extension extendee
-	0,  // [0:61] is the sub-list for field type_name
+	0,  // 43: towns.v1.Error.code:type_name -> towns.v1.ErrorCode
+	4,  // 44: towns.v1.NewEventReceived.event:type_name -> towns.v1.Envelope
+	27, // 45: towns.v1.NewMiniblock.miniblock:type_name -> towns.v1.Miniblock
+	29, // 46: towns.v1.VoteResponse.vote:type_name -> towns.v1.Vote
+	30, // 47: towns.v1.VoteResponse.error:type_name -> towns.v1.Error
+	4,  // 48: towns.v1.FetchEventsResponse.events:type_name -> towns.v1.Envelope
+	30, // 49: towns.v1.FetchEventsResponse.error:type_name -> towns.v1.Error
+	27, // 50: towns.v1.MiniblockRangeResponse.miniblocks:type_name -> towns.v1.Miniblock
+	30, // 51: towns.v1.MiniblockRangeResponse.error:type_name -> towns.v1.Error
+	30, // 52: towns.v1.StreamStatusResponse.error:type_name -> towns.v1.Error
+	6,  // 53: towns.v1.StreamRecord.settings:type_name -> towns.v1.StreamSettings
+	17, // 54: towns.v1.CommonSnapshot.MembersEntry.value:type_name -> towns.v1.Member
+	19, // 55: towns.v1.SpaceSnapshot.ChannelsEntry.value:type_name -> towns.v1.ChannelInfo
+	17, // 56: towns.v1.SpaceSnapshot.MembershipsEntry.value:type_name -> towns.v1.Member
+	10, // 57: towns.v1.SpaceSnapshot.UsernamesEntry.value:type_name -> towns.v1.EncryptedData
+	10, // 58: towns.v1.SpaceSnapshot.DisplayNamesEntry.value:type_name -> towns.v1.EncryptedData
+	11, // 59: towns.v1.UserSettingsSnapshot.SettingsEntry.value:type_name -> towns.v1.UserSetting
+	60, // [60:60] is the sub-list for method output_type
+	60, // [60:60] is the sub-list for method input_type
+	60, // [60:60] is the sub-list for extension type_name
+	60, // [60:60] is the sub-list for extension extendee
+	0,  // [0:60] is the sub-list for field type_name
 }
 
 func init() { file_protocol_proto_init() }
