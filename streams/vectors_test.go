@@ -88,8 +88,9 @@ type invalidVector struct {
 	Bytes hexBytes `json:"bytes"`
 	Code  string   `json:"code"`
 	// Check is where the code comes from: "parse" (ParseEnvelopeBytes,
-	// ParseMiniblockBytes, ParseVote) or "verify" (VerifyMiniblock on top
-	// of the genesis vector, after a successful parse).
+	// ParseMiniblockBytes, ParseVote), "verify" (VerifyMiniblock on top
+	// of the genesis vector, after a successful parse) or "genesis"
+	// (NewView of a block that parses, as the genesis of its stream).
 	Check string `json:"check"`
 }
 
@@ -332,6 +333,7 @@ func buildVectors(t testing.TB) *vectorSet {
 	vs.Events.Invalid = invalidEnvelopes(t, username, keys, id)
 	vs.Votes.Invalid = invalidVotes(t, votes[0], keys)
 	vs.Miniblocks.Invalid = invalidBlocks(t, block1, keyOf, replicas)
+	vs.Miniblocks.Invalid = append(vs.Miniblocks.Invalid, invalidGenesis(t, genesis, keys)...)
 	vs.Miniblocks.AlsoValid = alsoValidBlocks(t, block1, keyOf)
 	// Each invalid vector must get the code it was built for.
 	for kind, group := range map[string][]invalidVector{"envelope": vs.Events.Invalid, "vote": vs.Votes.Invalid,
@@ -466,6 +468,28 @@ func invalidBlocks(t testing.TB, valid *ParsedMiniblock, keyOf func(common.Addre
 	return out
 }
 
+// invalidGenesis are genesis blocks, sealed and signed by node0, whose
+// events break a genesis rule; NewView refuses them.
+func invalidGenesis(t testing.TB, genesis *ParsedMiniblock, keys map[string]*ecdsa.PrivateKey) []invalidVector {
+	var out []invalidVector
+	withJoin := func(edit func(ev *pb.StreamEvent)) *pb.Miniblock {
+		ev := proto.Clone(genesis.Events[1].Event).(*pb.StreamEvent)
+		edit(ev)
+		env, err := SignEvent(keys["alice"], ev)
+		require.NoError(t, err)
+		mb := proto.Clone(genesis.Proto).(*pb.Miniblock)
+		mb.Events[1] = env
+		return resignHeader(t, mb, keys["node0"], func(h *pb.MiniblockHeader) { h.EventHashes[1] = env.Hash })
+	}
+	out = append(out, invalidVector{Name: "genesis-prev-num",
+		Why:   "alice's genesis join names prev_miniblock_num 1: genesis events carry no previous miniblock (empty hash, number 0)",
+		Bytes: encode(t, withJoin(func(ev *pb.StreamEvent) { ev.PrevMiniblockNum = 1 })), Code: pb.ErrorCode_BAD_PREV_MINIBLOCK_HASH.String(), Check: "genesis"})
+	out = append(out, invalidVector{Name: "genesis-prev-hash",
+		Why:   "alice's genesis join names a previous miniblock hash",
+		Bytes: encode(t, withJoin(func(ev *pb.StreamEvent) { ev.PrevMiniblockHash = crypto.Keccak256([]byte("before")) })), Code: pb.ErrorCode_BAD_PREV_MINIBLOCK_HASH.String(), Check: "genesis"})
+	return out
+}
+
 // alsoValidBlocks are variants of block 1 that a verifier must accept.
 func alsoValidBlocks(t testing.TB, valid *ParsedMiniblock, keyOf func(common.Address) *ecdsa.PrivateKey) []invalidVector {
 	other := reorderedSnapshot(t, valid.Snapshot)
@@ -495,6 +519,10 @@ func checkInvalid(t testing.TB, kind string, v invalidVector, parent *View, cfg 
 		_, err = ParseVote(vote)
 	case kind == "miniblock" && v.Check == "parse":
 		_, err = ParseMiniblockBytes(v.Bytes)
+	case kind == "miniblock" && v.Check == "genesis":
+		mb, perr := ParseMiniblockBytes(v.Bytes)
+		require.NoError(t, perr, "vector %s must parse", v.Name)
+		_, err = NewView(mb)
 	case kind == "miniblock" && v.Check == "verify":
 		mb, perr := ParseMiniblockBytes(v.Bytes)
 		require.NoError(t, perr, "vector %s must parse", v.Name)

@@ -107,8 +107,9 @@ func checkGenesisEvent(id StreamID, ev *ParsedEvent) error {
 	if StreamID(common.BytesToHash(ev.Event.StreamId)) != id {
 		return Errorf(pb.ErrorCode_BAD_STREAM_ID, "event %x is for stream %x, not %s", ev.Hash, ev.Event.StreamId, id)
 	}
-	if len(ev.Event.PrevMiniblockHash) != 0 {
-		return Errorf(pb.ErrorCode_BAD_PREV_MINIBLOCK_HASH, "genesis event %x names a previous miniblock", ev.Hash)
+	if len(ev.Event.PrevMiniblockHash) != 0 || ev.Event.PrevMiniblockNum != 0 {
+		return Errorf(pb.ErrorCode_BAD_PREV_MINIBLOCK_HASH, "genesis event %x names a previous miniblock (%d, %x): genesis events carry none (empty hash, number 0)",
+			ev.Hash, ev.Event.PrevMiniblockNum, ev.Event.PrevMiniblockHash)
 	}
 	return nil
 }

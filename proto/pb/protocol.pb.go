@@ -432,13 +432,17 @@ func (x *Envelope) GetEvent() []byte {
 }
 
 type StreamEvent struct {
-	state             protoimpl.MessageState `protogen:"open.v1"`
-	CreatorAddress    []byte                 `protobuf:"bytes,1,opt,name=creator_address,json=creatorAddress,proto3" json:"creator_address,omitempty"`            // 20 bytes
-	Salt              []byte                 `protobuf:"bytes,2,opt,name=salt,proto3" json:"salt,omitempty"`                                                      // makes otherwise equal events distinct
-	PrevMiniblockHash []byte                 `protobuf:"bytes,3,opt,name=prev_miniblock_hash,json=prevMiniblockHash,proto3" json:"prev_miniblock_hash,omitempty"` // last miniblock the creator saw (empty only for inception)
-	PrevMiniblockNum  int64                  `protobuf:"varint,4,opt,name=prev_miniblock_num,json=prevMiniblockNum,proto3" json:"prev_miniblock_num,omitempty"`
-	CreatedAtMs       int64                  `protobuf:"varint,5,opt,name=created_at_ms,json=createdAtMs,proto3" json:"created_at_ms,omitempty"` // creator's clock, unix milliseconds
-	StreamId          []byte                 `protobuf:"bytes,6,opt,name=stream_id,json=streamId,proto3" json:"stream_id,omitempty"`
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	CreatorAddress []byte                 `protobuf:"bytes,1,opt,name=creator_address,json=creatorAddress,proto3" json:"creator_address,omitempty"` // 20 bytes
+	Salt           []byte                 `protobuf:"bytes,2,opt,name=salt,proto3" json:"salt,omitempty"`                                           // any length (none too); makes otherwise equal events distinct
+	// The last miniblock the creator saw: a recent block's hash (32 bytes) and
+	// number. Every event of a genesis block (the inception and the events
+	// after it) carries none: empty hash and number 0. Every later event
+	// carries one. See docs/protocol.md, "Event fields".
+	PrevMiniblockHash []byte `protobuf:"bytes,3,opt,name=prev_miniblock_hash,json=prevMiniblockHash,proto3" json:"prev_miniblock_hash,omitempty"`
+	PrevMiniblockNum  int64  `protobuf:"varint,4,opt,name=prev_miniblock_num,json=prevMiniblockNum,proto3" json:"prev_miniblock_num,omitempty"`
+	CreatedAtMs       int64  `protobuf:"varint,5,opt,name=created_at_ms,json=createdAtMs,proto3" json:"created_at_ms,omitempty"` // creator's clock, unix milliseconds
+	StreamId          []byte `protobuf:"bytes,6,opt,name=stream_id,json=streamId,proto3" json:"stream_id,omitempty"`
 	// Types that are valid to be assigned to Payload:
 	//
 	//	*StreamEvent_SpacePayload
