@@ -35,6 +35,9 @@ func (n *Node) CreateStream(ctx context.Context, id streams.StreamID, events []*
 	}
 	if id.Type() == pb.StreamType_STREAM_TYPE_CHANNEL {
 		space, err := streams.StreamIDFromBytes(in.SpaceId)
+		if err == nil && space.Type() != pb.StreamType_STREAM_TYPE_SPACE {
+			err = errors.New("not a space id")
+		}
 		if err != nil {
 			return nil, nil, streams.Errorf(pb.ErrorCode_BAD_INCEPTION, "channel names space %x: %v", in.SpaceId, err)
 		}
