@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 
@@ -208,7 +209,10 @@ func TestSyncStreamsReset(t *testing.T) {
 			require.True(t, y.next(t).Live)
 			m := y.next(t)
 			require.True(t, m.Reset_, "a reset")
-			require.NotNil(t, m.Miniblock.Snapshot, "carrying the snapshot")
+			require.NotEmpty(t, m.Miniblock.Snapshot, "carrying the snapshot")
+			rb, err := streams.ParseMiniblock(m.Miniblock)
+			require.NoError(t, err)
+			require.Equal(t, rb.Header.SnapshotHash, crypto.Keccak256([]byte("TOWNS/SNAPSHOT/v1"), m.Miniblock.Snapshot), "the snapshot bytes the header hashes")
 			require.Equal(t, snap.Num, blockNum(t, m.Miniblock), "of the latest snapshot block")
 			require.Equal(t, snap.Num+1, m.Cursor.Generation)
 			for n := snap.Num + 1; n <= last.Msg.Num; n++ {
