@@ -198,7 +198,9 @@ func (s *Syncer) Start(now time.Time) []SyncEffect {
 
 // Resume sends a live (or behind) stream back to sync from v, the
 // replica's durable view, whose last block was registered at
-// lastRegisteredAt. Peers, their rates and bans are kept.
+// lastRegisteredAt. Peers, their rates and bans are kept. Call it with no
+// SyncApply in flight (as after SyncCaughtUp or SyncBackToSync): the
+// answer to one would be ignored.
 func (s *Syncer) Resume(now time.Time, v *View, lastRegisteredAt uint64) []SyncEffect {
 	now = s.clock(now)
 	s.reset(v, lastRegisteredAt)
@@ -503,12 +505,16 @@ func (s *Syncer) chainHead(now time.Time, in SyncChainHead) {
 	if s.haveHead && in.Num < s.head.Num {
 		return // an older read
 	}
+	if s.phase != SyncPhaseSyncing {
+		s.head = in
+		s.liveGap(in.Num)
+		return
+	}
 	if !s.haveHead || in.Num > s.head.Num {
 		s.regTried = map[int64]bool{}
 	}
 	s.head, s.haveHead = in, true
 	s.setReg(now, Registered{Num: in.Num, Hash: in.Hash, ChainBlock: in.ChainBlock})
-	s.liveGap(in.Num)
 }
 
 func (s *Syncer) registered(now time.Time, in SyncRegistered) {
@@ -528,7 +534,7 @@ func (s *Syncer) registered(now time.Time, in SyncRegistered) {
 // setReg records the chain's registration of r.Num and drops the held
 // blocks of that number that are not it.
 func (s *Syncer) setReg(now time.Time, r Registered) {
-	if r.Num < s.tip.Generation() {
+	if r.Num < s.tip.Generation() || s.phase != SyncPhaseSyncing {
 		return
 	}
 	s.regs[r.Num] = r
@@ -640,8 +646,8 @@ func (s *Syncer) accept(now time.Time, from common.Address, raw *pb.Miniblock, l
 		return bad(BanBadBlock, Errorf(pb.ErrorCode_BAD_MINIBLOCK_NUM, "served miniblock %d for range [%d, %d)", num, lo, hi))
 	}
 	base := s.tip.Generation()
-	if num < base || num >= base+s.cfg.Window || len(s.held[num]) >= s.cfg.MaxCandidates {
-		return true // done, or too far ahead: dropped, not held
+	if num < base || num >= base+s.cfg.Window || (s.haveHead && num > s.head.Num) || len(s.held[num]) >= s.cfg.MaxCandidates {
+		return true // done, too far ahead or past the chain's head: dropped, not held
 	}
 	if reg, ok := s.regs[num]; ok && reg.Hash != hash {
 		return bad(BanNotRegistered, Errorf(pb.ErrorCode_NOT_REGISTERED, "miniblock %d is %s, the chain registered %s", num, hash, reg.Hash))

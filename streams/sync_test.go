@@ -304,3 +304,49 @@ func TestSyncInvalidBlockOrphaned(t *testing.T) {
 	require.Zero(t, sim.s.Status().Staged)
 	require.Positive(t, sim.stalls, "and reports the stall")
 }
+
+// A range near the chain's head goes to two peers; the range holding the
+// first missing block, unanswered after HedgeAfter, goes to a second one.
+func TestSyncNearHeadAndHedge(t *testing.T) {
+	c := buildSyncChain(t, 8, 1)
+	cfg := testSyncConfig()
+	cfg.Replicas = c.w.replicas
+	cfg.NearHead = 4
+	a, b := addrOf(testKey("peer/a")), addrOf(testKey("peer/b"))
+	cfg.Peers = []common.Address{a, b}
+	s, err := NewSyncer(cfg, c.v0, 1)
+	require.NoError(t, err)
+	asked := map[[2]int64][]common.Address{}
+	reqs := map[SyncReqID]SyncRequestRange{}
+	note := func(effs []SyncEffect) {
+		for _, e := range effs {
+			if r, ok := e.(SyncRequestRange); ok {
+				asked[[2]int64{r.From, r.To}] = append(asked[[2]int64{r.From, r.To}], r.Peer)
+				reqs[r.Req] = r
+			}
+		}
+	}
+	note(s.Start(t0))
+	note(s.Step(t0, c.head()))
+	note(s.Step(t0, SyncPeerStatus{Peer: a, Lowest: 0, Highest: 8}))
+	note(s.Step(t0, SyncPeerStatus{Peer: b, Lowest: 0, Highest: 8}))
+	require.Equal(t, []common.Address{a}, asked[[2]int64{1, 4}], "far from the head: one peer")
+	require.ElementsMatch(t, []common.Address{a, b}, asked[[2]int64{4, 8}], "near the head: two peers")
+
+	// b answers what it was asked; a sits on [1, 4).
+	now := t0.Add(100 * time.Millisecond)
+	for id, r := range reqs {
+		if r.Peer != b {
+			continue
+		}
+		var blocks []*pb.Miniblock
+		for n := r.From; n < r.To; n++ {
+			blocks = append(blocks, c.blocks[n].Proto)
+		}
+		note(s.Step(now, SyncRange{Peer: b, Req: id, Blocks: blocks}))
+	}
+	require.Equal(t, []common.Address{a}, asked[[2]int64{1, 4}], "not hedged before HedgeAfter")
+	note(s.Step(t0.Add(cfg.HedgeAfter), SyncTick{}))
+	require.Equal(t, []common.Address{a, b}, asked[[2]int64{1, 4}], "hedged to b after HedgeAfter")
+	require.Empty(t, s.Status().Bans)
+}
