@@ -54,6 +54,13 @@ SEEDS ?= 1000
 sim: ## run the deterministic simulator (internal/sim) over SEEDS seeds, default 1000
 	$(GO) run ./internal/sim/cmd/sim -seeds $(SEEDS)
 
+CHAOS_DURATION ?= 10m
+CHAOS_KILLS    ?= 100
+
+.PHONY: chaos
+chaos: build ## devnet of bin/node (devchain, 5 nodes, k=3) under load, kills, pauses, cuts (CHAOS_DURATION=10m CHAOS_KILLS=100)
+	$(GO) run ./internal/chaos/cmd/chaos -bin $(BIN) -duration $(CHAOS_DURATION) -kills $(CHAOS_KILLS) $(CHAOS_ARGS)
+
 .PHONY: bench
 bench: ## run the benchmarks that docs/benchmarks.md reports
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./streams/ ./store/ $(BENCH_PKGS)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"time"
 )
 
 // Server is one HTTP listener: HTTP/1.1 and cleartext HTTP/2 (h2c with prior
@@ -17,8 +16,13 @@ type Server struct {
 	cancel context.CancelFunc // ends the contexts of calls in flight
 }
 
-// Serve starts serving h on ln.
+// Serve starts serving h on ln with the timeouts of DefaultLimits.
 func Serve(ln net.Listener, h http.Handler) *Server {
+	return ServeLimits(ln, h, DefaultLimits())
+}
+
+// ServeLimits starts serving h on ln with l's HTTP timeouts.
+func ServeLimits(ln net.Listener, h http.Handler, l Limits) *Server {
 	var p http.Protocols
 	p.SetHTTP1(true)
 	p.SetUnencryptedHTTP2(true)
@@ -27,7 +31,9 @@ func Serve(ln net.Listener, h http.Handler) *Server {
 		srv: &http.Server{
 			Handler:           h,
 			Protocols:         &p,
-			ReadHeaderTimeout: 10 * time.Second,
+			ReadHeaderTimeout: l.ReadHeaderTimeout,
+			ReadTimeout:       l.ReadTimeout,
+			IdleTimeout:       l.IdleTimeout,
 			BaseContext:       func(net.Listener) context.Context { return base },
 		},
 		ln:     ln,

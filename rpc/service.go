@@ -32,6 +32,7 @@ type Service struct {
 	m     *Metrics
 
 	resumeBlocks int64 // SetResumeBlocks; 0 is DefaultResumeBlocks
+	limits       Limits
 }
 
 var _ pbconnect.StreamServiceHandler = (*Service)(nil)
@@ -44,14 +45,25 @@ func NewService(node *actors.Node, st store.Store, log *slog.Logger, m *Metrics)
 	if m == nil {
 		m = NopMetrics()
 	}
-	return &Service{node: node, store: st, log: log, m: m}
+	return &Service{node: node, store: st, log: log, m: m, limits: DefaultLimits()}
 }
+
+// SetLimits replaces DefaultLimits (before Handler is called); the HTTP
+// timeouts among them are ServeLimits's.
+func (s *Service) SetLimits(l Limits) { s.limits = l }
 
 // Handler serves the StreamService and gRPC reflection.
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	// Responses are small: compressing them costs more than it saves.
-	mux.Handle(pbconnect.NewStreamServiceHandler(s, connect.WithCompressMinBytes(4096)))
+	opts := []connect.HandlerOption{connect.WithCompressMinBytes(4096)}
+	if s.limits.MaxRequestBytes > 0 {
+		opts = append(opts, connect.WithReadMaxBytes(s.limits.MaxRequestBytes))
+	}
+	if rl := newRateLimiter(s.limits); rl != nil {
+		opts = append(opts, connect.WithInterceptors(rl))
+	}
+	mux.Handle(pbconnect.NewStreamServiceHandler(s, opts...))
 	reflector := grpcreflect.NewStaticReflector(pbconnect.StreamServiceName)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))

@@ -37,6 +37,9 @@ func (s *Service) SyncStreams(ctx context.Context, req *connect.Request[pb.SyncS
 	if len(req.Msg.StreamIds) == 0 {
 		return s.done("SyncStreams", streams.Errorf(pb.ErrorCode_INVALID_ARGUMENT, "no streams named"))
 	}
+	if n := s.limits.MaxSyncStreams; n > 0 && len(req.Msg.StreamIds) > n {
+		return s.done("SyncStreams", streams.Errorf(pb.ErrorCode_RESOURCE_EXHAUSTED, "%d streams named, at most %d per SyncStreams", len(req.Msg.StreamIds), n))
+	}
 	ids := make([]streams.StreamID, len(req.Msg.StreamIds))
 	named := map[streams.StreamID]bool{}
 	for i, b := range req.Msg.StreamIds {

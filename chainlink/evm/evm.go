@@ -429,6 +429,7 @@ func (c *Chain) readBatchEvents(rcpt *types.Receipt, res []chainlink.Registratio
 	}
 	block := rcpt.BlockNumber.Uint64()
 	seen := 0
+	named := make([]bool, len(res))
 	for _, l := range rcpt.Logs {
 		if l.Address != c.streamReg || len(l.Topics) == 0 {
 			continue
@@ -439,20 +440,22 @@ func (c *Chain) readBatchEvents(rcpt *types.Receipt, res []chainlink.Registratio
 			if err != nil {
 				return fmt.Errorf("evm: decoding MiniblockRegistered: %w", err)
 			}
-			if !ev.Index.IsUint64() || ev.Index.Uint64() >= uint64(len(res)) {
-				return fmt.Errorf("evm: MiniblockRegistered index %s out of range", ev.Index)
+			i, err := batchItem(ev.Index, named)
+			if err != nil {
+				return fmt.Errorf("evm: MiniblockRegistered: %w", err)
 			}
-			res[ev.Index.Uint64()].OK = true
+			res[i].OK = true
 			seen++
 		case c.sr.GetABI().Events[bindings.StreamRegistryMiniblockRejectedEventName].ID:
 			ev, err := c.sr.UnpackMiniblockRejectedEvent(l)
 			if err != nil {
 				return fmt.Errorf("evm: decoding MiniblockRejected: %w", err)
 			}
-			if !ev.Index.IsUint64() || ev.Index.Uint64() >= uint64(len(res)) {
-				return fmt.Errorf("evm: MiniblockRejected index %s out of range", ev.Index)
+			i, err := batchItem(ev.Index, named)
+			if err != nil {
+				return fmt.Errorf("evm: MiniblockRejected: %w", err)
 			}
-			res[ev.Index.Uint64()].Reason = chainlink.RejectReason(ev.Reason)
+			res[i].Reason = chainlink.RejectReason(ev.Reason)
 			seen++
 		}
 	}
@@ -463,6 +466,21 @@ func (c *Chain) readBatchEvents(rcpt *types.Receipt, res []chainlink.Registratio
 		res[i].Block = block
 	}
 	return nil
+}
+
+// batchItem checks an item index of a batch event: present (a log without
+// data decodes to a nil index), in range, and not named by an earlier event
+// of the receipt; it marks it named.
+func batchItem(idx *big.Int, named []bool) (int, error) {
+	if idx == nil || !idx.IsUint64() || idx.Uint64() >= uint64(len(named)) {
+		return 0, fmt.Errorf("index %v out of range", idx)
+	}
+	i := int(idx.Uint64())
+	if named[i] {
+		return 0, fmt.Errorf("index %d named twice", i)
+	}
+	named[i] = true
+	return i, nil
 }
 
 // Stream reads a stream record.

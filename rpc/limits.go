@@ -1,0 +1,162 @@
+package rpc
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"connectrpc.com/connect"
+	"golang.org/x/time/rate"
+
+	"github.com/towns-node/node/proto/pb"
+	"github.com/towns-node/node/streams"
+)
+
+// Limits protect the API from one client: the size of a request, the time
+// it may take to send one, how long an idle connection is kept, the streams
+// of one SyncStreams, and the rate of one client address.
+type Limits struct {
+	// MaxRequestBytes caps a request message (connect.WithReadMaxBytes;
+	// after decompression). Larger ones are refused RESOURCE_EXHAUSTED
+	// before they are decoded.
+	MaxRequestBytes int
+	// ReadHeaderTimeout, ReadTimeout (the whole request, body included;
+	// a server stream's responses are not bounded by it) and IdleTimeout
+	// (a keep-alive connection with no request) of the HTTP server.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	IdleTimeout       time.Duration
+	// MaxSyncStreams caps the stream ids of one SyncStreams call.
+	MaxSyncStreams int
+	// ClientRate and ClientBurst: calls per second and burst per client IP
+	// address (0: unlimited); the excess is refused RESOURCE_EXHAUSTED.
+	// With ExemptLoopback, clients on a loopback address are not limited
+	// (a local proxy, the node's own tools, benchmarks).
+	ClientRate     float64
+	ClientBurst    int
+	ExemptLoopback bool
+}
+
+// DefaultLimits are the limits `node run` uses.
+func DefaultLimits() Limits {
+	return Limits{
+		// An event is at most 64 KiB signed (streams.DefaultMaxEventBytes);
+		// a CreateStream carries a few: 1 MiB leaves room and no more.
+		MaxRequestBytes:   1 << 20,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxSyncStreams:    1000,
+		ClientRate:        500,
+		ClientBurst:       1000,
+		ExemptLoopback:    true,
+	}
+}
+
+// rateLimiter is a token bucket per client IP address. The table is
+// bounded: past maxClients addresses, buckets idle for a minute are
+// dropped, and if none is, a new address shares the overflow bucket.
+type rateLimiter struct {
+	rate           rate.Limit
+	burst          int
+	exemptLoopback bool
+
+	mu       sync.Mutex
+	clients  map[netip.Addr]*clientBucket
+	overflow *rate.Limiter
+	now      func() time.Time
+}
+
+type clientBucket struct {
+	lim  *rate.Limiter
+	last time.Time
+}
+
+const maxClients = 10000
+
+func newRateLimiter(l Limits) *rateLimiter {
+	if l.ClientRate <= 0 {
+		return nil
+	}
+	burst := max(1, l.ClientBurst)
+	return &rateLimiter{
+		rate:           rate.Limit(l.ClientRate),
+		burst:          burst,
+		exemptLoopback: l.ExemptLoopback,
+		clients:        map[netip.Addr]*clientBucket{},
+		overflow:       rate.NewLimiter(rate.Limit(l.ClientRate), burst),
+		now:            time.Now,
+	}
+}
+
+// allow takes a token for the client at peer ("ip:port").
+func (rl *rateLimiter) allow(peer string) bool {
+	if rl == nil {
+		return true
+	}
+	host, _, err := net.SplitHostPort(peer)
+	if err != nil {
+		host = peer
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return rl.overflow.Allow() // an address we cannot read shares one bucket
+	}
+	ip = ip.Unmap()
+	if rl.exemptLoopback && ip.IsLoopback() {
+		return true
+	}
+	now := rl.now()
+	rl.mu.Lock()
+	b, ok := rl.clients[ip]
+	if !ok {
+		if len(rl.clients) >= maxClients {
+			for a, c := range rl.clients {
+				if now.Sub(c.last) > time.Minute {
+					delete(rl.clients, a)
+				}
+			}
+		}
+		if len(rl.clients) >= maxClients {
+			rl.mu.Unlock()
+			return rl.overflow.AllowN(now, 1)
+		}
+		b = &clientBucket{lim: rate.NewLimiter(rl.rate, rl.burst)}
+		rl.clients[ip] = b
+	}
+	b.last = now
+	rl.mu.Unlock()
+	return b.lim.AllowN(now, 1)
+}
+
+func (rl *rateLimiter) refusal(peer string) error {
+	return toConnect(streams.Errorf(pb.ErrorCode_RESOURCE_EXHAUSTED, "client %s is over its rate limit (%v calls/s, burst %d): slow down", peer, float64(rl.rate), rl.burst))
+}
+
+// WrapUnary refuses a unary call over the client's rate.
+func (rl *rateLimiter) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		if !rl.allow(req.Peer().Addr) {
+			return nil, rl.refusal(req.Peer().Addr)
+		}
+		return next(ctx, req)
+	}
+}
+
+// WrapStreamingClient is not used: the limiter is a server interceptor.
+func (rl *rateLimiter) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return next
+}
+
+// WrapStreamingHandler refuses a streaming call (SyncStreams) over the
+// client's rate.
+func (rl *rateLimiter) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
+		if !rl.allow(conn.Peer().Addr) {
+			return rl.refusal(conn.Peer().Addr)
+		}
+		return next(ctx, conn)
+	}
+}
