@@ -50,6 +50,14 @@ test-short: ## run the fast tests without the race detector
 
 SEEDS ?= 1000
 
+.PHONY: test-console
+test-console: ## the debug console in headless Chromium on a 3-node devnet; SHOTS=docs/console refreshes the screenshots
+	$(GO) test -count=1 -run TestConsoleInChromium ./internal/e2e $(if $(SHOTS),-console.screenshots $(abspath $(SHOTS)))
+
+.PHONY: test-observer-outage
+test-observer-outage: ## an observer down for 60 s gets every payload once, in order per stream
+	$(GO) test -race -count=1 -run TestOutageDeliversOncePerStreamInOrder ./observer -observer.outage 60s -v
+
 .PHONY: sim
 sim: ## run the deterministic simulator (internal/sim) over SEEDS seeds, default 1000
 	$(GO) run ./internal/sim/cmd/sim -seeds $(SEEDS)

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -43,6 +44,8 @@ type ActorInfo struct {
 	// Chain-writer: batches submitted, and submissions waiting for their chain block.
 	Batches  int `json:"batches,omitempty"`
 	InFlight int `json:"in_flight,omitempty"`
+	// Started is when the actor was spawned (its age on the console).
+	Started time.Time `json:"started"`
 }
 
 // statusCell is where an actor publishes its status for the registry, which
@@ -53,12 +56,13 @@ type statusCell struct {
 	// seen counts the registry-delivered messages a stream actor handled;
 	// it lives here so that it survives restarts.
 	seen atomic.Uint64
+	born time.Time
 }
 
 type mailboxRef struct{ actor.Mailbox }
 
 func newStatusCell(info ActorInfo) *statusCell {
-	c := &statusCell{}
+	c := &statusCell{born: time.Now()}
 	c.info.Store(&info)
 	return c
 }
@@ -67,6 +71,7 @@ func (c *statusCell) set(info ActorInfo) { c.info.Store(&info) }
 
 func (c *statusCell) get() ActorInfo {
 	i := *c.info.Load()
+	i.Started = c.born
 	if mb := c.mb.Load(); mb != nil {
 		i.Mailbox = mb.UserMessageCount()
 	}

@@ -9,11 +9,12 @@
 // retrying failures with capped, jittered backoff. The outbox holds at most
 // MaxOutbox payloads; past that the oldest are dropped and counted. At start
 // an outbox is replayed. Health (outbox depth, deliveries, retries, drops,
-// last error time) is in Metrics.
+// last error time) is in Metrics, and with the last error's text in Health,
+// which the debug console shows.
 //
 // Delivery is at least once: a crash between a 2xx and the cursor write
 // sends that payload again, with the same seq, so receivers deduplicate by
 // seq. At start the outboxes of observers no longer configured are removed.
-// Unfinished: sync-progress payloads (there is no sync yet) and observer
-// health on the debug console.
+// Unfinished: sync-progress payloads (the actors report no sync progress
+// to observers yet).
 package observer

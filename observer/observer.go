@@ -160,6 +160,7 @@ func (o *Observers) Observe(u Update) {
 		case w.in <- u:
 		default:
 			w.opts.Metrics.Dropped.WithLabelValues(w.cfg.URL, "queue").Inc()
+			w.st.dropped.Add(1)
 		}
 	}
 }
@@ -214,6 +215,7 @@ type worker struct {
 	box  *outbox
 	in   chan Update
 	log  *slog.Logger
+	st   stats // health.go
 }
 
 // write persists queued updates in batches.
@@ -242,10 +244,13 @@ func (w *worker) write(ctx context.Context) {
 		if err != nil {
 			w.log.Error("observer outbox write failed; payloads lost", "n", len(batch), "err", err)
 			w.opts.Metrics.Dropped.WithLabelValues(w.cfg.URL, "write").Add(float64(len(batch)))
+			w.st.dropped.Add(uint64(len(batch)))
+			w.st.failed(err)
 			continue
 		}
 		if dropped > 0 {
 			w.opts.Metrics.Dropped.WithLabelValues(w.cfg.URL, "outbox_full").Add(float64(dropped))
+			w.st.dropped.Add(uint64(dropped))
 		}
 		w.opts.Metrics.Queue.WithLabelValues(w.cfg.URL).Set(float64(w.box.len()))
 	}
@@ -274,6 +279,8 @@ func (w *worker) send(ctx context.Context) {
 			}
 			w.opts.Metrics.Retries.WithLabelValues(w.cfg.URL).Inc()
 			w.opts.Metrics.LastError.WithLabelValues(w.cfg.URL).SetToCurrentTime()
+			w.st.retries.Add(1)
+			w.st.failed(err)
 			w.log.Debug("observer delivery failed", "seq", seq, "err", err, "retry_in", backoff)
 			d := backoff/2 + time.Duration(rand.Int64N(int64(backoff)/2+1))
 			select {
@@ -289,6 +296,8 @@ func (w *worker) send(ctx context.Context) {
 			w.log.Error("observer outbox cursor write failed", "err", err)
 		}
 		w.opts.Metrics.Delivered.WithLabelValues(w.cfg.URL).Inc()
+		w.st.delivered.Add(1)
+		w.st.down.Store(false)
 		w.opts.Metrics.Queue.WithLabelValues(w.cfg.URL).Set(float64(w.box.len()))
 	}
 }

@@ -210,7 +210,11 @@ func startNode(ctx context.Context, c runConfig, log *slog.Logger) (_ *lifecycle
 	api := rpc.Serve(apiLn, apiMux)
 	l.started("api", func() error { return shutdown(api) })
 
-	dbg := rpc.Serve(debugLn, withP2PDebug(rpc.DebugHandler(node, reg), host))
+	dbgHandler, err := withConsole(withP2PDebug(rpc.DebugHandler(node, reg), host), c, started, node, st, chain, host, obs)
+	if err != nil {
+		return nil, err
+	}
+	dbg := rpc.Serve(debugLn, dbgHandler)
 	l.started("debug", func() error { return shutdown(dbg) })
 
 	log.Info("node running", "address", addr, "peer_id", host.ID(), "api", apiLn.Addr(), "debug", debugLn.Addr(),
