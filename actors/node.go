@@ -53,6 +53,8 @@ type Node struct {
 
 	sys      *actor.ActorSystem
 	registry *actor.PID
+	// spawned, if set, is called with every stream actor made (tests).
+	spawned atomic.Pointer[func(*streamActor)]
 
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -149,6 +151,14 @@ func (n *Node) Stop() {
 		n.stopping.Store(true)
 		n.cancel()
 		n.wg.Wait()
+		// The stream actors first: they are not the registry's children.
+		closed := make(chan struct{})
+		n.sys.Root.Send(n.registry, &closeStreams{done: closed})
+		select {
+		case <-closed:
+		case <-time.After(n.cfg.IOTimeout + 10*time.Second): // a registry that died
+			n.log.Error("stream actors did not stop in time")
+		}
 		_ = n.sys.Root.StopFuture(n.registry).Wait()
 		close(n.done)
 		n.ioStop()
