@@ -49,7 +49,8 @@ type Node struct {
 	observer Observer
 	net      Network
 
-	randao randaoCache
+	randao    randaoCache
+	chainRecs chainRecs
 
 	sys      *actor.ActorSystem
 	registry *actor.PID
@@ -89,6 +90,8 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 		now:   d.Now,
 		net:   d.Network,
 		done:  make(chan struct{}),
+
+		chainRecs: newChainRecs(),
 
 		observer: d.Observer,
 	}

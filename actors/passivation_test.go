@@ -2,10 +2,12 @@ package actors_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/towns-node/node/actors"
@@ -105,4 +107,41 @@ func TestReadsKeepStreamLive(t *testing.T) {
 	require.Equal(t, 1, spawned, "a stream that is read was passivated and reloaded (%d reads)", reads)
 
 	require.Eventually(t, func() bool { return countStreams(t, n.Node) == 0 }, 10*time.Second, 20*time.Millisecond)
+}
+
+// TestWakeTrustsItsOwnStore: a stream of this node alone that passivated
+// reloads from its store (blocks parsed without signature recovery, the
+// hash chain checked) and from the chain record it remembers, with no
+// chain.Stream read; the reloaded view is the one it left and takes posts.
+func TestWakeTrustsItsOwnStore(t *testing.T) {
+	cfg := actors.DefaultConfig()
+	cfg.IdleTimeout = 300 * time.Millisecond
+	m := actors.NopMetrics()
+	n := actorstest.StartNode(t, actorstest.Options{Config: cfg, Metrics: m})
+	u := actorstest.NewUser(t)
+	_, ch := n.Channel(t, u)
+	for i := range 3 {
+		prev := n.Last(t, ch)
+		_, err := n.AddEvent(ctxT(t), u.Event(t, ch, prev, actorstest.Message(fmt.Sprint("m", i))))
+		require.NoError(t, err)
+		n.WaitSealed(t, ch, 5*time.Second)
+	}
+	before, _, err := n.View(ctxT(t), ch)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return countStreams(t, n.Node) == 0 }, 10*time.Second, 20*time.Millisecond)
+
+	chainReads := testutil.ToFloat64(m.WakeChainReads.WithLabelValues("chain"))
+	remembered := testutil.ToFloat64(m.WakeChainReads.WithLabelValues("remembered"))
+	after, _, err := n.View(ctxT(t), ch)
+	require.NoError(t, err)
+	require.Equal(t, chainReads, testutil.ToFloat64(m.WakeChainReads.WithLabelValues("chain")), "a reload read the chain")
+	require.Equal(t, remembered+1, testutil.ToFloat64(m.WakeChainReads.WithLabelValues("remembered")))
+	require.Equal(t, before.LastBlock().Hash, after.LastBlock().Hash)
+	require.Equal(t, before.EventCount(), after.EventCount())
+	require.Equal(t, before.Generation(), after.Generation())
+
+	_, err = n.AddEvent(ctxT(t), u.Event(t, ch, after.LastBlock(), actorstest.Message("after")))
+	require.NoError(t, err)
+	v := n.WaitSealed(t, ch, 5*time.Second)
+	require.Equal(t, after.LastBlock().Num()+1, v.LastBlock().Num())
 }

@@ -120,6 +120,9 @@ func (s *streamActor) Receive(ctx actor.Context) {
 			msg.req.reply <- getStreamResp{err: errStopped}
 		}
 	case *registerResult:
+		if msg.res.OK {
+			s.n.chainRecs.saw(s.id, msg.mb.Header.MiniblockNum, msg.mb.Hash, msg.res.Block)
+		}
 		if s.r != nil {
 			s.step(streams.RegisterDone{Num: msg.res.Num, Hash: msg.mb.Hash, OK: msg.res.OK, ChainBlock: msg.res.Block, Err: msg.res.Err})
 		}

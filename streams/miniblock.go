@@ -85,6 +85,10 @@ func ParseMiniblockBytes(b []byte) (*ParsedMiniblock, error) {
 // recovered again. A replica holds most events of a block in its minipool,
 // so this saves one signature recovery per event.
 func ParseMiniblockKnown(mb *pb.Miniblock, known func(common.Hash) *ParsedEvent) (*ParsedMiniblock, error) {
+	return parseMiniblock(mb, known, recoverSigner)
+}
+
+func parseMiniblock(mb *pb.Miniblock, known func(common.Hash) *ParsedEvent, signer signerFunc) (*ParsedMiniblock, error) {
 	if mb == nil {
 		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK, "nil miniblock")
 	}
@@ -107,7 +111,7 @@ func ParseMiniblockKnown(mb *pb.Miniblock, known func(common.Hash) *ParsedEvent)
 		!hashesWellFormed(hdr.RejectedEventHashes) {
 		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK, "header %s has malformed fields", h)
 	}
-	leader, err := recoverAddress(h, mb.Signature)
+	leader, err := signer(h, mb.Signature, common.BytesToAddress(hdr.Leader))
 	if err != nil {
 		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK_SIGNATURE, "miniblock %s: %v", h, err)
 	}
@@ -126,7 +130,7 @@ func ParseMiniblockKnown(mb *pb.Miniblock, known func(common.Hash) *ParsedEvent)
 			}
 		}
 		if pe == nil {
-			if pe, err = ParseEnvelope(env); err != nil {
+			if pe, err = parseEnvelope(env, signer); err != nil {
 				e := err.(*Error)
 				return nil, Errorf(e.Code, "miniblock %s event %d: %s", h, i, e.Msg)
 			}
@@ -138,7 +142,7 @@ func ParseMiniblockKnown(mb *pb.Miniblock, known func(common.Hash) *ParsedEvent)
 	}
 	out.Votes = make([]*ParsedVote, len(mb.Votes))
 	for i, v := range mb.Votes {
-		if out.Votes[i], err = ParseVote(v); err != nil {
+		if out.Votes[i], err = parseVote(v, signer); err != nil {
 			return nil, err
 		}
 	}
