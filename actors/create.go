@@ -102,6 +102,7 @@ func (n *Node) CreateStream(ctx context.Context, id streams.StreamID, events []*
 		}
 		return nil, nil, streams.Errorf(pb.ErrorCode_UNAVAILABLE, "store: create stream: %v", err)
 	}
+	n.chainRecs.saw(id, 0, genesis.Hash, block)
 	n.observe(Update{StreamID: id, Miniblock: genesis.Proto})
 	n.wakeReplicas(id, nodes)
 	return genesis, nodes, nil

@@ -58,6 +58,7 @@ func (n *Node) OnMiniblockRaw(from common.Address, id streams.StreamID, mb *pb.M
 // that holds the block applies it; one that lacks it fetches it from peers.
 // The caller passes only streams placed on this node.
 func (n *Node) OnRegistered(id streams.StreamID, num int64, hash common.Hash, chainBlock uint64) {
+	n.chainRecs.saw(id, num, hash, chainBlock)
 	n.toStream(id, &registeredMsg{reg: streams.Registered{Num: num, Hash: hash, ChainBlock: chainBlock}})
 }
 

@@ -86,6 +86,10 @@ type passivateReq struct {
 	seen uint64
 }
 
+// closeStreams asks the registry to stop every stream actor and to spawn
+// none any more; done closes once the last one stopped (Node.Stop).
+type closeStreams struct{ done chan struct{} }
+
 // registerReq asks the chain-writer to register a signed header.
 type registerReq struct {
 	mb      *streams.ParsedMiniblock

@@ -30,13 +30,17 @@ type Metrics struct {
 	BlocksRejected *prometheus.CounterVec
 	// VoteLatency is the time a leader waits for one remote replica's vote.
 	VoteLatency prometheus.Histogram
+	// WakeChainReads counts stream loads by where their chain state came
+	// from: "chain" (a chain.Stream read) or "remembered" (chainrecs.go).
+	WakeChainReads *prometheus.CounterVec
 }
 
 // NewMetrics creates the collectors and registers them with reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := NopMetrics()
 	reg.MustRegister(m.EventsAdded, m.EventsRejected, m.MiniblocksSealed, m.SealLatency,
-		m.MinipoolEvents, m.MinipoolTotal, m.LiveActors, m.ChainBatch, m.Fetches, m.BlocksReceived, m.BlocksRejected, m.VoteLatency)
+		m.MinipoolEvents, m.MinipoolTotal, m.LiveActors, m.ChainBatch, m.Fetches, m.BlocksReceived, m.BlocksRejected, m.VoteLatency,
+		m.WakeChainReads)
 	return m
 }
 
@@ -84,5 +88,8 @@ func NopMetrics() *Metrics {
 			Namespace: ns, Name: "vote_latency_seconds", Help: "Time a leader waits for one remote replica's vote.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 		}),
+		WakeChainReads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "stream_load_chain_state_total", Help: "Stream loads by the source of their chain state (chain, remembered).",
+		}, []string{"source"}),
 	}
 }

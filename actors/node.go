@@ -49,10 +49,13 @@ type Node struct {
 	observer Observer
 	net      Network
 
-	randao randaoCache
+	randao    randaoCache
+	chainRecs chainRecs
 
 	sys      *actor.ActorSystem
 	registry *actor.PID
+	// spawned, if set, is called with every stream actor made (tests).
+	spawned atomic.Pointer[func(*streamActor)]
 
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -87,6 +90,8 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 		now:   d.Now,
 		net:   d.Network,
 		done:  make(chan struct{}),
+
+		chainRecs: newChainRecs(),
 
 		observer: d.Observer,
 	}
@@ -149,6 +154,14 @@ func (n *Node) Stop() {
 		n.stopping.Store(true)
 		n.cancel()
 		n.wg.Wait()
+		// The stream actors first: they are not the registry's children.
+		closed := make(chan struct{})
+		n.sys.Root.Send(n.registry, &closeStreams{done: closed})
+		select {
+		case <-closed:
+		case <-time.After(n.cfg.IOTimeout + 10*time.Second): // a registry that died
+			n.log.Error("stream actors did not stop in time")
+		}
 		_ = n.sys.Root.StopFuture(n.registry).Wait()
 		close(n.done)
 		n.ioStop()

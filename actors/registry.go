@@ -15,6 +15,17 @@ import (
 // and the chain-writer. It forwards requests to stream actors, counting them
 // so that a stream actor is stopped only when nothing is queued for it; a
 // request for a stream whose actor is stopping waits here and respawns it.
+//
+// Stream actors are spawned at the root of the actor system, not as the
+// registry's children, and the registry watches them: protoactor-go keeps a
+// parent's children in a PIDSet whose Remove leaves the freed slot of its
+// slice pointing at the removed PID, and a PID caches its process, so a
+// long-lived parent kept thousands of passivated stream actors (views,
+// blocks) reachable. A root-level actor is referenced by no long-lived
+// slice: once it stops and the registry drops its entry, it is garbage.
+// Their supervision is protoactor's default (restart, at most 10 in 10 s),
+// as it was under the registry; Node.Stop stops them (closeStreams) before
+// it stops the registry.
 type registry struct {
 	n    *Node
 	cell *statusCell
@@ -24,6 +35,10 @@ type registry struct {
 	others  map[string]*otherEntry // by pid id
 	writer  *actor.PID
 	head    *headMsg
+	// closing is set by closeStreams: nothing spawns any more, and done
+	// closes once the last stream actor stopped.
+	closing bool
+	done    chan struct{}
 }
 
 type streamEntry struct {
@@ -69,9 +84,33 @@ func (r *registry) Receive(ctx actor.Context) {
 	case *actor.Stopped:
 		r.n.m.LiveActors.WithLabelValues(KindRegistry).Dec()
 
+	case *actor.Restarting, *actor.Stopping:
+		// The stream actors are not children: stop them here, as
+		// protoactor stops children (a restarted registry starts empty).
+		for _, e := range r.streams {
+			if !e.stopping {
+				e.stopping = true
+				ctx.Stop(e.pid)
+			}
+		}
+
+	case *closeStreams:
+		r.closing, r.done = true, msg.done
+		for _, e := range r.streams {
+			if !e.stopping {
+				e.stopping = true
+				ctx.Stop(e.pid)
+			}
+		}
+		r.closed()
+
 	case *toStream:
 		e := r.streams[msg.id]
 		if e == nil {
+			if r.closing {
+				failRequest(msg.msg, errStopped)
+				return
+			}
 			e = r.spawnStream(ctx, msg.id)
 		}
 		if e.stopping {
@@ -114,6 +153,13 @@ func (r *registry) Receive(ctx actor.Context) {
 			e := r.streams[id]
 			delete(r.streams, id)
 			r.n.m.LiveActors.WithLabelValues(KindStream).Dec()
+			if e != nil && r.closing {
+				for _, m := range e.buffer {
+					failRequest(m, errStopped)
+				}
+				r.closed()
+				return
+			}
 			if e != nil && len(e.buffer) > 0 {
 				ne := r.spawnStream(ctx, id)
 				for _, m := range e.buffer {
@@ -141,6 +187,14 @@ func (r *registry) Receive(ctx actor.Context) {
 
 	case *describeReq:
 		msg.reply <- r.describe(msg.name)
+	}
+}
+
+// closed closes done once closeStreams was asked and no stream actor is left.
+func (r *registry) closed() {
+	if r.closing && len(r.streams) == 0 && r.done != nil {
+		close(r.done)
+		r.done = nil
 	}
 }
 
@@ -183,15 +237,24 @@ func (o *otherEntry) info() ActorInfo {
 func (r *registry) spawnStream(ctx actor.Context, id streams.StreamID) *streamEntry {
 	cell := newStatusCell(ActorInfo{Kind: KindStream, StreamID: id.String(), State: "loading"})
 	head := r.head
-	props := actor.PropsFromProducer(func() actor.Actor { return newStreamActor(r.n, id, cell, r.writer, head) },
+	props := actor.PropsFromProducer(func() actor.Actor {
+		s := newStreamActor(r.n, id, cell, r.writer, head)
+		if f := r.n.spawned.Load(); f != nil {
+			(*f)(s)
+		}
+		return s
+	},
 		actor.WithMailbox(cell.mailboxProducer()))
-	pid, err := ctx.SpawnNamed(props, id.String())
+	// At the root (see registry), under the name a child would have had.
+	name := ctx.Self().Id + "/" + id.String()
+	pid, err := r.n.sys.Root.SpawnNamed(props, name)
 	if err != nil {
 		// The name is still held by an actor on its way out (after a
 		// registry restart, say): run this one under a derived name.
 		r.n.log.Warn("stream actor name taken; using a derived one", "stream", id, "err", err)
-		pid = ctx.SpawnPrefix(props, id.String()+"-")
+		pid = r.n.sys.Root.SpawnPrefix(props, name+"-")
 	}
+	ctx.Watch(pid)
 	e := &streamEntry{id: id, pid: pid, cell: cell}
 	r.streams[id] = e
 	r.byPID[pid.Id] = id

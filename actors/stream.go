@@ -120,6 +120,9 @@ func (s *streamActor) Receive(ctx actor.Context) {
 			msg.req.reply <- getStreamResp{err: errStopped}
 		}
 	case *registerResult:
+		if msg.res.OK {
+			s.n.chainRecs.saw(s.id, msg.mb.Header.MiniblockNum, msg.mb.Hash, msg.res.Block)
+		}
 		if s.r != nil {
 			s.step(streams.RegisterDone{Num: msg.res.Num, Hash: msg.mb.Hash, OK: msg.res.OK, ChainBlock: msg.res.Block, Err: msg.res.Err})
 		}
@@ -128,8 +131,11 @@ func (s *streamActor) Receive(ctx actor.Context) {
 		panic("stream actor: crash requested")
 	case *addEventReq, *viewReq, *getStreamReq, *subscribeReq, *unsubscribeReq,
 		*peerEventMsg, *poolMsg, *blockMsg, *blockRawMsg, *voteReqMsg, *registeredMsg:
-		// Requests the registry forwarded (and counted).
+		// Requests the registry forwarded (and counted). Each is
+		// activity, reads included: a stream that is only read stays live
+		// instead of passivating and reloading every idle timeout.
 		s.cell.seen.Add(1)
+		s.lastActive = s.n.now()
 		if s.state == "loading" {
 			s.early = append(s.early, msg)
 			return
@@ -406,6 +412,9 @@ func (s *streamActor) tick() {
 	s.schedule()
 	if s.n.now().Sub(s.lastActive) < s.n.cfg.IdleTimeout {
 		return
+	}
+	if s.state == "loading" {
+		return // a slow load holds requests in early: they are answered first
 	}
 	if s.state == "live" && (s.write != nil || len(s.subs) > 0 || len(s.clients) > 0 || !s.r.Idle()) {
 		return

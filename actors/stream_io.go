@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -78,7 +79,7 @@ func (s *streamActor) startLoad() {
 				n.log.Warn("joining stream topic", "stream", id, "err", err)
 			}
 		}
-		msg.chain = readChainState(ctx, n, id, v.LastBlock().Num(), rec.CreatedAtChainBlock)
+		msg.chain = n.chainForLoad(ctx, id, v.LastBlock(), msg.replicas, rec.CreatedAtChainBlock)
 		at := rec.CreatedAtChainBlock
 		switch {
 		case msg.chain.Err != nil:
@@ -188,6 +189,7 @@ func readChainState(ctx context.Context, n *Node, id streams.StreamID, after int
 		return streams.ChainState{Err: err}
 	}
 	cs := streams.ChainState{LastNum: rec.LastMiniblockNum, LastHash: rec.LastMiniblockHash, LastRegisteredAt: rec.LastRegisteredAt}
+	n.chainRecs.saw(id, cs.LastNum, cs.LastHash, cs.LastRegisteredAt)
 	if rec.LastMiniblockNum <= after {
 		return cs
 	}
@@ -543,26 +545,33 @@ func loadViewRejects(ctx context.Context, st store.Store, id streams.StreamID, w
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("latest snapshot: %w", err)
 	}
-	snapMb, err := decodeStored(snap)
+	snapMb, err := decodeOwn(snap)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("snapshot block %d: %w", snap.Num, err)
 	}
-	last, err := st.LastMiniblock(ctx, id[:])
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("last miniblock: %w", err)
-	}
-	from := max(0, min(snap.Num, last.Num-window))
-	stored, err := st.ReadMiniblocks(ctx, id[:], from, last.Num+1)
+	// What the view needs: the blocks after the snapshot, and those of
+	// the recency window before it (duplicate detection), each read once.
+	after, err := st.ReadMiniblocks(ctx, id[:], snap.Num+1, math.MaxInt64)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("read miniblocks: %w", err)
 	}
-	since := make([]*streams.ParsedMiniblock, 0, len(stored))
-	for _, b := range stored {
-		if b.Num == snap.Num {
+	lastNum := snap.Num
+	if len(after) > 0 {
+		lastNum = after[len(after)-1].Num
+	}
+	var before []store.Miniblock
+	if from := max(0, lastNum-window); from < snap.Num {
+		if before, err = st.ReadMiniblocks(ctx, id[:], from, snap.Num); err != nil {
+			return nil, nil, nil, fmt.Errorf("read miniblocks: %w", err)
+		}
+	}
+	since := make([]*streams.ParsedMiniblock, 0, len(before)+1+len(after))
+	for i, b := range slices.Concat(before, []store.Miniblock{snap}, after) {
+		if i == len(before) {
 			since = append(since, snapMb)
 			continue
 		}
-		mb, err := decodeStored(b)
+		mb, err := decodeOwn(b)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("miniblock %d: %w", b.Num, err)
 		}
@@ -574,7 +583,7 @@ func loadViewRejects(ctx context.Context, st store.Store, id streams.StreamID, w
 	}
 	pool := make([]*streams.ParsedEvent, 0, len(mp.Events))
 	for _, pe := range mp.Events {
-		ev, err := streams.ParseEnvelopeBytes(pe.Data)
+		ev, err := streams.ParseStoredEnvelopeBytes(pe.Data)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("minipool event %x: %w", pe.Hash, err)
 		}
@@ -607,6 +616,20 @@ func decodeStored(b store.Miniblock) (*streams.ParsedMiniblock, error) {
 		pmb.Snapshot = b.Snapshot
 	}
 	return streams.ParseMiniblock(pmb)
+}
+
+// decodeOwn is decodeStored for a load from this node's own store: no
+// signature is recovered (streams.ParseStoredMiniblock), the hashes and the
+// hash chain (RestoreView applies each block to its parent) are checked.
+func decodeOwn(b store.Miniblock) (*streams.ParsedMiniblock, error) {
+	pmb := &pb.Miniblock{}
+	if err := proto.Unmarshal(b.Data, pmb); err != nil {
+		return nil, err
+	}
+	if len(pmb.Snapshot) == 0 && len(b.Snapshot) > 0 {
+		pmb.Snapshot = b.Snapshot
+	}
+	return streams.ParseStoredMiniblock(pmb)
 }
 
 // encodeBlock is what the store keeps for a block.

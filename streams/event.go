@@ -142,6 +142,10 @@ func SignEvent(key *ecdsa.PrivateKey, ev *pb.StreamEvent) (*pb.Envelope, error) 
 // (BAD_SIGNATURE). It does
 // not look at stream state: see View.CanAddEvent.
 func ParseEnvelope(env *pb.Envelope) (*ParsedEvent, error) {
+	return parseEnvelope(env, recoverSigner)
+}
+
+func parseEnvelope(env *pb.Envelope, signer signerFunc) (*ParsedEvent, error) {
 	if env == nil {
 		return nil, Errorf(pb.ErrorCode_BAD_EVENT, "nil envelope")
 	}
@@ -175,12 +179,12 @@ func ParseEnvelope(env *pb.Envelope) (*ParsedEvent, error) {
 		return nil, Errorf(pb.ErrorCode_BAD_EVENT, "event %x: prev miniblock hash is %d bytes", h, n)
 	}
 	creator := common.BytesToAddress(ev.CreatorAddress)
-	signer, err := recoverAddress(h, env.Signature)
+	signed, err := signer(h, env.Signature, creator)
 	if err != nil {
 		return nil, Errorf(pb.ErrorCode_BAD_SIGNATURE, "event %x: %v", h, err)
 	}
-	if signer != creator {
-		return nil, Errorf(pb.ErrorCode_BAD_SIGNATURE, "event %x signed by %s, creator is %s", h, signer, creator)
+	if signed != creator {
+		return nil, Errorf(pb.ErrorCode_BAD_SIGNATURE, "event %x signed by %s, creator is %s", h, signed, creator)
 	}
 	return &ParsedEvent{Envelope: env, Event: ev, Hash: h, Creator: creator}, nil
 }

@@ -88,13 +88,14 @@ func ParseMiniblockBytes(b []byte) (*ParsedMiniblock, error) {
 // recovered again. A replica holds most events of a block in its minipool,
 // so this saves one signature recovery per event.
 func ParseMiniblockKnown(mb *pb.Miniblock, known func(common.Hash) *ParsedEvent) (*ParsedMiniblock, error) {
-	return parseMiniblock(mb, known, 1)
+	return parseMiniblock(mb, known, 1, recoverSigner)
 }
 
-// parseMiniblock is ParseMiniblockKnown with the envelopes' signatures
+// parseMiniblock is ParseMiniblockKnown with the signatures checked by signer
+// (recoverSigner, or trustStored for the node's own store) and the envelopes'
 // recovered by up to workers goroutines (sync_parse.go); the checks, their
 // order and so the error are the same for any workers.
-func parseMiniblock(mb *pb.Miniblock, known func(common.Hash) *ParsedEvent, workers int) (*ParsedMiniblock, error) {
+func parseMiniblock(mb *pb.Miniblock, known func(common.Hash) *ParsedEvent, workers int, signer signerFunc) (*ParsedMiniblock, error) {
 	if mb == nil {
 		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK, "nil miniblock")
 	}
@@ -117,7 +118,7 @@ func parseMiniblock(mb *pb.Miniblock, known func(common.Hash) *ParsedEvent, work
 		!hashesWellFormed(hdr.RejectedEventHashes) {
 		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK, "header %s has malformed fields", h)
 	}
-	leader, err := recoverAddress(h, mb.Signature)
+	leader, err := signer(h, mb.Signature, common.BytesToAddress(hdr.Leader))
 	if err != nil {
 		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK_SIGNATURE, "miniblock %s: %v", h, err)
 	}
@@ -128,7 +129,7 @@ func parseMiniblock(mb *pb.Miniblock, known func(common.Hash) *ParsedEvent, work
 		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK, "miniblock %s carries %d events, header lists %d", h, len(mb.Events), len(hdr.EventHashes))
 	}
 	out := &ParsedMiniblock{Proto: mb, Header: hdr, Hash: h, Leader: leader, Events: make([]*ParsedEvent, len(mb.Events))}
-	pre := parseEnvelopes(mb.Events, known, workers)
+	pre := parseEnvelopes(mb.Events, known, workers, signer)
 	for i, env := range mb.Events {
 		var pe *ParsedEvent
 		if known != nil && env != nil && len(env.Hash) == common.HashLength {
@@ -144,7 +145,7 @@ func parseMiniblock(mb *pb.Miniblock, known func(common.Hash) *ParsedEvent, work
 			}
 		}
 		if pe == nil {
-			if pe, err = ParseEnvelope(env); err != nil {
+			if pe, err = parseEnvelope(env, signer); err != nil {
 				e := err.(*Error)
 				return nil, Errorf(e.Code, "miniblock %s event %d: %s", h, i, e.Msg)
 			}
@@ -156,7 +157,7 @@ func parseMiniblock(mb *pb.Miniblock, known func(common.Hash) *ParsedEvent, work
 	}
 	out.Votes = make([]*ParsedVote, len(mb.Votes))
 	for i, v := range mb.Votes {
-		if out.Votes[i], err = ParseVote(v); err != nil {
+		if out.Votes[i], err = parseVote(v, signer); err != nil {
 			return nil, err
 		}
 	}

@@ -20,7 +20,7 @@ const minParallelEvents = 8
 // as the serial parse reports it) for any workers. The goroutines live
 // only inside the call. workers <= 1 is the serial parse.
 func ParseMiniblockParallel(mb *pb.Miniblock, workers int) (*ParsedMiniblock, error) {
-	return parseMiniblock(mb, nil, workers)
+	return parseMiniblock(mb, nil, workers, recoverSigner)
 }
 
 // VerifyMiniblockParallel parses mb with parallel signature recovery
@@ -46,7 +46,7 @@ type parsedEnvelope struct {
 // parseEnvelopes parses every envelope that known does not resolve, on up
 // to workers goroutines, each result in its slot. It returns nil when the
 // serial path should do the work (one worker, a small block).
-func parseEnvelopes(envs []*pb.Envelope, known func(common.Hash) *ParsedEvent, workers int) []parsedEnvelope {
+func parseEnvelopes(envs []*pb.Envelope, known func(common.Hash) *ParsedEvent, workers int, signer signerFunc) []parsedEnvelope {
 	if workers <= 1 || len(envs) < minParallelEvents {
 		return nil
 	}
@@ -67,7 +67,7 @@ func parseEnvelopes(envs []*pb.Envelope, known func(common.Hash) *ParsedEvent, w
 						continue // the caller takes the known event
 					}
 				}
-				out[i].ev, out[i].err = ParseEnvelope(env)
+				out[i].ev, out[i].err = parseEnvelope(env, signer)
 			}
 		})
 	}

@@ -46,6 +46,10 @@ func MakeVote(key *ecdsa.PrivateKey, id StreamID, num int64, prevHash common.Has
 // ParseVote decodes a vote and checks that its signature recovers to the
 // voter and that it names no hash twice. Errors carry BAD_VOTES.
 func ParseVote(v *pb.Vote) (*ParsedVote, error) {
+	return parseVote(v, recoverSigner)
+}
+
+func parseVote(v *pb.Vote, signer signerFunc) (*ParsedVote, error) {
 	if v == nil {
 		return nil, Errorf(pb.ErrorCode_BAD_VOTES, "nil vote")
 	}
@@ -60,7 +64,7 @@ func ParseVote(v *pb.Vote) (*ParsedVote, error) {
 		return nil, Errorf(pb.ErrorCode_BAD_VOTES, "vote without stream or previous miniblock")
 	}
 	h := VoteHash(v.Body)
-	voter, err := recoverAddress(h, v.Signature)
+	voter, err := signer(h, v.Signature, common.BytesToAddress(body.Voter))
 	if err != nil {
 		return nil, Errorf(pb.ErrorCode_BAD_VOTES, "vote signature: %v", err)
 	}

@@ -81,10 +81,8 @@ func encode(mb *pb.Miniblock, included [][]byte) (store.Miniblock, error) {
 		return store.Miniblock{}, err
 	}
 	out.Num = hdr.MiniblockNum
-	if mb.Snapshot != nil {
-		if out.Snapshot, err = streams.EncodeSnapshot(mb.Snapshot); err != nil {
-			return store.Miniblock{}, err
-		}
+	if len(mb.Snapshot) != 0 {
+		out.Snapshot = mb.Snapshot // the bytes the header hashes
 	}
 	return out, nil
 }
