@@ -119,10 +119,39 @@ func adopt(ctx context.Context, n *Node, id streams.StreamID) error {
 		return fmt.Errorf("chain: genesis registration: %w", err)
 	}
 	err = fmt.Errorf("no replica served the genesis of %s", id)
+	// A node that has just started may not be connected to any replica yet
+	// (the others admit it once they reread the node registry): a pass in
+	// which no peer answered is tried again, a few times, before the load
+	// fails. A peer that answered without the genesis ends the wait.
+	for pass, wait := 0, 200*time.Millisecond; ; pass, wait = pass+1, wait*2 {
+		answered, aerr := adoptOnce(ctx, n, id, rec, createdAt)
+		if !errors.Is(aerr, errNoGenesisServed) {
+			return aerr // adopted, or a genesis that fails the rules, or the store
+		}
+		if answered || pass == 3 || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// errNoGenesisServed: no peer served a genesis in one pass of adoptOnce.
+var errNoGenesisServed = errors.New("no genesis served")
+
+// adoptOnce asks each source once. answered says whether any peer answered
+// at all (with or without the genesis), as opposed to none being reachable.
+func adoptOnce(ctx context.Context, n *Node, id streams.StreamID, rec chainlink.StreamRecord, createdAt uint64) (answered bool, err error) {
 	for _, peer := range adoptSources(ctx, n, rec.Nodes) {
 		resp, ferr := n.net.MiniblockRange(ctx, peer, &pb.MiniblockRangeRequest{StreamId: id.Bytes(), FromInclusive: 0, ToExclusive: 1})
 		if ferr == nil && resp.GetError() != nil {
 			ferr = streams.FromProto(resp.Error)
+		}
+		if ferr == nil || resp.GetError() != nil {
+			answered = true
 		}
 		if ferr != nil || len(resp.Miniblocks) == 0 {
 			n.log.Debug("fetching genesis", "stream", id, "peer", peer, "err", ferr)
@@ -136,7 +165,7 @@ func adopt(ctx context.Context, n *Node, id streams.StreamID) error {
 		v, verr := streams.NewView(mb)
 		if verr != nil {
 			n.log.Warn("registered genesis fails the rules", "stream", id, "err", verr)
-			return verr
+			return true, verr
 		}
 		sr := &pb.StreamRecord{StreamId: id.Bytes(), Settings: v.Settings(), GenesisHash: mb.Hash.Bytes(), CreatedAtChainBlock: createdAt}
 		for _, a := range rec.Nodes {
@@ -144,15 +173,15 @@ func adopt(ctx context.Context, n *Node, id streams.StreamID) error {
 		}
 		enc, eerr := encodeBlock(mb, nil)
 		if eerr != nil {
-			return eerr
+			return true, eerr
 		}
 		if serr := n.store.CreateStream(ctx, sr, enc); serr != nil && !errors.Is(serr, store.ErrStreamExists) {
-			return fmt.Errorf("store: %w", serr)
+			return true, fmt.Errorf("store: %w", serr)
 		}
 		n.log.Info("adopted stream placed here", "stream", id, "from", peer)
-		return nil
+		return true, nil
 	}
-	return err
+	return answered, errNoGenesisServed
 }
 
 // adoptSources lists the peers to ask for a genesis: the other replicas in
