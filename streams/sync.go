@@ -34,7 +34,9 @@ import (
 //     skipped for that range, which is asked elsewhere at once; it is not
 //     banned.
 //   - Peers are ranked by the blocks/s and latency of their answers (the
-//     expected time to serve one more range), never by bytes/s.
+//     expected time to serve one more range), never by bytes/s. A peer
+//     not measured yet may hold 2 ranges, doubling with each answer up to
+//     MaxInFlightPerPeer, so a newcomer cannot take the whole window.
 //   - Each block is checked before it is held: hash, leader and event
 //     signatures, votes, snapshot (ParseMiniblockParallel, BanBadBlock), the
 //     number asked (BanBadBlock), and the chain's registered hash for its
@@ -46,7 +48,10 @@ import (
 //     header and pass the rules, snapshot hash), the header's chain block
 //     against the chain block that registered the parent, and the chain:
 //     its hash is the one registered for its number, or it is linked by
-//     parent hashes from a held block whose hash is registered. A block
+//     parent hashes from a held block whose hash is registered (the
+//     registrations are extended down those links, so a held candidate
+//     off the registered chain is refused and its number asked again). A
+//     block
 //     that fails bans the peers that served it (BanInvalid) and is orphaned
 //     with its held descendants; a candidate beaten by the registered chain
 //     bans its servers (BanNotRegistered).

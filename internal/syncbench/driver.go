@@ -50,12 +50,13 @@ func (p *MemPeer) Range(_ context.Context, from, to int64) ([]*pb.Miniblock, err
 	return p.f.Blocks[from:min(to, p.f.N()+1)], nil
 }
 
-// Result is one run.
+// Result is one run. View is the view after its last block.
 type Result struct {
 	Blocks   int64
 	Elapsed  time.Duration
 	Requests int
 	Bans     int
+	View     *streams.View
 }
 
 // PerSec is blocks per second.
@@ -106,7 +107,14 @@ func Ceiling(ctx context.Context, f *Fixture, st store.Store, workers int) (Resu
 	if err != nil {
 		return Result{}, err
 	}
+	return CeilingTo(ctx, f, st, v, f.N(), workers)
+}
+
+// CeilingTo is Ceiling from view v (st holding the blocks up to v's) to
+// block to.
+func CeilingTo(ctx context.Context, f *Fixture, st store.Store, v *streams.View, to int64, workers int) (Result, error) {
 	cfg := streams.DefaultConfig()
+	from := v.LastBlock().Num() + 1
 	start := time.Now()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -129,7 +137,7 @@ func Ceiling(ctx context.Context, f *Fixture, st store.Store, workers int) (Resu
 	}()
 	verr := func() error {
 		defer close(writes)
-		for n := int64(1); n <= f.N(); n++ {
+		for n := from; n <= to; n++ {
 			mb, err := streams.VerifyMiniblockParallel(v, cfg, f.Replicas, f.Blocks[n], workers)
 			if err != nil {
 				return fmt.Errorf("syncbench: block %d: %w", n, err)
@@ -155,7 +163,7 @@ func Ceiling(ctx context.Context, f *Fixture, st store.Store, workers int) (Resu
 	if verr != nil {
 		return Result{}, verr
 	}
-	return Result{Blocks: f.N(), Elapsed: time.Since(start)}, nil
+	return Result{Blocks: to - from + 1, Elapsed: time.Since(start), View: v}, nil
 }
 
 // Sync runs a Syncer from f's genesis to its head against peers, writing
@@ -168,6 +176,14 @@ func Sync(ctx context.Context, f *Fixture, st store.Store, cfg streams.SyncConfi
 	if err != nil {
 		return Result{}, err
 	}
+	return SyncTo(ctx, f, st, v, f.N(), cfg, peers)
+}
+
+// SyncTo is Sync from view v (st holding the blocks up to v's) with the
+// chain's head at block to.
+func SyncTo(ctx context.Context, f *Fixture, st store.Store, v *streams.View, to int64, cfg streams.SyncConfig, peers []Peer) (Result, error) {
+	from := v.LastBlock().Num() + 1
+	head := f.Registration(to)
 	cfg.Replicas = f.Replicas
 	cfg.Peers = nil
 	byAddr := map[common.Address]Peer{}
@@ -175,7 +191,7 @@ func Sync(ctx context.Context, f *Fixture, st store.Store, cfg streams.SyncConfi
 		cfg.Peers = append(cfg.Peers, p.Addr())
 		byAddr[p.Addr()] = p
 	}
-	s, err := streams.NewSyncer(cfg, v, 1)
+	s, err := streams.NewSyncer(cfg, v, uint64(from))
 	if err != nil {
 		return Result{}, err
 	}
@@ -231,10 +247,10 @@ func Sync(ctx context.Context, f *Fixture, st store.Store, cfg streams.SyncConfi
 					}()
 				}
 			case streams.SyncReadChainHead:
-				local = append(local, f.Head())
+				local = append(local, streams.SyncChainHead{Num: head.Num, Hash: head.Hash, ChainBlock: head.ChainBlock})
 			case streams.SyncReadRegistrations:
 				in := streams.SyncRegistered{From: e.From, To: e.To}
-				for n := e.From; n < e.To && n <= f.N(); n++ {
+				for n := e.From; n < e.To && n <= to; n++ {
 					in.Regs = append(in.Regs, f.Registration(n))
 				}
 				local = append(local, in)
@@ -283,10 +299,12 @@ func Sync(ctx context.Context, f *Fixture, st store.Store, cfg streams.SyncConfi
 				}
 				timer = time.AfterFunc(time.Until(e.At), func() { send(streams.SyncTick{}) })
 			case streams.SyncCaughtUp:
-				res.Blocks = e.View.LastBlock().Num()
 				res.Elapsed = time.Since(start)
-				if res.Blocks != f.N() || e.View.LastBlock().Hash != common.Hash(f.Blocks[f.N()].Hash) {
-					return res, fmt.Errorf("syncbench: caught up at %d, the head is %d", res.Blocks, f.N())
+				res.View = e.View
+				last := e.View.LastBlock()
+				res.Blocks = last.Num() - from + 1
+				if last.Num() != to || last.Hash != head.Hash {
+					return res, fmt.Errorf("syncbench: caught up at %d, the head is %d", last.Num(), to)
 				}
 				return res, nil
 			}
