@@ -64,6 +64,18 @@
 // `node run` wires it, and internal/cluster runs whole nodes on real
 // hosts for tests.
 //
+// Catch-up (sync*.go): a stream more than a few blocks behind the chain's
+// registered head, at load or when a live stream sees a gap or cannot
+// fetch what it lacks, goes into sync mode: its replica is dropped, ranges
+// of blocks are fetched from the other replicas (status first: each peer's
+// lowest and highest block), parsed in parallel and staged off the actor,
+// and the processable ones applied in height order, verified against the
+// chain, by one job at a time; once the local head reaches the chain's the
+// stream reloads and goes live. Peers that report an inconsistent range or
+// serve a bad block are banned node-wide for a while (Node.SyncStatus,
+// GET /debug/sync). Push-block and validate-block (sync_push.go) serve
+// p2p.BlockHandler.
+//
 // Unfinished: a node that is not a replica refuses client events
 // (NOT_REPLICA) and reads instead of forwarding them; a channel's space
 // must be local to the node creating the channel; replicas learn of a new

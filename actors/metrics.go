@@ -30,6 +30,8 @@ type Metrics struct {
 	BlocksRejected *prometheus.CounterVec
 	// VoteLatency is the time a leader waits for one remote replica's vote.
 	VoteLatency prometheus.Histogram
+	// Sync holds the catch-up collectors.
+	Sync *SyncMetrics
 }
 
 // NewMetrics creates the collectors and registers them with reg.
@@ -37,6 +39,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := NopMetrics()
 	reg.MustRegister(m.EventsAdded, m.EventsRejected, m.MiniblocksSealed, m.SealLatency,
 		m.MinipoolEvents, m.MinipoolTotal, m.LiveActors, m.ChainBatch, m.Fetches, m.BlocksReceived, m.BlocksRejected, m.VoteLatency)
+	reg.MustRegister(m.Sync.collectors()...)
 	return m
 }
 
@@ -44,6 +47,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 func NopMetrics() *Metrics {
 	const ns = "node"
 	return &Metrics{
+		Sync: NopSyncMetrics(),
 		EventsAdded: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: ns, Name: "events_added_total", Help: "Events acked as durable.",
 		}),

@@ -50,6 +50,9 @@ type Node struct {
 	net      Network
 
 	randao randaoCache
+	// catch-up's node-wide state (sync_node.go)
+	syncOnce sync.Once
+	syncSh   *syncShared
 
 	sys      *actor.ActorSystem
 	registry *actor.PID
