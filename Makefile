@@ -92,6 +92,8 @@ BENCH_PKGS += ./observer/
 BENCH_PKGS += ./p2p/
 # replicated ingest, 1 and 3 nodes on libp2p hosts (replication section).
 BENCH_PKGS += ./internal/cluster/
+# catch-up: Syncer from 3 in-memory peers next to the local ceiling (catch-up section).
+BENCH_PKGS += ./internal/syncbench/
 
 .PHONY: contracts
 contracts: ## compile contracts/src (pinned solc-js) and regenerate ABI, bytecode, Go bindings

@@ -85,6 +85,13 @@ func ParseMiniblockBytes(b []byte) (*ParsedMiniblock, error) {
 // recovered again. A replica holds most events of a block in its minipool,
 // so this saves one signature recovery per event.
 func ParseMiniblockKnown(mb *pb.Miniblock, known func(common.Hash) *ParsedEvent) (*ParsedMiniblock, error) {
+	return parseMiniblock(mb, known, 1)
+}
+
+// parseMiniblock is ParseMiniblockKnown with the envelopes' signatures
+// recovered by up to workers goroutines (sync_parse.go); the checks, their
+// order and so the error are the same for any workers.
+func parseMiniblock(mb *pb.Miniblock, known func(common.Hash) *ParsedEvent, workers int) (*ParsedMiniblock, error) {
 	if mb == nil {
 		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK, "nil miniblock")
 	}
@@ -118,11 +125,19 @@ func ParseMiniblockKnown(mb *pb.Miniblock, known func(common.Hash) *ParsedEvent)
 		return nil, Errorf(pb.ErrorCode_BAD_MINIBLOCK, "miniblock %s carries %d events, header lists %d", h, len(mb.Events), len(hdr.EventHashes))
 	}
 	out := &ParsedMiniblock{Proto: mb, Header: hdr, Hash: h, Leader: leader, Events: make([]*ParsedEvent, len(mb.Events))}
+	pre := parseEnvelopes(mb.Events, known, workers)
 	for i, env := range mb.Events {
 		var pe *ParsedEvent
 		if known != nil && env != nil && len(env.Hash) == common.HashLength {
 			if k := known(common.Hash(env.Hash)); k != nil && bytes.Equal(k.Envelope.Event, env.Event) && bytes.Equal(k.Envelope.Signature, env.Signature) {
 				pe = k
+			}
+		}
+		if pe == nil && pre != nil {
+			pe, err = pre[i].ev, pre[i].err
+			if err != nil {
+				e := err.(*Error)
+				return nil, Errorf(e.Code, "miniblock %s event %d: %s", h, i, e.Msg)
 			}
 		}
 		if pe == nil {

@@ -1,0 +1,1081 @@
+package streams
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/towns-node/node/proto/pb"
+)
+
+// Syncer is the catch-up state machine of one stream at one node: it
+// brings a stream whose local head is behind the chain's registered head
+// up to it with blocks from peers, then watches the live stream for a gap
+// that sends it back. Like Replica it starts no goroutines (but for the
+// bounded pool inside ParseMiniblockParallel), does no I/O and reads no
+// clock: Step takes an input and the time and returns effects
+// (sync_io.go); the same inputs give the same effects in the same order.
+//
+// What it holds to:
+//   - The chain, not peers, says where the head is (SyncChainHead). A
+//     peer's status only says whom to ask; a peer claiming a height it
+//     does not serve is skipped, never followed.
+//   - A status with lowest > highest, or a highest below the peer's last,
+//     bans the peer (BanLyingHeight).
+//   - Ranges of RangeSize blocks are asked within Window blocks of the
+//     first missing one, at most MaxInFlightPerPeer per peer, in height
+//     order; a range near the chain's head is asked of two peers, and the
+//     range holding the first missing block of a second one after
+//     HedgeAfter. A peer that times out, fails or answers "don't have" is
+//     skipped for that range, which is asked elsewhere at once; it is not
+//     banned.
+//   - Peers are ranked by the blocks/s and latency of their answers (the
+//     expected time to serve one more range), never by bytes/s.
+//   - Each block is checked before it is held: hash, leader and event
+//     signatures, votes, snapshot (ParseMiniblockParallel, BanBadBlock), the
+//     number asked (BanBadBlock), and the chain's registered hash for its
+//     number when known (BanNotRegistered). Held blocks are idempotent by
+//     hash.
+//   - A block is verified when its parent is the last verified block, in
+//     height order: VerifyMiniblock against the parent view (elected
+//     leader, signature, link, timestamp, vote majority, events match the
+//     header and pass the rules, snapshot hash), the header's chain block
+//     against the chain block that registered the parent, and the chain:
+//     its hash is the one registered for its number, or it is linked by
+//     parent hashes from a held block whose hash is registered. A block
+//     that fails bans the peers that served it (BanInvalid) and is orphaned
+//     with its held descendants; a candidate beaten by the registered chain
+//     bans its servers (BanNotRegistered).
+//   - Verified blocks are written in batches, one SyncApply at a time.
+//   - Caught up (SyncCaughtUp) when the durable head is at or past the
+//     chain's head and a peer is usable (answered its status, not banned),
+//     or, with no usable peer, after NoProgress at the head. While behind,
+//     NoProgress without a block re-asks every status, forgets the skips
+//     and reports SyncStalled: lying peers can neither hold it in sync
+//     (the chain says where the head is) nor make it declare the head
+//     early.
+//   - Once live, a block (or chain head) GapBlocks past the live head sends
+//     it back (SyncBackToSync); Resume restarts the sync from the replica's
+//     view.
+type Syncer struct {
+	cfg SyncConfig
+	id  StreamID
+
+	phase SyncPhase
+
+	durable  *View            // written
+	tip      *View            // durable + verified blocks being written or queued
+	regAt    map[int64]uint64 // chain block that registered a verified block, when known
+	liveHead int64
+
+	head     SyncChainHead
+	haveHead bool
+	headAsk  bool      // a SyncReadChainHead is out
+	headDue  time.Time // retry after a failed read
+
+	regs     map[int64]Registered
+	regAsk   bool
+	regDue   time.Time
+	regTried map[int64]bool // numbers asked whose answer lacked them (until the next head)
+
+	held   map[int64][]*heldSync // candidates by number, num >= tip generation
+	byHash map[common.Hash]*heldSync
+
+	peers map[common.Address]*syncPeer
+	order []common.Address // peers in address order
+
+	reqs     map[SyncReqID]*syncReq
+	nextReq  SyncReqID
+	chunkReq map[int64][]SyncReqID             // chunk start -> live requests
+	skip     map[int64]map[common.Address]bool // chunk start -> peers skipped
+
+	queue     []queued // verified, not yet handed to a write
+	writing   *syncWrite
+	nextWrite WriteID
+	writeDue  time.Time
+
+	lastProgress time.Time
+	atHeadSince  time.Time // durable at the chain's head with no usable peer since
+	statusDue    time.Time
+	timerAt      time.Time
+	lastSeen     time.Time
+	applied      int64
+	bans         map[BanReason]int
+	out          []SyncEffect
+}
+
+type heldSync struct {
+	mb   *ParsedMiniblock
+	from []common.Address // who served it; the zero address: local staging
+}
+
+type syncPeer struct {
+	addr            common.Address
+	lowest, highest int64
+	haveStatus      bool
+	bannedUntil     time.Time
+	inflight        int
+	cantFrom        int64 // answered "don't have" from here on, until its next status; -1 none
+	rate            float64
+	latency         time.Duration
+	samples         int
+}
+
+type syncReq struct {
+	id       SyncReqID
+	peer     common.Address
+	from, to int64
+	chunk    int64
+	sent     time.Time
+	deadline time.Time
+}
+
+type queued struct {
+	blk  SyncBlock
+	view *View // the view after the block
+}
+
+type syncWrite struct {
+	id     WriteID
+	blocks []queued
+}
+
+// optimisticRate is the blocks/s assumed of a peer not measured yet, so
+// that every peer is tried early.
+const optimisticRate = 1e6
+
+// NewSyncer returns the machine of stream v.StreamID(), whose durable view
+// v (restored from the store) ends with a block registered at chain block
+// lastRegisteredAt.
+func NewSyncer(cfg SyncConfig, v *View, lastRegisteredAt uint64) (*Syncer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, fmt.Errorf("streams: syncer needs a view")
+	}
+	s := &Syncer{cfg: cfg, id: v.StreamID(), peers: map[common.Address]*syncPeer{}, bans: map[BanReason]int{}}
+	s.cfg.Replicas = slices.Clone(cfg.Replicas)
+	s.reset(v, lastRegisteredAt)
+	for _, p := range cfg.Peers {
+		s.peer(p)
+	}
+	return s, nil
+}
+
+// reset starts syncing from v.
+func (s *Syncer) reset(v *View, reg uint64) {
+	s.phase = SyncPhaseSyncing
+	s.durable, s.tip = v, v
+	s.regAt = map[int64]uint64{v.LastBlock().Num(): reg}
+	s.atHeadSince = time.Time{}
+	s.regs = map[int64]Registered{}
+	s.regTried = map[int64]bool{}
+	s.regAsk = false
+	s.held = map[int64][]*heldSync{}
+	s.byHash = map[common.Hash]*heldSync{}
+	s.reqs = map[SyncReqID]*syncReq{}
+	s.chunkReq = map[int64][]SyncReqID{}
+	s.skip = map[int64]map[common.Address]bool{}
+	s.queue, s.writing = nil, nil
+	s.applied = 0
+	for _, p := range s.peers {
+		p.inflight = 0
+	}
+}
+
+// Start returns the first effects: read the chain's head, ask every known
+// peer's status.
+func (s *Syncer) Start(now time.Time) []SyncEffect {
+	s.lastSeen = now
+	s.begin(now)
+	return s.flush(now)
+}
+
+// Resume sends a live (or behind) stream back to sync from v, the
+// replica's durable view, whose last block was registered at
+// lastRegisteredAt. Peers, their rates and bans are kept. Call it with no
+// SyncApply in flight (as after SyncCaughtUp or SyncBackToSync): the
+// answer to one would be ignored.
+func (s *Syncer) Resume(now time.Time, v *View, lastRegisteredAt uint64) []SyncEffect {
+	now = s.clock(now)
+	s.reset(v, lastRegisteredAt)
+	s.begin(now)
+	return s.flush(now)
+}
+
+func (s *Syncer) begin(now time.Time) {
+	s.lastProgress = now
+	s.haveHead = false
+	s.askHead()
+	s.askStatus(now)
+	s.pump(now)
+}
+
+func (s *Syncer) clock(now time.Time) time.Time {
+	if now.Before(s.lastSeen) {
+		now = s.lastSeen // time never runs backwards inside the machine
+	}
+	s.lastSeen = now
+	return now
+}
+
+// Step feeds one input at time now and returns what to do.
+func (s *Syncer) Step(now time.Time, in SyncInput) []SyncEffect {
+	now = s.clock(now)
+	switch in := in.(type) {
+	case SyncPeerStatus:
+		s.peerStatus(now, in)
+	case SyncPeerGone:
+		if p := s.peers[in.Peer]; p != nil {
+			p.haveStatus = false
+		}
+	case SyncChainHead:
+		s.chainHead(now, in)
+	case SyncRegistered:
+		s.registered(now, in)
+	case SyncRange:
+		s.rangeServed(now, in)
+	case SyncLocalBlocks:
+		for _, raw := range in.Blocks {
+			s.accept(now, common.Address{}, raw, -1, -1)
+		}
+	case SyncApplied:
+		s.writeDone(now, in)
+	case SyncLiveApplied:
+		if s.phase == SyncPhaseLive && in.Num > s.liveHead {
+			s.liveHead = in.Num
+		}
+	case SyncBlockSeen:
+		s.liveGap(in.Num)
+	case SyncTick:
+		s.tick(now)
+	}
+	s.pump(now)
+	return s.flush(now)
+}
+
+func (s *Syncer) emit(e SyncEffect) { s.out = append(s.out, e) }
+
+func (s *Syncer) flush(now time.Time) []SyncEffect {
+	if at, ok := s.nextDeadline(); ok {
+		if !at.After(now) {
+			at = now
+		}
+		if !at.Equal(s.timerAt) {
+			s.timerAt = at
+			s.emit(SyncSetTimer{At: at})
+		}
+	}
+	out := s.out
+	s.out = nil
+	return out
+}
+
+func (s *Syncer) nextDeadline() (time.Time, bool) {
+	var best time.Time
+	consider := func(t time.Time) {
+		if !t.IsZero() && (best.IsZero() || t.Before(best)) {
+			best = t
+		}
+	}
+	if s.phase != SyncPhaseSyncing {
+		return best, false
+	}
+	for _, r := range s.reqs {
+		consider(r.deadline)
+		if hedge := r.sent.Add(s.cfg.HedgeAfter); r.chunk == s.firstChunk() && len(s.chunkReq[r.chunk]) == 1 && hedge.After(s.lastSeen) {
+			consider(hedge)
+		}
+	}
+	consider(s.statusDue)
+	if s.behind() {
+		consider(s.lastProgress.Add(s.cfg.NoProgress))
+	} else if !s.atHeadSince.IsZero() {
+		consider(s.atHeadSince.Add(s.cfg.NoProgress))
+	}
+	consider(s.headDue)
+	consider(s.regDue)
+	consider(s.writeDue)
+	for _, p := range s.peers {
+		if p.bannedUntil.After(s.lastSeen) {
+			consider(p.bannedUntil)
+		}
+	}
+	return best, !best.IsZero()
+}
+
+func (s *Syncer) tick(now time.Time) {
+	if !s.timerAt.After(now) {
+		s.timerAt = time.Time{}
+	}
+	if s.phase != SyncPhaseSyncing {
+		return
+	}
+	for _, id := range s.reqIDs() {
+		r := s.reqs[id]
+		if r.deadline.After(now) {
+			continue
+		}
+		s.dropReq(r)
+		s.skipFor(r.chunk, r.peer)
+		if p := s.peers[r.peer]; p != nil {
+			p.sample(0, s.cfg.RequestTimeout)
+		}
+	}
+	for _, p := range s.peers {
+		if !p.bannedUntil.IsZero() && !p.bannedUntil.After(now) {
+			p.bannedUntil = time.Time{} // usable again after its next status
+			s.askStatusOf(p.addr)
+		}
+	}
+	if !s.statusDue.IsZero() && !s.statusDue.After(now) {
+		s.askStatus(now)
+	}
+	if !s.headDue.IsZero() && !s.headDue.After(now) {
+		s.headDue = time.Time{}
+		s.askHead()
+	}
+	if !s.regDue.IsZero() && !s.regDue.After(now) {
+		s.regDue = time.Time{}
+	}
+	if !s.writeDue.IsZero() && !s.writeDue.After(now) {
+		s.writeDue = time.Time{}
+	}
+	if s.behind() && !s.lastProgress.Add(s.cfg.NoProgress).After(now) {
+		s.stalled(now)
+	}
+}
+
+// behind reports whether the verified tip is short of the chain's head (or
+// the head is unknown).
+func (s *Syncer) behind() bool { return !s.haveHead || s.tip.LastBlock().Num() < s.head.Num }
+
+// stalled handles NoProgress without a block while behind.
+func (s *Syncer) stalled(now time.Time) {
+	s.lastProgress = now
+	head := int64(-1)
+	if s.haveHead {
+		head = s.head.Num
+	}
+	s.emit(SyncStalled{Local: s.tip.LastBlock().Num(), ChainHead: head,
+		Err: Errorf(pb.ErrorCode_UNAVAILABLE, "no block for %s; %d peers usable", s.cfg.NoProgress, s.usablePeers())})
+	s.skip = map[int64]map[common.Address]bool{}
+	s.regTried = map[int64]bool{}
+	for _, p := range s.peers {
+		p.cantFrom = -1
+	}
+	s.askHead()
+	s.askStatus(now)
+}
+
+// --- peers -----------------------------------------------------------------
+
+func (s *Syncer) peer(a common.Address) *syncPeer {
+	if p := s.peers[a]; p != nil {
+		return p
+	}
+	p := &syncPeer{addr: a, cantFrom: -1, lowest: -1, highest: -1}
+	s.peers[a] = p
+	i, _ := slices.BinarySearchFunc(s.order, a, func(x, y common.Address) int { return bytes.Compare(x[:], y[:]) })
+	s.order = slices.Insert(s.order, i, a)
+	return p
+}
+
+func (p *syncPeer) banned(now time.Time) bool { return p.bannedUntil.After(now) }
+
+// sample folds one answer (blocks in elapsed) into the peer's rate and
+// latency.
+func (p *syncPeer) sample(blocks int, elapsed time.Duration) {
+	elapsed = max(elapsed, time.Millisecond)
+	rate := float64(blocks) / elapsed.Seconds()
+	if p.samples == 0 {
+		p.rate, p.latency = rate, elapsed
+	} else {
+		const a = 0.3
+		p.rate = (1-a)*p.rate + a*rate
+		p.latency = time.Duration((1-a)*float64(p.latency) + a*float64(elapsed))
+	}
+	p.samples++
+}
+
+// inflightCap is how many ranges p may have outstanding: 2 until it has
+// answered, doubling with each answer up to max (a slow start, so a peer
+// not measured yet cannot take the whole window).
+func (p *syncPeer) inflightCap(limit int) int {
+	if p.samples >= 4 {
+		return limit
+	}
+	return min(limit, 2<<p.samples)
+}
+
+// cost is the expected time for p to serve one more range of n blocks.
+func (p *syncPeer) cost(n int) float64 {
+	rate, lat := optimisticRate, 0.0
+	if p.samples > 0 {
+		rate, lat = max(p.rate, 0.01), p.latency.Seconds()
+	}
+	return lat + float64((p.inflight+1)*n)/rate
+}
+
+func (s *Syncer) askStatus(now time.Time) {
+	s.statusDue = now.Add(s.cfg.StatusEvery)
+	var ask []common.Address
+	for _, a := range s.order {
+		if !s.peers[a].banned(now) {
+			ask = append(ask, a)
+		}
+	}
+	if len(ask) > 0 {
+		s.emit(SyncAskStatus{Peers: ask})
+	}
+}
+
+func (s *Syncer) askStatusOf(a common.Address) { s.emit(SyncAskStatus{Peers: []common.Address{a}}) }
+
+func (s *Syncer) peerStatus(now time.Time, in SyncPeerStatus) {
+	p := s.peer(in.Peer)
+	if p.banned(now) {
+		return
+	}
+	if in.Err != nil {
+		p.haveStatus = false
+		return
+	}
+	switch {
+	case in.Lowest > in.Highest || in.Lowest < 0:
+		s.ban(now, p, BanLyingHeight, Errorf(pb.ErrorCode_BAD_MINIBLOCK_NUM, "status (%d, %d): lowest above highest", in.Lowest, in.Highest))
+		return
+	case p.haveStatus && in.Highest < p.highest:
+		s.ban(now, p, BanLyingHeight, Errorf(pb.ErrorCode_BAD_MINIBLOCK_NUM, "status highest %d, it said %d before", in.Highest, p.highest))
+		return
+	}
+	p.lowest, p.highest, p.haveStatus = in.Lowest, in.Highest, true
+	p.cantFrom = -1
+	for _, sk := range s.skip {
+		delete(sk, p.addr)
+	}
+}
+
+func (s *Syncer) ban(now time.Time, p *syncPeer, why BanReason, err error) {
+	if p.addr == (common.Address{}) || p.banned(now) {
+		return
+	}
+	p.bannedUntil = now.Add(s.cfg.BanFor)
+	p.haveStatus = false
+	p.highest, p.lowest = -1, -1
+	s.bans[why]++
+	for _, id := range s.reqIDs() {
+		if r := s.reqs[id]; r.peer == p.addr {
+			s.dropReq(r)
+		}
+	}
+	s.emit(SyncBan{Peer: p.addr, Reason: why, For: s.cfg.BanFor, Until: p.bannedUntil, Err: err})
+}
+
+func (s *Syncer) usablePeers() int {
+	n := 0
+	for _, p := range s.peers {
+		if p.haveStatus && !p.banned(s.lastSeen) {
+			n++
+		}
+	}
+	return n
+}
+
+// --- the chain -------------------------------------------------------------
+
+func (s *Syncer) askHead() {
+	if !s.headAsk {
+		s.headAsk = true
+		s.emit(SyncReadChainHead{})
+	}
+}
+
+func (s *Syncer) chainHead(now time.Time, in SyncChainHead) {
+	s.headAsk = false
+	if in.Err != nil {
+		s.headDue = now.Add(s.cfg.RetryDelay)
+		return
+	}
+	if s.haveHead && in.Num < s.head.Num {
+		return // an older read
+	}
+	if s.phase != SyncPhaseSyncing {
+		s.head = in
+		s.liveGap(in.Num)
+		return
+	}
+	if !s.haveHead || in.Num > s.head.Num {
+		s.regTried = map[int64]bool{}
+	}
+	s.head, s.haveHead = in, true
+	s.setReg(now, Registered{Num: in.Num, Hash: in.Hash, ChainBlock: in.ChainBlock})
+}
+
+func (s *Syncer) registered(now time.Time, in SyncRegistered) {
+	s.regAsk = false
+	if in.Err != nil {
+		s.regDue = now.Add(s.cfg.RetryDelay)
+		return
+	}
+	for n := in.From; n < in.To; n++ {
+		s.regTried[n] = true
+	}
+	for _, r := range in.Regs {
+		s.setReg(now, r)
+	}
+}
+
+// setReg records the chain's registration of r.Num and drops the held
+// blocks of that number that are not it.
+func (s *Syncer) setReg(now time.Time, r Registered) {
+	if r.Num < s.tip.Generation() || s.phase != SyncPhaseSyncing {
+		return
+	}
+	s.regs[r.Num] = r
+	for _, c := range slices.Clone(s.held[r.Num]) {
+		if c.mb.Hash != r.Hash {
+			s.refuse(now, c, BanNotRegistered, Errorf(pb.ErrorCode_NOT_REGISTERED, "miniblock %d is %s, the chain registered %s", r.Num, c.mb.Hash, r.Hash))
+		}
+	}
+}
+
+// wantRegs asks for the registrations of the window it lacks.
+func (s *Syncer) wantRegs(now time.Time) {
+	if s.regAsk || !s.haveHead || s.regDue.After(now) {
+		return
+	}
+	// Asked in batches: once the first unknown one is in the first half of
+	// the window, the next Window numbers (the head's comes with the head).
+	base := s.tip.Generation()
+	from := int64(-1)
+	for n := base; n < min(s.head.Num, base+s.cfg.Window/2+1); n++ {
+		if _, ok := s.regs[n]; !ok && !s.regTried[n] {
+			from = n
+			break
+		}
+	}
+	if from < 0 {
+		return
+	}
+	s.regAsk = true
+	s.emit(SyncReadRegistrations{From: from, To: min(s.head.Num, from+s.cfg.Window)})
+}
+
+// --- blocks ----------------------------------------------------------------
+
+func (s *Syncer) rangeServed(now time.Time, in SyncRange) {
+	p := s.peer(in.Peer)
+	r := s.reqs[in.Req]
+	if r != nil && r.peer != in.Peer {
+		r = nil // not the one asked
+	}
+	if r != nil {
+		s.dropReq(r)
+	}
+	if p.banned(now) || s.phase != SyncPhaseSyncing {
+		return
+	}
+	if r != nil {
+		switch {
+		case in.Err != nil:
+			p.sample(0, now.Sub(r.sent))
+			s.skipFor(r.chunk, p.addr)
+			return
+		case in.DontHave || len(in.Blocks) == 0:
+			p.sample(0, now.Sub(r.sent))
+			if p.cantFrom < 0 || r.from < p.cantFrom {
+				p.cantFrom = r.from
+			}
+			s.skipFor(r.chunk, p.addr)
+			return
+		}
+		p.sample(len(in.Blocks), now.Sub(r.sent))
+	}
+	from, to := int64(-1), int64(-1)
+	if r != nil {
+		from, to = r.from, r.to
+	}
+	for _, raw := range in.Blocks {
+		if !s.accept(now, p.addr, raw, from, to) {
+			return
+		}
+	}
+}
+
+// accept checks one block served by from (the zero address: local
+// staging) for range [lo, hi) (lo < 0: any), and holds it. It returns
+// false when the peer was banned for it.
+func (s *Syncer) accept(now time.Time, from common.Address, raw *pb.Miniblock, lo, hi int64) bool {
+	p := s.peers[from]
+	bad := func(why BanReason, err error) bool {
+		if p != nil {
+			s.ban(now, p, why, err)
+			return false
+		}
+		return true
+	}
+	if raw == nil {
+		return bad(BanBadBlock, Errorf(pb.ErrorCode_BAD_MINIBLOCK, "nil miniblock"))
+	}
+	hash := MiniblockHash(raw.Header)
+	if h := s.byHash[hash]; h != nil {
+		// Held already. The header hash does not cover the body's
+		// signatures: a copy with other bytes is parsed to judge it.
+		if !proto.Equal(raw, h.mb.Proto) {
+			if _, err := ParseMiniblockParallel(raw, s.cfg.Workers); err != nil {
+				return bad(BanBadBlock, err)
+			}
+		}
+		if !slices.Contains(h.from, from) {
+			h.from = append(h.from, from)
+		}
+		return true
+	}
+	hdr := &pb.MiniblockHeader{}
+	if err := proto.Unmarshal(raw.Header, hdr); err != nil {
+		return bad(BanBadBlock, Errorf(pb.ErrorCode_BAD_MINIBLOCK, "decode header: %v", err))
+	}
+	num := hdr.MiniblockNum
+	if lo >= 0 && (num < lo || num >= hi) {
+		return bad(BanBadBlock, Errorf(pb.ErrorCode_BAD_MINIBLOCK_NUM, "served miniblock %d for range [%d, %d)", num, lo, hi))
+	}
+	base := s.tip.Generation()
+	if num < base || num >= base+s.cfg.Window || (s.haveHead && num > s.head.Num) || len(s.held[num]) >= s.cfg.MaxCandidates {
+		return true // done, too far ahead or past the chain's head: dropped, not held
+	}
+	if reg, ok := s.regs[num]; ok && reg.Hash != hash {
+		return bad(BanNotRegistered, Errorf(pb.ErrorCode_NOT_REGISTERED, "miniblock %d is %s, the chain registered %s", num, hash, reg.Hash))
+	}
+	mb, err := ParseMiniblockParallel(raw, s.cfg.Workers)
+	if err == nil && StreamID(common.BytesToHash(mb.Header.StreamId)) != s.id {
+		err = Errorf(pb.ErrorCode_BAD_MINIBLOCK, "miniblock %d of stream %x, syncing %s", num, mb.Header.StreamId, s.id)
+	}
+	if err != nil {
+		return bad(BanBadBlock, err)
+	}
+	h := &heldSync{mb: mb, from: []common.Address{from}}
+	s.held[num] = append(s.held[num], h)
+	s.byHash[hash] = h
+	if s.cfg.Stage {
+		s.emit(SyncStage{Block: mb, From: from})
+	}
+	return true
+}
+
+// refuse drops held block c and its held descendants, banning c's
+// servers for why.
+func (s *Syncer) refuse(now time.Time, c *heldSync, why BanReason, err error) {
+	for _, a := range c.from {
+		if p := s.peers[a]; p != nil {
+			s.ban(now, p, why, err)
+		}
+	}
+	gone := map[common.Hash]bool{c.mb.Hash: true}
+	hashes := []common.Hash{c.mb.Hash}
+	s.unhold(c)
+	for n := c.mb.Num() + 1; ; n++ {
+		cs := s.held[n]
+		if len(cs) == 0 {
+			break
+		}
+		found := false
+		for _, d := range slices.Clone(cs) {
+			if gone[common.BytesToHash(d.mb.Header.PrevMiniblockHash)] {
+				gone[d.mb.Hash] = true
+				hashes = append(hashes, d.mb.Hash)
+				s.unhold(d)
+				found = true
+			}
+		}
+		if !found {
+			break
+		}
+	}
+	if s.cfg.Stage {
+		s.emit(SyncOrphan{Hashes: hashes})
+	}
+}
+
+func (s *Syncer) unhold(c *heldSync) {
+	n := c.mb.Num()
+	s.held[n] = slices.DeleteFunc(s.held[n], func(x *heldSync) bool { return x == c })
+	if len(s.held[n]) == 0 {
+		delete(s.held, n)
+	}
+	delete(s.byHash, c.mb.Hash)
+}
+
+// anchored reports whether c (at the tip's generation) is on the chain's
+// registered chain: registered itself, or linked by parent hashes from a
+// held block that is. It may refuse (and so remove) other candidates.
+func (s *Syncer) anchored(c *heldSync) bool {
+	cur := c
+	for {
+		n := cur.mb.Num()
+		if reg, ok := s.regs[n]; ok {
+			return reg.Hash == cur.mb.Hash
+		}
+		var child *heldSync
+		for _, d := range s.held[n+1] {
+			if common.BytesToHash(d.mb.Header.PrevMiniblockHash) == cur.mb.Hash {
+				child = d
+				break
+			}
+		}
+		if child == nil {
+			return false
+		}
+		cur = child
+	}
+}
+
+// derive extends the registrations down parent hashes: a held block
+// whose hash is registered names its parent's registered hash (and the
+// chain block that registered it), so candidates at the parent's number
+// that are not it can go, and the number is asked again.
+func (s *Syncer) derive(now time.Time) {
+	if !s.haveHead {
+		return
+	}
+	base := s.tip.Generation()
+	for n := min(s.head.Num, base+s.cfg.Window-1); n > base; n-- {
+		reg, ok := s.regs[n]
+		if !ok {
+			continue
+		}
+		if _, ok := s.regs[n-1]; ok {
+			continue
+		}
+		for _, c := range s.held[n] {
+			if c.mb.Hash == reg.Hash {
+				s.setReg(now, Registered{Num: n - 1, Hash: common.BytesToHash(c.mb.Header.PrevMiniblockHash), ChainBlock: c.mb.Header.ChainBlockNum})
+				break
+			}
+		}
+	}
+}
+
+// verify moves every verifiable block onto the tip, in height order.
+func (s *Syncer) verify(now time.Time) {
+	s.derive(now)
+	for {
+		n := s.tip.Generation()
+		var pick *heldSync
+		for _, c := range s.held[n] {
+			if s.anchored(c) {
+				pick = c
+				break
+			}
+		}
+		if pick == nil {
+			return
+		}
+		// The others at n are not the registered block.
+		for _, c := range slices.Clone(s.held[n]) {
+			if c != pick {
+				s.refuse(now, c, BanNotRegistered, Errorf(pb.ErrorCode_NOT_REGISTERED, "miniblock %d is %s, the registered chain has %s", n, c.mb.Hash, pick.mb.Hash))
+			}
+		}
+		mb := pick.mb
+		err := VerifyMiniblock(s.tip, s.cfg.Streams, s.cfg.Replicas, mb)
+		prevReg, known := s.regAt[n-1]
+		if err == nil && known && prevReg != 0 && mb.Header.ChainBlockNum != prevReg {
+			err = Errorf(pb.ErrorCode_BAD_CHAIN_BLOCK, "miniblock %d names chain block %d, miniblock %d was registered at %d", n, mb.Header.ChainBlockNum, n-1, prevReg)
+		}
+		var next *View
+		if err == nil {
+			next, err = s.tip.ApplyMiniblock(mb)
+		}
+		if err != nil {
+			s.refuse(now, pick, BanInvalid, err)
+			continue
+		}
+		s.unhold(pick)
+		s.tip = next
+		if !known || prevReg == 0 {
+			// The registered block's header names the chain block that
+			// registered its parent.
+			s.regAt[n-1] = mb.Header.ChainBlockNum
+		}
+		if reg, ok := s.regs[n]; ok {
+			s.regAt[n] = reg.ChainBlock
+			delete(s.regs, n)
+		}
+		delete(s.regTried, n)
+		s.queue = append(s.queue, queued{blk: SyncBlock{Block: mb, Included: includedBy(mb)}, view: next})
+		s.lastProgress = now
+	}
+}
+
+// includedBy lists what leaves the stored minipool with mb: its events and
+// the rejects it lists.
+func includedBy(mb *ParsedMiniblock) [][]byte {
+	out := make([][]byte, 0, len(mb.Events)+len(mb.Header.RejectedEventHashes))
+	for _, ev := range mb.Events {
+		out = append(out, ev.Hash.Bytes())
+	}
+	return append(out, mb.Header.RejectedEventHashes...)
+}
+
+// --- writes ----------------------------------------------------------------
+
+func (s *Syncer) startWrite(now time.Time) {
+	if s.writing != nil || len(s.queue) == 0 || s.writeDue.After(now) {
+		return
+	}
+	n := min(len(s.queue), s.cfg.MaxApplyBatch)
+	s.nextWrite++
+	w := &syncWrite{id: s.nextWrite, blocks: slices.Clone(s.queue[:n])}
+	s.queue = slices.Delete(s.queue, 0, n)
+	s.writing = w
+	blocks := make([]SyncBlock, n)
+	for i, q := range w.blocks {
+		blocks[i] = q.blk
+	}
+	s.emit(SyncApply{Write: w.id, Blocks: blocks})
+}
+
+func (s *Syncer) writeDone(now time.Time, in SyncApplied) {
+	w := s.writing
+	if w == nil || w.id != in.Write {
+		return
+	}
+	s.writing = nil
+	k := min(max(in.Written, 0), len(w.blocks))
+	if k > 0 {
+		old := s.durable.LastBlock().Num()
+		s.durable = w.blocks[k-1].view
+		s.applied += int64(k)
+		s.lastProgress = now
+		for n := range s.regAt {
+			if n >= old && n < s.durable.LastBlock().Num() {
+				delete(s.regAt, n)
+			}
+		}
+	}
+	if k < len(w.blocks) {
+		// Not written: again, first in line, after a pause.
+		s.queue = append(slices.Clone(w.blocks[k:]), s.queue...)
+		s.writeDue = now.Add(s.cfg.RetryDelay)
+	}
+}
+
+// durableReg is the chain block that registered the durable head, 0 when
+// unknown.
+func (s *Syncer) durableReg() uint64 {
+	n := s.durable.LastBlock().Num()
+	if s.haveHead && s.head.Num == n {
+		return s.head.ChainBlock
+	}
+	return s.regAt[n]
+}
+
+// --- requests --------------------------------------------------------------
+
+func (s *Syncer) chunkOf(n int64) int64 { return n - n%int64(s.cfg.RangeSize) }
+
+func (s *Syncer) firstChunk() int64 { return s.chunkOf(s.tip.Generation()) }
+
+func (s *Syncer) reqIDs() []SyncReqID {
+	ids := make([]SyncReqID, 0, len(s.reqs))
+	for id := range s.reqs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func (s *Syncer) dropReq(r *syncReq) {
+	delete(s.reqs, r.id)
+	s.chunkReq[r.chunk] = slices.DeleteFunc(s.chunkReq[r.chunk], func(id SyncReqID) bool { return id == r.id })
+	if len(s.chunkReq[r.chunk]) == 0 {
+		delete(s.chunkReq, r.chunk)
+	}
+	if p := s.peers[r.peer]; p != nil && p.inflight > 0 {
+		p.inflight--
+	}
+}
+
+func (s *Syncer) skipFor(chunk int64, a common.Address) {
+	if s.skip[chunk] == nil {
+		s.skip[chunk] = map[common.Address]bool{}
+	}
+	s.skip[chunk][a] = true
+}
+
+// request asks for the missing blocks of the window, lowest first.
+func (s *Syncer) request(now time.Time) {
+	if !s.haveHead {
+		return
+	}
+	base := s.tip.Generation()
+	end := min(s.head.Num+1, base+s.cfg.Window) // exclusive
+	size := int64(s.cfg.RangeSize)
+	first := s.chunkOf(base)
+	for c := range s.skip {
+		if c < first {
+			delete(s.skip, c)
+		}
+	}
+	for c := first; c < end; c += size {
+		lo, hi := max(c, base), min(c+size, end)
+		m := int64(-1)
+		for n := lo; n < hi; n++ {
+			if len(s.held[n]) == 0 {
+				m = n
+				break
+			}
+		}
+		if m < 0 {
+			continue
+		}
+		live := s.chunkReq[c]
+		want := 1
+		if hi-1 >= s.head.Num-s.cfg.NearHead {
+			want = 2
+		}
+		if c == first && len(live) == 1 && !s.reqs[live[0]].sent.Add(s.cfg.HedgeAfter).After(now) {
+			want = 2
+		}
+		for len(s.chunkReq[c]) < want {
+			p := s.pickPeer(c, m, int(hi-m))
+			if p == nil {
+				break
+			}
+			s.nextReq++
+			r := &syncReq{id: s.nextReq, peer: p.addr, from: m, to: hi, chunk: c, sent: now, deadline: now.Add(s.cfg.RequestTimeout)}
+			s.reqs[r.id] = r
+			s.chunkReq[c] = append(s.chunkReq[c], r.id)
+			p.inflight++
+			s.emit(SyncRequestRange{Peer: p.addr, Req: r.id, From: m, To: hi})
+		}
+	}
+}
+
+// pickPeer returns the usable peer that can serve block m of chunk c
+// soonest, or nil.
+func (s *Syncer) pickPeer(c, m int64, n int) *syncPeer {
+	var best *syncPeer
+	bestCost := 0.0
+	for _, a := range s.order {
+		p := s.peers[a]
+		if !p.haveStatus || p.banned(s.lastSeen) || p.inflight >= p.inflightCap(s.cfg.MaxInFlightPerPeer) ||
+			p.highest < m || p.lowest > m || (p.cantFrom >= 0 && m >= p.cantFrom) || s.skip[c][a] {
+			continue
+		}
+		if slices.ContainsFunc(s.chunkReq[c], func(id SyncReqID) bool { return s.reqs[id].peer == a }) {
+			continue
+		}
+		if cost := p.cost(n); best == nil || cost < bestCost {
+			best, bestCost = p, cost
+		}
+	}
+	return best
+}
+
+// --- caught up and live ------------------------------------------------------
+
+func (s *Syncer) pump(now time.Time) {
+	if s.phase != SyncPhaseSyncing {
+		return
+	}
+	s.verify(now)
+	s.startWrite(now)
+	s.wantRegs(now)
+	s.request(now)
+	s.caughtUp(now)
+}
+
+func (s *Syncer) caughtUp(now time.Time) {
+	if !s.haveHead || s.writing != nil || len(s.queue) > 0 || s.durable.LastBlock().Num() < s.head.Num {
+		s.atHeadSince = time.Time{}
+		return
+	}
+	if s.usablePeers() == 0 {
+		if s.atHeadSince.IsZero() {
+			s.atHeadSince = now
+		}
+		if s.atHeadSince.Add(s.cfg.NoProgress).After(now) {
+			return
+		}
+	}
+	s.phase = SyncPhaseLive
+	s.liveHead = s.durable.LastBlock().Num()
+	for _, id := range s.reqIDs() {
+		s.dropReq(s.reqs[id])
+	}
+	s.held, s.byHash = map[int64][]*heldSync{}, map[common.Hash]*heldSync{}
+	s.timerAt = time.Time{}
+	s.emit(SyncCaughtUp{View: s.durable, LastRegisteredAt: s.durableReg()})
+}
+
+func (s *Syncer) liveGap(seen int64) {
+	if s.phase != SyncPhaseLive || seen < s.liveHead+s.cfg.GapBlocks {
+		return
+	}
+	s.phase = SyncPhaseBehind
+	s.emit(SyncBackToSync{Local: s.liveHead, Seen: seen})
+}
+
+// --- inspection ------------------------------------------------------------
+
+// Phase is where the machine is.
+func (s *Syncer) Phase() SyncPhase { return s.phase }
+
+// Durable is the written view.
+func (s *Syncer) Durable() *View { return s.durable }
+
+// Status describes the machine.
+func (s *Syncer) Status() SyncStatus {
+	st := SyncStatus{
+		Phase:     s.phase,
+		Durable:   s.durable.LastBlock().Num(),
+		Verified:  s.tip.LastBlock().Num(),
+		ChainHead: -1,
+		InFlight:  len(s.reqs),
+		Applied:   s.applied,
+		Bans:      map[BanReason]int{},
+	}
+	if s.haveHead {
+		st.ChainHead = s.head.Num
+		st.Remaining = max(s.head.Num-st.Durable, 0)
+	}
+	for _, cs := range s.held {
+		st.Staged += len(cs)
+	}
+	for _, p := range s.peers {
+		switch {
+		case p.banned(s.lastSeen):
+			st.PeersBanned++
+		case p.haveStatus:
+			st.PeersUsable++
+		default:
+			st.PeersNoInfo++
+		}
+	}
+	for k, v := range s.bans {
+		st.Bans[k] = v
+	}
+	return st
+}
+
+// Peers describes every peer, in address order.
+func (s *Syncer) Peers() []SyncPeerInfo {
+	out := make([]SyncPeerInfo, 0, len(s.order))
+	for _, a := range s.order {
+		p := s.peers[a]
+		i := SyncPeerInfo{Peer: a, Lowest: p.lowest, Highest: p.highest, HaveStatus: p.haveStatus, InFlight: p.inflight,
+			BlocksPerSec: p.rate, Latency: p.latency}
+		if p.banned(s.lastSeen) {
+			i.BannedUntil = p.bannedUntil
+		}
+		out = append(out, i)
+	}
+	return out
+}

@@ -1,0 +1,352 @@
+package streams
+
+import (
+	"container/heap"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/stretchr/testify/require"
+
+	"github.com/towns-node/node/proto/pb"
+)
+
+func testSyncConfig() SyncConfig {
+	cfg := DefaultSyncConfig()
+	cfg.RangeSize = 4
+	cfg.Window = 32
+	cfg.NearHead = 4
+	cfg.Workers = 2
+	cfg.StatusEvery = 2 * time.Second
+	cfg.NoProgress = 10 * time.Second
+	return cfg
+}
+
+// requireSynced checks that the sim ended caught up at the chain's head
+// with every block written once, in order, as registered.
+func requireSynced(t *testing.T, sim *syncSim) {
+	t.Helper()
+	require.NotNil(t, sim.caught, "caught up (status %+v)", sim.s.Status())
+	head := sim.head.Num
+	require.Equal(t, head, sim.caught.View.LastBlock().Num())
+	require.Equal(t, sim.head.Hash, sim.caught.View.LastBlock().Hash)
+	require.Equal(t, sim.head.ChainBlock, sim.caught.LastRegisteredAt)
+	require.Len(t, sim.written, int(head-sim.c.v0.LastBlock().Num()))
+	require.Equal(t, SyncPhaseLive, sim.s.Phase())
+	require.Equal(t, sim.c.w.view.Snapshot().String(), sim.caught.View.Snapshot().String(), "state converges")
+}
+
+// The Done-when scenario: two honest peers and five others, one of each
+// kind. The syncer ends at the true head every time and bans exactly the
+// liar, the bad signature and the wrong hash; the withholding and the slow
+// peer are skipped, not banned.
+func TestSyncMockPeers(t *testing.T) {
+	c := buildSyncChain(t, 60, 2)
+	for _, mode := range []string{"registrations", "head only"} {
+		for seed := uint64(1); seed <= 10; seed++ {
+			t.Run(fmt.Sprintf("%s/seed %d", mode, seed), func(t *testing.T) {
+				cfg := testSyncConfig()
+				if mode == "head only" {
+					cfg.Window = 64 // anchored by parent hashes down from the head
+				}
+				peers := []*mockPeer{
+					newPeer(t, c, "honest1", honest, 20*time.Millisecond),
+					newPeer(t, c, "honest2", honest, 60*time.Millisecond),
+					newPeer(t, c, "liar", liar, 10*time.Millisecond),
+					newPeer(t, c, "withhold", withhold, 10*time.Millisecond),
+					newPeer(t, c, "badsig", badSig, 10*time.Millisecond),
+					newPeer(t, c, "wronghash", wrongHash, 10*time.Millisecond),
+					newPeer(t, c, "slow", slow, 7*time.Second),
+				}
+				sim := newSyncSim(t, c, cfg, seed, peers...)
+				sim.regsErr = mode == "head only"
+				sim.run(time.Hour)
+				requireSynced(t, sim)
+				want := map[common.Address]BanReason{
+					peers[2].addr: BanLyingHeight,
+					peers[4].addr: BanBadBlock,
+					peers[5].addr: BanNotRegistered,
+				}
+				require.Equal(t, want, sim.banned(), "bans: %v", sim.banList)
+				staged := map[common.Hash]bool{}
+				for _, e := range sim.effects {
+					if st, ok := e.(SyncStage); ok {
+						require.False(t, staged[st.Block.Hash], "block %d staged twice", st.Block.Num())
+						staged[st.Block.Hash] = true
+					}
+				}
+				for _, r := range sim.requests {
+					require.LessOrEqual(t, r.To, sim.head.Num+1, "nothing asked past the chain's head")
+				}
+			})
+		}
+	}
+}
+
+// A peer's status is checked on its own: lowest above highest, or a
+// highest that goes down, bans it; a banned peer's status is ignored.
+func TestSyncLyingStatus(t *testing.T) {
+	c := buildSyncChain(t, 3, 1)
+	cfg := testSyncConfig()
+	cfg.Replicas = c.w.replicas
+	s, err := NewSyncer(cfg, c.v0, 0)
+	require.NoError(t, err)
+	a, b, h := common.Address{1}, common.Address{2}, common.Address{3}
+	s.Start(t0)
+	bans := func(effs []SyncEffect) []SyncBan {
+		var out []SyncBan
+		for _, e := range effs {
+			if b, ok := e.(SyncBan); ok {
+				out = append(out, b)
+			}
+		}
+		return out
+	}
+	require.Empty(t, bans(s.Step(t0, SyncPeerStatus{Peer: h, Lowest: 0, Highest: 3})))
+	require.Empty(t, bans(s.Step(t0, SyncPeerStatus{Peer: h, Lowest: 1, Highest: 5})), "height up, lowest up: fine")
+	require.Empty(t, bans(s.Step(t0, SyncPeerStatus{Peer: h, Err: fmt.Errorf("timeout")})))
+	require.Empty(t, bans(s.Step(t0, SyncPeerStatus{Peer: h, Lowest: 1, Highest: 4})), "after a failed call, no previous height")
+
+	got := bans(s.Step(t0, SyncPeerStatus{Peer: a, Lowest: 5, Highest: 4}))
+	require.Len(t, got, 1)
+	require.Equal(t, BanLyingHeight, got[0].Reason)
+	require.Equal(t, t0.Add(cfg.BanFor), got[0].Until)
+
+	require.Empty(t, bans(s.Step(t0, SyncPeerStatus{Peer: b, Lowest: 0, Highest: 9})))
+	got = bans(s.Step(t0, SyncPeerStatus{Peer: b, Lowest: 0, Highest: 8}))
+	require.Len(t, got, 1)
+	require.Equal(t, BanLyingHeight, got[0].Reason)
+	require.Empty(t, bans(s.Step(t0, SyncPeerStatus{Peer: b, Lowest: 9, Highest: 1})), "banned: ignored")
+
+	st := s.Status()
+	require.Equal(t, 2, st.PeersBanned)
+	require.Equal(t, 1, st.PeersUsable)
+	require.Equal(t, 2, st.Bans[BanLyingHeight])
+
+	// After the ban, the peer is asked again and may come back.
+	effs := s.Step(t0.Add(cfg.BanFor), SyncTick{})
+	asked := map[common.Address]bool{}
+	for _, e := range effs {
+		if as, ok := e.(SyncAskStatus); ok {
+			for _, p := range as.Peers {
+				asked[p] = true
+			}
+		}
+	}
+	require.True(t, asked[a] && asked[b], "banned peers asked again once the ban ends: %v", effs)
+	require.Empty(t, bans(s.Step(t0.Add(cfg.BanFor), SyncPeerStatus{Peer: b, Lowest: 0, Highest: 2})), "a fresh start after the ban")
+}
+
+// At most MaxInFlightPerPeer ranges are outstanding at one peer, and the
+// cap is reached when there is more to ask.
+func TestSyncInFlightCap(t *testing.T) {
+	c := buildSyncChain(t, 200, 1)
+	cfg := testSyncConfig()
+	cfg.RangeSize = 2
+	cfg.Window = 200
+	p := newPeer(t, c, "only", honest, 100*time.Millisecond)
+	sim := newSyncSim(t, c, cfg, 1, p)
+	out, most := 0, 0
+	sim.handle(sim.s.Start(sim.now))
+	for sim.q.Len() > 0 && sim.caught == nil {
+		e := popSim(sim)
+		if e == nil {
+			continue
+		}
+		if r, ok := e.(SyncRange); ok && r.Peer == p.addr {
+			out--
+		}
+		effs := sim.s.Step(sim.now, e)
+		for _, ef := range effs {
+			if _, ok := ef.(SyncRequestRange); ok {
+				out++
+				most = max(most, out)
+			}
+		}
+		sim.handle(effs)
+	}
+	requireSynced(t, sim)
+	require.Equal(t, cfg.MaxInFlightPerPeer, most, "in flight at the peer")
+}
+
+// popSim takes the next due input off the sim's queue (nil for a replaced
+// timer) and advances its clock.
+func popSim(sim *syncSim) SyncInput {
+	e := heap.Pop(&sim.q).(simEvent)
+	if _, ok := e.in.(SyncTick); ok && !e.at.Equal(sim.timerAt) {
+		return nil
+	}
+	sim.now = e.at
+	return e.in
+}
+
+// While the first missing block does not come, nothing is asked or held
+// more than Window blocks past it; once it comes, the window slides and
+// the sync completes.
+func TestSyncWindow(t *testing.T) {
+	c := buildSyncChain(t, 100, 1)
+	cfg := testSyncConfig()
+	cfg.Window = 16
+	refused := 0
+	noFirst := func(from, to int64) bool {
+		if from <= 1 && 1 < to && refused < 6 {
+			refused++
+			return true
+		}
+		return false
+	}
+	p1 := newPeer(t, c, "a", honest, 20*time.Millisecond)
+	p2 := newPeer(t, c, "b", honest, 30*time.Millisecond)
+	p1.noServe, p2.noServe = noFirst, noFirst
+	sim := newSyncSim(t, c, cfg, 1, p1, p2)
+	sim.handle(sim.s.Start(sim.now))
+	for sim.q.Len() > 0 && sim.caught == nil {
+		in := popSim(sim)
+		if in == nil {
+			continue
+		}
+		effs := sim.s.Step(sim.now, in)
+		st := sim.s.Status()
+		for _, e := range effs {
+			if r, ok := e.(SyncRequestRange); ok {
+				require.LessOrEqual(t, r.To, st.Verified+1+cfg.Window, "request %+v with the first missing block at %d", r, st.Verified+1)
+			}
+		}
+		require.LessOrEqual(t, int64(st.Staged), cfg.Window)
+		sim.handle(effs)
+	}
+	require.Equal(t, 6, refused, "the first block was refused for a while")
+	require.Greater(t, sim.maxHeld, 0)
+	requireSynced(t, sim)
+	require.Empty(t, sim.banned(), "don't-have bans nobody")
+}
+
+// A live stream at n that sees block n+2 (or a chain head there) goes
+// back to sync; Resume brings it to the new head.
+func TestSyncGapBackToSync(t *testing.T) {
+	c := buildSyncChain(t, 30, 1)
+	cfg := testSyncConfig()
+	p := newPeer(t, c, "a", honest, 20*time.Millisecond)
+	sim := newSyncSim(t, c, cfg, 1, p)
+	sim.head = SyncChainHead{Num: 20, Hash: c.regs[20].Hash, ChainBlock: c.regs[20].ChainBlock}
+	sim.run(time.Hour)
+	require.NotNil(t, sim.caught)
+	require.Equal(t, int64(20), sim.caught.View.LastBlock().Num())
+
+	now := sim.now
+	require.Empty(t, sim.s.Step(now, SyncBlockSeen{Num: 21}), "the next block is no gap")
+	require.Empty(t, sim.s.Step(now, SyncLiveApplied{Num: 21}))
+	require.Empty(t, sim.s.Step(now, SyncBlockSeen{Num: 22}), "at 21, 22 is the next")
+	effs := sim.s.Step(now, SyncBlockSeen{Num: 23})
+	require.Equal(t, []SyncEffect{SyncBackToSync{Local: 21, Seen: 23}}, effs)
+	require.Equal(t, SyncPhaseBehind, sim.s.Phase())
+	require.Empty(t, sim.s.Step(now, SyncBlockSeen{Num: 25}), "reported once")
+
+	// The replica applied 21 live; it resumes from there to the new head.
+	v21, err := sim.caught.View.ApplyMiniblock(c.blocks[21])
+	require.NoError(t, err)
+	sim.head = c.head()
+	sim.caught = nil
+	sim.written = sim.written[:21]
+	sim.handle(sim.s.Resume(now, v21, c.regs[21].ChainBlock))
+	sim.loop(time.Hour)
+	requireSynced(t, sim)
+
+	// A chain head two past the live head sends it back too.
+	effs = sim.s.Step(sim.now, SyncChainHead{Num: 32, Hash: common.Hash{9}, ChainBlock: 99})
+	require.Equal(t, []SyncEffect{SyncBackToSync{Local: 30, Seen: 32}}, effs)
+}
+
+// A block that parses and is registered but fails verification (led by a
+// replica the election did not pick) bans its server and is orphaned with
+// its held descendants.
+func TestSyncInvalidBlockOrphaned(t *testing.T) {
+	c := buildSyncChain(t, 12, 1)
+	cfg := testSyncConfig()
+	cfg.Window = 16
+	// Block 5 re-signed by a replica that is not its leader, 6.. relinked
+	// onto it: all validly signed.
+	fork := c.forkEdit(t, 5, func(n int64, h *pb.MiniblockHeader) {
+		if n != 5 {
+			return
+		}
+		for _, r := range c.w.replicas {
+			if r != common.BytesToAddress(h.Leader) {
+				h.Leader = r.Bytes()
+				return
+			}
+		}
+	})
+	evil := newPeer(t, c, "evil", honest, 10*time.Millisecond)
+	copy(evil.blocks[5:], fork)
+	var hashes []common.Hash
+	for _, raw := range fork {
+		hashes = append(hashes, common.Hash(raw.Hash))
+	}
+	// The chain (fooled, for the test) registered the forged head; the
+	// syncer learns only the head, so 5.. are anchored by parent hashes.
+	sim := newSyncSim(t, c, cfg, 1, evil)
+	sim.regsErr = true
+	sim.head = SyncChainHead{Num: 12, Hash: hashes[len(hashes)-1], ChainBlock: 13}
+	sim.run(time.Minute)
+	require.Nil(t, sim.caught)
+	require.Equal(t, map[common.Address]BanReason{evil.addr: BanInvalid}, sim.banned())
+	require.Equal(t, pb.ErrorCode_BAD_LEADER, CodeOf(sim.banList[0].Err), "%v", sim.banList[0].Err)
+	var orphaned []common.Hash
+	for _, e := range sim.effects {
+		if o, ok := e.(SyncOrphan); ok {
+			orphaned = append(orphaned, o.Hashes...)
+		}
+	}
+	require.Equal(t, hashes, orphaned, "the bad block and its descendants")
+	require.Equal(t, int64(4), sim.s.Status().Verified, "stops before the bad block")
+	require.Zero(t, sim.s.Status().Staged)
+	require.Positive(t, sim.stalls, "and reports the stall")
+}
+
+// A range near the chain's head goes to two peers; the range holding the
+// first missing block, unanswered after HedgeAfter, goes to a second one.
+func TestSyncNearHeadAndHedge(t *testing.T) {
+	c := buildSyncChain(t, 8, 1)
+	cfg := testSyncConfig()
+	cfg.Replicas = c.w.replicas
+	cfg.NearHead = 4
+	a, b := addrOf(testKey("peer/a")), addrOf(testKey("peer/b"))
+	cfg.Peers = []common.Address{a, b}
+	s, err := NewSyncer(cfg, c.v0, 1)
+	require.NoError(t, err)
+	asked := map[[2]int64][]common.Address{}
+	reqs := map[SyncReqID]SyncRequestRange{}
+	note := func(effs []SyncEffect) {
+		for _, e := range effs {
+			if r, ok := e.(SyncRequestRange); ok {
+				asked[[2]int64{r.From, r.To}] = append(asked[[2]int64{r.From, r.To}], r.Peer)
+				reqs[r.Req] = r
+			}
+		}
+	}
+	note(s.Start(t0))
+	note(s.Step(t0, c.head()))
+	note(s.Step(t0, SyncPeerStatus{Peer: a, Lowest: 0, Highest: 8}))
+	note(s.Step(t0, SyncPeerStatus{Peer: b, Lowest: 0, Highest: 8}))
+	require.Equal(t, []common.Address{a}, asked[[2]int64{1, 4}], "far from the head: one peer")
+	require.ElementsMatch(t, []common.Address{a, b}, asked[[2]int64{4, 8}], "near the head: two peers")
+
+	// b answers what it was asked; a sits on [1, 4).
+	now := t0.Add(100 * time.Millisecond)
+	for id, r := range reqs {
+		if r.Peer != b {
+			continue
+		}
+		var blocks []*pb.Miniblock
+		for n := r.From; n < r.To; n++ {
+			blocks = append(blocks, c.blocks[n].Proto)
+		}
+		note(s.Step(now, SyncRange{Peer: b, Req: id, Blocks: blocks}))
+	}
+	require.Equal(t, []common.Address{a}, asked[[2]int64{1, 4}], "not hedged before HedgeAfter")
+	note(s.Step(t0.Add(cfg.HedgeAfter), SyncTick{}))
+	require.Equal(t, []common.Address{a, b}, asked[[2]int64{1, 4}], "hedged to b after HedgeAfter")
+	require.Empty(t, s.Status().Bans)
+}
