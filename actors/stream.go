@@ -275,7 +275,7 @@ func (s *streamActor) loaded(ctx actor.Context, msg *loadedMsg) {
 			break
 		}
 		if shouldSync(msg.view.LastBlock().Num(), msg.chain.LastNum, msg.replicas) && msg.chain.Err == nil {
-			s.enterSync(msg.view, msg.replicas, msg.createdAt, msg.chain.LastNum, "loaded behind the chain")
+			s.enterSync(msg.view, msg.replicas, syncRegisteredAt(msg), "loaded behind the chain")
 			break
 		}
 		r.AddRejects(msg.rejects)

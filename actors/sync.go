@@ -3,7 +3,7 @@ package actors
 import (
 	"context"
 	"fmt"
-	"slices"
+	"runtime"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -12,146 +12,70 @@ import (
 	"github.com/towns-node/node/streams"
 )
 
-// Catch-up: the sync mode of a stream actor. A stream more than
-// syncThreshold blocks behind the chain's registered head (found at load,
-// or by a live stream that sees a gap or cannot fetch the blocks it lacks)
+// Catch-up: the sync mode of a stream actor, a shell around
+// streams.Syncer. A stream more than syncThreshold blocks behind the
+// chain's registered head (found at load, or by a live stream that saw a
+// block far past its generation or could not fetch the blocks it lacks)
 // leaves live production: its replica is dropped (waiting clients get
-// UNAVAILABLE), and the actor fetches ranges of miniblocks from the
-// stream's other replicas, stages them (store.Staging), and applies the
-// processable ones (NextProcessable: parent = last applied) in height
-// order, each verified against its parent and the chain's registration
-// before it is written. Fetching, parsing (signature recovery, in
-// parallel), staging and processing all run off the actor; results come
-// back as messages. Once the local head reaches the chain's registered
-// head the actor reloads the stream from the store and goes live; the
-// replica's own fetch path takes the last few blocks.
-//
-// Peers: each replica is asked its (lowest, highest) block on entry and
-// every syncStatusEvery; a peer whose range is inconsistent (lowest >
-// highest, or a highest that goes down), that serves a block failing
-// verification, or blocks of another stream, is banned node-wide for
-// syncBanFor. A peer that times out or lacks a range is skipped for that
-// range, which goes to the next peer at once. Peers are ranked by the
-// blocks/s they served.
+// UNAVAILABLE) and a Syncer takes over. The actor feeds it what happens
+// and carries out its effects off the actor: range requests and status
+// requests to peers, chain reads (the stream's head, registrations),
+// staging (store.Staging), ordered block writes (one SyncApply in flight),
+// bans (node-wide, visible in Node.SyncStatus and GET /debug/sync). The
+// machine decides everything else: windowed requests, peer ranking, hedges
+// near the head, verification in height order, bans. When it reports the
+// stream caught up (the durable head reached the chain's), the actor
+// reloads the stream from the store, as at start, and goes live; the
+// replica's own fetch path takes the few blocks sealed meanwhile.
 
 const (
-	syncThreshold    = 8    // blocks behind the chain before a stream syncs by ranges
-	syncRangeBlocks  = 64   // blocks per range request (the server's maxRange)
-	syncWindow       = 1024 // blocks requested ahead of the next to apply
-	syncPeerInflight = 8    // range requests in flight per peer
-	syncProcessBatch = 256  // blocks one processing job applies at most
-	syncTickEvery    = 500 * time.Millisecond
-	syncStatusEvery  = 10 * time.Second
-	syncLogEvery     = 5 * time.Second
-	syncBanFor       = time.Minute
-	syncRangeTimeout = 10 * time.Second
+	syncThreshold = 8 // blocks behind the chain before a stream syncs by ranges
+	syncHeadEvery = time.Second
+	syncLogEvery  = 5 * time.Second
 )
-
-// Ban reasons (node_sync_bans_total{reason}).
-const (
-	banInconsistent = "inconsistent_status"
-	banBadBlock     = "bad_block"
-	banForeign      = "foreign_block"
-)
-
-type syncPeer struct {
-	addr     common.Address
-	known    bool
-	lowest   int64
-	highest  int64
-	inflight int
-	blocks   int           // blocks served
-	busy     time.Duration // time spent serving them
-	statusAt time.Time
-	asking   bool // status request in flight
-}
-
-// rate is the blocks/s the peer served (unknown peers rank as fast, so
-// each is tried).
-func (p *syncPeer) rate() float64 {
-	if p.blocks == 0 || p.busy <= 0 {
-		return 1e9
-	}
-	return float64(p.blocks) / p.busy.Seconds()
-}
-
-type syncRange struct {
-	from, to int64
-	peer     common.Address // asked now, zero if none
-	tried    map[common.Address]bool
-}
 
 // syncState is a stream actor's sync mode.
 type syncState struct {
-	epoch     uint64
-	reason    string
-	v         *streams.View // last applied (durable)
-	replicas  []common.Address
-	createdAt uint64
-	target    int64 // chain's registered head
-	peers     map[common.Address]*syncPeer
-	ranges    []*syncRange                   // not yet staged, by from
-	cursor    int64                          // first number not in ranges nor staged
-	served    map[common.Hash]common.Address // staged block -> peer that served it
-	parsed    map[common.Hash]*streams.ParsedMiniblock
-	stagedMax int64
-	inflight  int
-	procBusy  bool
-	procStop  context.CancelFunc
-	procDone  chan struct{}
-	timer     *time.Timer
-	started   time.Time
-	startNum  int64
-	lastLog   time.Time
-	logNum    int64
-	lastGain  time.Time
-	rate      float64 // blocks/s, smoothed
-	rateAt    time.Time
-	rateNum   int64
-	reading   bool // target read in flight
-	done      bool
+	epoch    uint64
+	m        *streams.Syncer
+	reason   string
+	replicas []common.Address
+	started  time.Time
+	startNum int64
+	timer    *time.Timer // the machine's SyncSetTimer
+	ticker   *time.Timer // head re-read and progress log
+	timerGen uint64
+	apply    *syncApplyJob // the SyncApply in flight
+	headAsk  bool
+	lastLog  time.Time
+	logNum   int64
+	rate     float64 // blocks/s over the last log interval
+	done     bool
 	// what the gauges show for this stream now
-	remainingShown int64
-	peersShown     map[string]int
+	shown syncShown
 }
 
-// syncMsg is a result or timer of sync mode, tagged with the actor
+type syncShown struct {
+	applied, remaining int64
+	inflight, staged   int
+	peers              map[string]int
+}
+
+type syncApplyJob struct {
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+// syncMsg is a Syncer input (or a shell tick), tagged with the actor
 // incarnation and the sync epoch that started it.
 type syncMsg struct {
 	inc   *streamActor
 	epoch uint64
-	in    any
+	in    any // streams.SyncInput, syncTimer or syncHeadTick
 }
 
-type syncTargetRead struct {
-	last int64
-	err  error
-}
-
-type syncStatusRead struct {
-	peer            common.Address
-	lowest, highest int64
-	err             error
-}
-
-type syncRangeRead struct {
-	peer     common.Address
-	from, to int64
-	blocks   []*streams.ParsedMiniblock
-	elapsed  time.Duration
-	bad      error // a block that does not parse or is not of this stream
-	err      error
-}
-
-type syncProcessed struct {
-	v       *streams.View
-	applied int
-	badHash common.Hash
-	bad     error
-	err     error
-}
-
-type syncTick struct{}
+type syncTimer struct{ gen uint64 }
+type syncHeadTick struct{}
 
 // shouldSync reports whether a stream at local with the chain at target
 // syncs by ranges.
@@ -159,30 +83,42 @@ func shouldSync(local, target int64, replicas []common.Address) bool {
 	return len(replicas) > 1 && target-local > syncThreshold
 }
 
-// enterSync puts the loaded actor into sync mode from view v.
-func (s *streamActor) enterSync(v *streams.View, replicas []common.Address, createdAt uint64, target int64, reason string) {
-	now := s.n.now()
-	s.syncEpoch++
-	st := &syncState{
-		epoch: s.syncEpoch, reason: reason, v: v, replicas: replicas, createdAt: createdAt,
-		target: target, peers: map[common.Address]*syncPeer{},
-		served: map[common.Hash]common.Address{}, parsed: map[common.Hash]*streams.ParsedMiniblock{},
-		cursor: v.Generation(), started: now, startNum: v.LastBlock().Num(), lastLog: now, logNum: v.LastBlock().Num(),
-		lastGain: now, rateAt: now, rateNum: v.LastBlock().Num(),
-	}
+func (n *Node) syncConfig(replicas []common.Address) streams.SyncConfig {
+	c := streams.DefaultSyncConfig()
+	c.Streams = n.cfg.Streams
+	c.Replicas = replicas
+	c.Workers = runtime.GOMAXPROCS(0)
+	// Below a peer's p2p MaxPeerRequests (16 by default), leaving room for
+	// its votes and fetches: more would be refused RESOURCE_EXHAUSTED.
+	c.MaxInFlightPerPeer = 12
+	now := n.now()
 	for _, a := range replicas {
-		if a != s.n.addr {
-			st.peers[a] = &syncPeer{addr: a}
+		if a != n.addr && !n.syncs().banned(a, now) {
+			c.Peers = append(c.Peers, a)
 		}
 	}
+	return c
+}
+
+// enterSync puts the loaded actor into sync mode from view v, whose last
+// block the chain registered at lastRegisteredAt (0: unknown, taken from
+// the next block's header).
+func (s *streamActor) enterSync(v *streams.View, replicas []common.Address, lastRegisteredAt uint64, reason string) {
+	now := s.n.now()
+	m, err := streams.NewSyncer(s.n.syncConfig(replicas), v, lastRegisteredAt)
+	if err != nil {
+		s.log.Error("starting catch-up", "err", err)
+		s.state, s.loadErr = "load-error", err
+		return
+	}
+	s.syncEpoch++
+	st := &syncState{epoch: s.syncEpoch, m: m, reason: reason, replicas: replicas, started: now,
+		startNum: v.LastBlock().Num(), lastLog: now, logNum: v.LastBlock().Num()}
 	s.sync, s.state = st, "syncing"
 	s.n.m.Sync.Syncing.Inc()
-	s.log.Info("stream syncing from peers", "reason", reason, "local", v.LastBlock().Num(), "target", target, "peers", len(st.peers))
-	for _, p := range st.peers {
-		s.askStatus(st, p)
-	}
-	s.syncSchedule()
-	s.armSyncTick()
+	s.log.Info("stream syncing from peers", "reason", reason, "local", v.LastBlock().Num())
+	s.armSyncTicker()
+	s.syncEffects(st, m.Start(now))
 	s.syncPublish()
 }
 
@@ -208,8 +144,7 @@ func (s *streamActor) leaveLiveForSync(reason string) {
 	s.n.m.MinipoolTotal.Sub(float64(s.pool))
 	s.pool = 0
 	s.r = nil
-	s.enterSync(v, replicas, 0, v.LastBlock().Num()+syncThreshold+1, reason)
-	s.readSyncTarget(s.sync)
+	s.enterSync(v, replicas, 0, reason)
 }
 
 // maybeSync is checked after each input of a live stream: a replica that
@@ -233,18 +168,21 @@ func (s *streamActor) gap(num int64) {
 }
 
 // syncRequest handles a forwarded request while the stream syncs: reads
-// are served from the synced view, writes and votes are refused.
+// are served from the durable view, writes and votes are refused.
 func (s *streamActor) syncRequest(m any) {
 	st := s.sync
-	busy := streams.Errorf(pb.ErrorCode_UNAVAILABLE, "stream %s is syncing: at %d of %d", s.id, st.v.LastBlock().Num(), st.target)
+	v := st.m.Durable()
+	busy := streams.Errorf(pb.ErrorCode_UNAVAILABLE, "stream %s is syncing: at %d of %d", s.id, v.LastBlock().Num(), st.m.Status().ChainHead)
 	switch msg := m.(type) {
 	case *viewReq:
-		msg.reply <- viewResp{view: st.v, replicas: st.replicas}
+		msg.reply <- viewResp{view: v, replicas: st.replicas}
 	case *blockMsg:
-		s.syncHint(msg.mb.Num())
+		if msg.mb.Num() > st.m.Status().ChainHead {
+			s.readSyncHead(st) // the peer's word is a hint: the chain says where the head is
+		}
 	case *registeredMsg:
-		if !msg.wake {
-			s.syncHint(msg.reg.Num)
+		if !msg.wake && msg.reg.Num > st.m.Status().ChainHead {
+			s.readSyncHead(st)
 		}
 	case *peerEventMsg, *poolMsg, *blockRawMsg, *unsubscribeReq:
 		// Dropped: what matters arrives in blocks.
@@ -253,387 +191,131 @@ func (s *streamActor) syncRequest(m any) {
 	}
 }
 
-// syncHint takes a block number a peer or the chain mentioned: the target
-// is re-read when it is past it.
-func (s *streamActor) syncHint(num int64) {
-	if st := s.sync; st != nil && num > st.target {
-		s.readSyncTarget(st)
-	}
-}
-
 // onSync takes a sync result or tick.
-func (s *streamActor) onSync(m *syncMsg) {
+func (s *streamActor) onSync(msg *syncMsg) {
 	st := s.sync
-	if m.inc != s || st == nil || m.epoch != st.epoch || st.done {
+	if msg.inc != s || st == nil || msg.epoch != st.epoch || st.done {
 		return
 	}
 	now := s.n.now()
-	switch in := m.in.(type) {
-	case syncTick:
-		s.armSyncTick()
-		s.syncTickNow(now)
-	case syncTargetRead:
-		st.reading = false
-		if in.err != nil {
-			s.log.Debug("reading the chain's head of the stream", "err", in.err)
-		} else if in.last > st.target || in.last < st.target {
-			st.target = in.last
+	s.lastActive = now // a syncing stream is never idle
+	switch in := msg.in.(type) {
+	case syncTimer:
+		if in.gen != st.timerGen {
+			return
 		}
-	case syncStatusRead:
-		s.statusRead(st, now, in)
-	case syncRangeRead:
-		s.rangeRead(st, now, in)
-	case syncProcessed:
-		s.processed(st, now, in)
+		s.syncStep(st, streams.SyncTick{})
+	case syncHeadTick:
+		s.armSyncTicker()
+		if !st.headAsk {
+			s.readSyncHead(st)
+		}
+		if now.Sub(st.lastLog) >= syncLogEvery {
+			s.syncLog(now)
+		}
+	case streams.SyncChainHead:
+		st.headAsk = false
+		s.syncStep(st, in)
+	case streams.SyncApplied:
+		st.apply = nil
+		s.syncStep(st, in)
+	case streams.SyncInput:
+		s.syncStep(st, in)
 	}
-	if st.done {
-		return
+	if !st.done {
+		s.syncPublish()
 	}
-	s.syncSchedule()
-	s.syncPublish()
-	s.maybeLive(now)
 }
 
-func (s *streamActor) syncTickNow(now time.Time) {
-	st := s.sync
-	s.lastActive = now // a syncing stream is never idle
-	if !st.reading {
-		s.readSyncTarget(st)
-	}
-	for _, p := range st.peers {
-		if !p.asking && now.Sub(p.statusAt) >= syncStatusEvery {
-			s.askStatus(st, p)
+func (s *streamActor) syncStep(st *syncState, in streams.SyncInput) {
+	s.syncEffects(st, st.m.Step(s.n.now(), in))
+}
+
+// syncEffects carries out the machine's effects in order.
+func (s *streamActor) syncEffects(st *syncState, effs []streams.SyncEffect) {
+	var stage []streams.SyncStage
+	for _, e := range effs {
+		if st.done {
+			return
+		}
+		switch e := e.(type) {
+		case streams.SyncRequestRange:
+			s.askRange(st, e)
+		case streams.SyncAskStatus:
+			for _, p := range e.Peers {
+				s.askStatus(st, p)
+			}
+		case streams.SyncReadChainHead:
+			s.readSyncHead(st)
+		case streams.SyncReadRegistrations:
+			s.readRegistrations(st, e.From, e.To)
+		case streams.SyncBan:
+			s.banPeer(e)
+		case streams.SyncStage:
+			stage = append(stage, e)
+		case streams.SyncOrphan:
+			s.orphan(st, e.Hashes)
+		case streams.SyncApply:
+			s.applyBlocks(st, e)
+		case streams.SyncCaughtUp:
+			s.caughtUp(st)
+			return
+		case streams.SyncBackToSync:
+			// The machine is dropped once caught up: a live stream that
+			// falls behind starts a new one (maybeSync).
+		case streams.SyncStalled:
+			s.log.Warn("catch-up made no progress", "local", e.Local, "chain_head", e.ChainHead, "err", e.Err)
+		case streams.SyncSetTimer:
+			s.setSyncTimer(st, e.At)
 		}
 	}
-	if now.Sub(st.lastLog) >= syncLogEvery {
-		s.syncLog(now)
+	if len(stage) > 0 {
+		s.stageBlocks(st, stage)
 	}
 }
 
 func (s *streamActor) syncLog(now time.Time) {
 	st := s.sync
-	local := st.v.LastBlock().Num()
+	ss := st.m.Status()
 	dt := now.Sub(st.lastLog).Seconds()
-	rate := 0.0
 	if dt > 0 {
-		rate = float64(local-st.logNum) / dt
+		st.rate = float64(ss.Durable-st.logNum) / dt
 	}
-	st.lastLog, st.logNum = now, local
-	remaining := max(st.target-local, 0)
+	st.lastLog, st.logNum = now, ss.Durable
 	eta := "unknown"
-	if rate > 0 {
-		eta = (time.Duration(float64(remaining) / rate * float64(time.Second))).Round(time.Second).String()
+	if st.rate > 0 {
+		eta = time.Duration(float64(ss.Remaining) / st.rate * float64(time.Second)).Round(time.Second).String()
 	}
-	total := s.n.SyncStatus().BlocksPS
-	s.log.Info("syncing", "local", local, "target", st.target, "remaining", remaining,
-		"blocks_per_s", fmt.Sprintf("%.1f", rate), "eta", eta, "node_blocks_per_s", fmt.Sprintf("%.1f", total),
-		"in_flight", st.inflight, "staged", len(st.parsed))
+	s.log.Info("syncing", "local", ss.Durable, "chain_head", ss.ChainHead, "remaining", ss.Remaining,
+		"blocks_per_s", fmt.Sprintf("%.1f", st.rate), "eta", eta,
+		"node_blocks_per_s", fmt.Sprintf("%.1f", s.n.SyncStatus().BlocksPS),
+		"in_flight", ss.InFlight, "staged", ss.Staged, "peers", ss.PeersUsable, "banned", ss.PeersBanned)
 }
 
-// askStatus asks a peer for its (lowest, highest) block of the stream.
-func (s *streamActor) askStatus(st *syncState, p *syncPeer) {
-	p.asking = true
-	p.statusAt = s.n.now()
-	to, id := p.addr, s.id
-	s.syncIO(st, func(ctx context.Context) any {
-		resp, err := s.n.net.StreamStatus(ctx, to, &pb.StreamStatusRequest{StreamId: id.Bytes()})
-		if err == nil && resp.GetError() != nil {
-			err = streams.FromProto(resp.Error)
-		}
-		if err != nil {
-			return syncStatusRead{peer: to, err: err}
-		}
-		lowest := resp.GetFirstMiniblockNum()
-		return syncStatusRead{peer: to, lowest: lowest, highest: resp.GetLastMiniblockNum()}
-	})
-}
-
-func (s *streamActor) statusRead(st *syncState, now time.Time, in syncStatusRead) {
-	p := st.peers[in.peer]
-	if p == nil {
-		return
+func (s *streamActor) banPeer(e streams.SyncBan) {
+	detail := ""
+	if e.Err != nil {
+		detail = e.Err.Error()
 	}
-	p.asking = false
-	if in.err != nil {
-		s.log.Debug("peer status", "peer", in.peer, "err", in.err)
-		return
-	}
-	switch {
-	case in.lowest < 0 || in.lowest > in.highest:
-		s.banPeer(in.peer, banInconsistent, fmt.Sprintf("reported blocks %d to %d", in.lowest, in.highest))
-		return
-	case p.known && in.highest < p.highest:
-		s.banPeer(in.peer, banInconsistent, fmt.Sprintf("highest block went down from %d to %d", p.highest, in.highest))
-		return
-	}
-	p.known, p.lowest, p.highest = true, in.lowest, in.highest
-	if in.highest > st.target && !st.reading {
-		s.readSyncTarget(st) // the peer's word is a hint; the chain says where the head is
+	if s.n.syncs().ban(e.Peer, string(e.Reason), detail, s.n.now().Add(e.For)) {
+		s.n.m.Sync.Bans.WithLabelValues(string(e.Reason)).Inc()
+		s.log.Warn("peer banned from catch-up", "peer", e.Peer, "reason", e.Reason, "for", e.For, "err", e.Err)
 	}
 }
 
-func (s *streamActor) banPeer(peer common.Address, reason, detail string) {
-	if s.n.syncs().ban(peer, reason, detail, s.n.now().Add(syncBanFor)) {
-		s.n.m.Sync.Bans.WithLabelValues(reason).Inc()
-		s.log.Warn("peer banned from catch-up", "peer", peer, "reason", reason, "detail", detail, "for", syncBanFor)
-	}
-}
-
-func (s *streamActor) readSyncTarget(st *syncState) {
-	st.reading = true
-	id := s.id
-	s.syncIO(st, func(ctx context.Context) any {
-		rec, err := s.n.chain.Stream(ctx, id)
-		if err != nil {
-			return syncTargetRead{err: err}
-		}
-		return syncTargetRead{last: rec.LastMiniblockNum}
-	})
-}
-
-// syncSchedule fills the window with ranges and hands them to peers, and
-// starts processing when it is idle and something is staged.
-func (s *streamActor) syncSchedule() {
-	st := s.sync
+// caughtUp ends sync mode: the stream reloads from the store and goes live.
+func (s *streamActor) caughtUp(st *syncState) {
+	ss := st.m.Status()
 	now := s.n.now()
-	next := st.v.Generation()
-	limit := min(st.target+1, next+syncWindow)
-	if st.cursor < next {
-		st.cursor = next
-	}
-	for st.cursor < limit {
-		to := min(st.cursor+syncRangeBlocks, limit)
-		st.ranges = append(st.ranges, &syncRange{from: st.cursor, to: to, tried: map[common.Address]bool{}})
-		st.cursor = to
-	}
-	sh := s.n.syncs()
-	for _, r := range st.ranges {
-		if r.peer != (common.Address{}) {
-			continue
-		}
-		var best *syncPeer
-		for _, p := range st.peers {
-			if r.tried[p.addr] || p.inflight >= syncPeerInflight || sh.banned(p.addr, now) {
-				continue
-			}
-			if p.known && (p.highest < r.from || p.lowest > r.from) {
-				continue
-			}
-			if best == nil || p.rate() > best.rate() || (p.rate() == best.rate() && p.inflight < best.inflight) {
-				best = p
-			}
-		}
-		if best == nil {
-			if len(r.tried) > 0 && s.allTried(r, now) {
-				r.tried = map[common.Address]bool{} // every peer failed it once: start over on the next pass
-			}
-			continue
-		}
-		s.askRange(st, best, r)
-	}
-	if !st.procBusy && len(st.parsed) > 0 {
-		s.startProcess(st)
-	}
-}
-
-func (s *streamActor) allTried(r *syncRange, now time.Time) bool {
-	for _, p := range s.sync.peers {
-		if !r.tried[p.addr] && !s.n.syncs().banned(p.addr, now) {
-			return false
-		}
-	}
-	return true
-}
-
-func (s *streamActor) askRange(st *syncState, p *syncPeer, r *syncRange) {
-	r.peer = p.addr
-	p.inflight++
-	st.inflight++
-	s.n.m.Sync.InFlight.Inc()
-	s.n.m.Fetches.WithLabelValues("sync").Inc()
-	to, id, from, end := p.addr, s.id, r.from, r.to
-	s.syncIO(st, func(ctx context.Context) any {
-		ctx, cancel := context.WithTimeout(ctx, syncRangeTimeout)
-		defer cancel()
-		t0 := time.Now()
-		out := syncRangeRead{peer: to, from: from, to: end}
-		resp, err := s.n.net.MiniblockRange(ctx, to, &pb.MiniblockRangeRequest{StreamId: id.Bytes(), FromInclusive: from, ToExclusive: end})
-		if err == nil && resp.GetError() != nil {
-			err = streams.FromProto(resp.Error)
-		}
-		if err != nil {
-			out.err, out.elapsed = err, time.Since(t0)
-			return out
-		}
-		out.blocks, out.bad = parseRange(resp.Miniblocks, id, from, end)
-		out.elapsed = time.Since(t0)
-		if len(out.blocks) > 0 {
-			if err := s.stageBlocks(ctx, out.blocks); err != nil {
-				out.blocks, out.err = nil, err
-			}
-		}
-		return out
-	})
-}
-
-func (s *streamActor) rangeRead(st *syncState, now time.Time, in syncRangeRead) {
-	st.inflight--
-	s.n.m.Sync.InFlight.Dec()
-	p := st.peers[in.peer]
-	if p != nil {
-		p.inflight--
-	}
-	var r *syncRange
-	for _, x := range st.ranges {
-		if x.from == in.from && x.peer == in.peer {
-			r = x
-			break
-		}
-	}
-	if in.bad != nil {
-		reason := banBadBlock
-		if streams.CodeOf(in.bad) == pb.ErrorCode_BAD_STREAM_ID {
-			reason = banForeign
-		}
-		s.banPeer(in.peer, reason, in.bad.Error())
-	}
-	outcome := "ok"
-	switch {
-	case in.err != nil:
-		outcome = "error"
-		s.log.Debug("range request failed", "peer", in.peer, "from", in.from, "to", in.to, "err", in.err)
-	case len(in.blocks) == 0:
-		outcome = "empty"
-	case int64(len(in.blocks)) < in.to-in.from:
-		outcome = "short"
-	}
-	s.n.m.Sync.Requests.WithLabelValues(outcome).Inc()
-	if p != nil && len(in.blocks) > 0 {
-		p.blocks += len(in.blocks)
-		p.busy += in.elapsed
-	}
-	next := st.v.Generation()
-	for _, mb := range in.blocks {
-		if mb.Num() < next {
-			continue
-		}
-		if _, ok := st.parsed[mb.Hash]; !ok {
-			st.parsed[mb.Hash] = mb
-			s.n.m.Sync.Staged.Inc()
-		}
-		st.served[mb.Hash] = in.peer
-		st.stagedMax = max(st.stagedMax, mb.Num())
-	}
-	if r == nil {
-		return
-	}
-	got := int64(len(in.blocks))
-	if got == r.to-r.from {
-		st.ranges = slices.DeleteFunc(st.ranges, func(x *syncRange) bool { return x == r })
-		return
-	}
-	// Short, empty or failed: the rest goes to another peer at once.
-	r.from += got
-	r.tried[in.peer] = true
-	r.peer = common.Address{}
-}
-
-// startProcess hands the staged blocks to one processing job.
-func (s *streamActor) startProcess(st *syncState) {
-	st.procBusy = true
-	ctx, cancel := context.WithCancel(s.n.ioCtxt)
-	st.procStop = cancel
-	done := make(chan struct{})
-	st.procDone = done
-	v, replicas, known := st.v, st.replicas, st.parsed
-	cache := make(map[common.Hash]*streams.ParsedMiniblock, min(len(known), syncProcessBatch))
-	next := v.Generation()
-	for h, mb := range known {
-		if mb.Num() < next+syncProcessBatch {
-			cache[h] = mb
-		}
-	}
-	inc, epoch := s, st.epoch
-	s.n.goIO(func() {
-		defer close(done)
-		defer cancel()
-		res := s.process(ctx, v, replicas, cache)
-		s.n.sys.Root.Send(s.self, &syncMsg{inc: inc, epoch: epoch, in: res})
-	})
-}
-
-func (s *streamActor) processed(st *syncState, now time.Time, in syncProcessed) {
-	st.procBusy = false
-	st.procStop, st.procDone = nil, nil
-	if in.applied > 0 {
-		st.v = in.v
-		st.lastGain = now
-		s.n.m.Sync.Applied.Add(float64(in.applied))
-		s.n.syncs().addApplied(in.applied)
-		next := st.v.Generation()
-		for h, mb := range st.parsed {
-			if mb.Num() < next {
-				delete(st.parsed, h)
-				delete(st.served, h)
-				s.n.m.Sync.Staged.Dec()
-			}
-		}
-		if dt := now.Sub(st.rateAt).Seconds(); dt >= 1 {
-			st.rate = float64(st.v.LastBlock().Num()-st.rateNum) / dt
-			st.rateAt, st.rateNum = now, st.v.LastBlock().Num()
-		}
-	}
-	if in.bad != nil {
-		peer := st.served[in.badHash]
-		num := int64(-1)
-		if mb := st.parsed[in.badHash]; mb != nil {
-			num = mb.Num()
-			delete(st.parsed, in.badHash)
-			delete(st.served, in.badHash)
-			s.n.m.Sync.Staged.Dec()
-		}
-		s.n.m.BlocksRejected.WithLabelValues(streams.CodeOf(in.bad).String()).Inc()
-		if peer != (common.Address{}) {
-			s.banPeer(peer, banBadBlock, in.bad.Error())
-		}
-		if num >= 0 {
-			s.refetch(st, num)
-		}
-	}
-	if in.err != nil {
-		s.log.Warn("applying synced blocks", "err", in.err)
-	}
-	// Blocks staged before one that failed may still wait: run again.
-}
-
-// refetch asks for block num again (from a peer that did not serve the bad copy).
-func (s *streamActor) refetch(st *syncState, num int64) {
-	for _, r := range st.ranges {
-		if r.from <= num && num < r.to {
-			return
-		}
-	}
-	st.ranges = append(st.ranges, &syncRange{from: num, to: num + 1, tried: map[common.Address]bool{}})
-	slices.SortFunc(st.ranges, func(a, b *syncRange) int { return int(a.from - b.from) })
-}
-
-// maybeLive switches to live production once the local head reaches the
-// chain's registered head (the chain, not the peers, says where it is):
-// the actor reloads the stream from the store, as at start.
-func (s *streamActor) maybeLive(now time.Time) {
-	st := s.sync
-	if st.procBusy || st.reading || st.v.LastBlock().Num() < st.target {
-		return
-	}
 	s.stopSync()
-	s.log.Info("stream caught up; going live", "head", st.v.LastBlock().Num(),
-		"synced", st.v.LastBlock().Num()-st.startNum, "took", now.Sub(st.started).Round(time.Millisecond))
+	s.log.Info("stream caught up; going live", "head", ss.Durable, "synced", ss.Durable-st.startNum,
+		"took", now.Sub(st.started).Round(time.Millisecond))
 	s.state = "loading"
 	s.startLoad()
 }
 
-// stopSync ends sync mode (caught up, or the actor stops); it waits for a
-// processing job in flight, which writes to the store.
+// stopSync ends sync mode (caught up, or the actor stops); it waits for the
+// block write in flight.
 func (s *streamActor) stopSync() {
 	st := s.sync
 	if st == nil {
@@ -641,30 +323,45 @@ func (s *streamActor) stopSync() {
 	}
 	st.done = true
 	s.sync = nil
+	st.timerGen++
 	if st.timer != nil {
 		st.timer.Stop()
 	}
-	if st.procStop != nil {
-		st.procStop()
-		<-st.procDone
+	if st.ticker != nil {
+		st.ticker.Stop()
 	}
-	s.n.m.Sync.Syncing.Dec()
-	s.n.m.Sync.InFlight.Sub(float64(st.inflight))
-	s.n.m.Sync.Staged.Sub(float64(len(st.parsed)))
-	s.n.m.Sync.Remaining.Sub(float64(st.remainingShown))
-	for k, c := range st.peersShown {
-		s.n.m.Sync.Peers.WithLabelValues(k).Sub(float64(c))
+	if j := st.apply; j != nil {
+		j.stop()
+		<-j.done
+	}
+	m := s.n.m.Sync
+	m.Syncing.Dec()
+	m.Remaining.Sub(float64(st.shown.remaining))
+	m.InFlight.Sub(float64(st.shown.inflight))
+	m.Staged.Sub(float64(st.shown.staged))
+	for k, c := range st.shown.peers {
+		m.Peers.WithLabelValues(k).Sub(float64(c))
 	}
 	s.n.syncs().done(s.id.String())
 }
 
-func (s *streamActor) armSyncTick() {
-	st := s.sync
-	sys, self, msg := s.n.sys, s.self, &syncMsg{inc: s, epoch: st.epoch, in: syncTick{}}
-	st.timer = time.AfterFunc(syncTickEvery, func() { sys.Root.Send(self, msg) })
+func (s *streamActor) setSyncTimer(st *syncState, at time.Time) {
+	if st.timer != nil {
+		st.timer.Stop()
+	}
+	st.timerGen++
+	d := max(at.Sub(s.n.now()), 0)
+	sys, self, msg := s.n.sys, s.self, &syncMsg{inc: s, epoch: st.epoch, in: syncTimer{gen: st.timerGen}}
+	st.timer = time.AfterFunc(d, func() { sys.Root.Send(self, msg) })
 }
 
-// syncIO runs fn off the actor; its result comes back as a syncMsg.
+func (s *streamActor) armSyncTicker() {
+	st := s.sync
+	sys, self, msg := s.n.sys, s.self, &syncMsg{inc: s, epoch: st.epoch, in: syncHeadTick{}}
+	st.ticker = time.AfterFunc(syncHeadEvery, func() { sys.Root.Send(self, msg) })
+}
+
+// syncIO runs fn off the actor; its result, if any, comes back as a syncMsg.
 func (s *streamActor) syncIO(st *syncState, fn func(context.Context) any) {
 	inc, epoch, self := s, st.epoch, s.self
 	s.n.goIO(func() {
@@ -682,43 +379,60 @@ func (s *streamActor) syncPublish() {
 	if st == nil {
 		return
 	}
-	local := st.v.LastBlock().Num()
-	remaining := max(st.target-local, 0)
-	s.n.m.Sync.Remaining.Add(float64(remaining - st.remainingShown))
-	st.remainingShown = remaining
-	now := s.n.now()
-	states := map[string]int{"ready": 0, "unknown": 0, "banned": 0}
-	for _, p := range st.peers {
-		switch {
-		case s.n.syncs().banned(p.addr, now):
-			states["banned"]++
-		case p.known:
-			states["ready"]++
-		default:
-			states["unknown"]++
-		}
+	ss := st.m.Status()
+	m := s.n.m.Sync
+	if d := ss.Applied - st.shown.applied; d > 0 {
+		m.Applied.Add(float64(d))
+		s.n.syncs().addApplied(int(d))
 	}
-	if st.peersShown == nil {
-		st.peersShown = map[string]int{}
+	st.shown.applied = ss.Applied
+	m.Remaining.Add(float64(ss.Remaining - st.shown.remaining))
+	m.InFlight.Add(float64(ss.InFlight - st.shown.inflight))
+	m.Staged.Add(float64(ss.Staged - st.shown.staged))
+	st.shown.remaining, st.shown.inflight, st.shown.staged = ss.Remaining, ss.InFlight, ss.Staged
+	peers := map[string]int{"ready": ss.PeersUsable, "unknown": ss.PeersNoInfo, "banned": ss.PeersBanned}
+	if st.shown.peers == nil {
+		st.shown.peers = map[string]int{}
 	}
-	for k, c := range states {
-		s.n.m.Sync.Peers.WithLabelValues(k).Add(float64(c - st.peersShown[k]))
-		st.peersShown[k] = c
+	for k, c := range peers {
+		m.Peers.WithLabelValues(k).Add(float64(c - st.shown.peers[k]))
+		st.shown.peers[k] = c
 	}
-	banned := states["banned"]
 	p := SyncProgress{
-		StreamID: s.id.String(), Local: local, Target: st.target, Remaining: remaining,
-		BlocksPS: st.rate, InFlight: st.inflight, Staged: len(st.parsed), Peers: len(st.peers), Banned: banned,
-		Reason: st.reason, Since: st.started.UTC().Format(time.RFC3339),
+		StreamID: s.id.String(), Local: ss.Durable, Target: ss.ChainHead, Remaining: ss.Remaining,
+		BlocksPS: st.rate, InFlight: ss.InFlight, Staged: ss.Staged, Peers: ss.PeersUsable + ss.PeersNoInfo + ss.PeersBanned,
+		Banned: ss.PeersBanned, Reason: st.reason, Since: st.started.UTC().Format(time.RFC3339),
 	}
 	if st.rate > 0 {
-		p.ETA = time.Duration(float64(remaining) / st.rate * float64(time.Second)).Round(time.Second).String()
+		p.ETA = time.Duration(float64(ss.Remaining) / st.rate * float64(time.Second)).Round(time.Second).String()
 	}
 	s.n.syncs().setProgress(p)
-	i := ActorInfo{Kind: KindStream, StreamID: s.id.String(), State: s.state, Generation: st.v.Generation(),
-		LastMiniblockNum: local, LastMiniblockHash: st.v.LastBlock().Hash.Hex(), Sync: &p}
+	v := st.m.Durable()
+	i := ActorInfo{Kind: KindStream, StreamID: s.id.String(), State: s.state, Generation: v.Generation(),
+		LastMiniblockNum: v.LastBlock().Num(), LastMiniblockHash: v.LastBlock().Hash.Hex(), Sync: &p}
 	for _, a := range st.replicas {
 		i.Replicas = append(i.Replicas, a.Hex())
 	}
 	s.cell.set(i)
+}
+
+// errDontHave says a peer's answer means it lacks the range.
+func errDontHave(err error) bool {
+	switch streams.CodeOf(err) {
+	case pb.ErrorCode_STREAM_NOT_FOUND, pb.ErrorCode_NOT_FOUND, pb.ErrorCode_OUT_OF_RANGE, pb.ErrorCode_NOT_REPLICA:
+		return true
+	}
+	return false
+}
+
+// syncRegisteredAt is the chain block that registered the loaded view's
+// last block, as the load read it (0: unknown).
+func syncRegisteredAt(msg *loadedMsg) uint64 {
+	switch {
+	case msg.chain.LastNum == msg.view.LastBlock().Num():
+		return msg.chain.LastRegisteredAt
+	case msg.view.LastBlock().Num() == 0:
+		return msg.createdAt
+	}
+	return msg.chain.AfterRegisteredAt
 }

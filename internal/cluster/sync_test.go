@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -81,4 +82,14 @@ func lateJoiner(t *testing.T, height int64) {
 	t.Logf("synced replica led block %d", led)
 }
 
-func TestNetworkLateJoiner(t *testing.T) { lateJoiner(t, 300) }
+// TestNetworkLateJoiner is the short form of the late joiner, in make test.
+func TestNetworkLateJoiner(t *testing.T) { lateJoiner(t, 120) }
+
+// TestNetworkLateJoiner2000 is the late joiner: a stream of 2,000
+// miniblocks. A few minutes: set SYNC_LONG=1 (make test-sync).
+func TestNetworkLateJoiner2000(t *testing.T) {
+	if os.Getenv("SYNC_LONG") == "" {
+		t.Skip("builds 2,000 blocks: set SYNC_LONG=1 (make test-sync)")
+	}
+	lateJoiner(t, 2000)
+}
