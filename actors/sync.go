@@ -307,6 +307,7 @@ func (s *streamActor) banPeer(e streams.SyncBan) {
 func (s *streamActor) caughtUp(st *syncState) {
 	ss := st.m.Status()
 	now := s.n.now()
+	s.syncPublish() // the last writes count too
 	s.stopSync()
 	s.log.Info("stream caught up; going live", "head", ss.Durable, "synced", ss.Durable-st.startNum,
 		"took", now.Sub(st.started).Round(time.Millisecond))
