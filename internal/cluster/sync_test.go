@@ -6,12 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/towns-node/node/actors"
 	"github.com/towns-node/node/actors/actorstest"
 	"github.com/towns-node/node/internal/cluster"
+	"github.com/towns-node/node/proto/pb"
 	"github.com/towns-node/node/streams"
 )
 
@@ -92,4 +94,24 @@ func TestNetworkLateJoiner2000(t *testing.T) {
 		t.Skip("builds 2,000 blocks: set SYNC_LONG=1 (make test-sync)")
 	}
 	lateJoiner(t, 2000)
+}
+
+// TestNetworkPushBlock: a replica that hears no block gossip falls a block
+// behind; a peer pushes it the block over push-block and it applies it.
+func TestNetworkPushBlock(t *testing.T) {
+	nw := cluster.New(t, 3, cluster.Options{})
+	u := actorstest.NewUser(t)
+	ch, reps := nw.Replicated(t, u, 3)
+	deaf := reps[2]
+	deaf.Drop(func(kind string, _ common.Address) bool { return kind == "block" })
+	before := deaf.Last(t, ch).Num()
+	post(t, u, ch, reps[:2], 0, 1)
+	cluster.WaitConverged(t, ch, reps[:2], 30*time.Second)
+	mb := reps[0].Last(t, ch)
+	require.Equal(t, before+1, mb.Num())
+	require.Equal(t, before, deaf.Last(t, ch).Num(), "without gossip the replica lacks the block")
+	_, err := reps[0].Host.PushBlock(ctxT(t), deaf.Address(), &pb.PushBlockRequest{Miniblock: mb.Proto})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return deaf.Last(t, ch).Hash == mb.Hash }, 30*time.Second, 20*time.Millisecond,
+		"the pushed block is verified and applied")
 }
