@@ -21,6 +21,7 @@ import (
 // stream's last block at reps[0] reaches height.
 func build(t *testing.T, u *actorstest.User, ch streams.StreamID, reps []*cluster.Node, height int64) {
 	t.Helper()
+	unavailable := 0
 	for i := 0; ; i++ {
 		last := reps[0].Last(t, ch)
 		if last.Num() >= height {
@@ -29,6 +30,13 @@ func build(t *testing.T, u *actorstest.User, ch streams.StreamID, reps []*cluste
 		at := reps[i%len(reps)]
 		ev := u.Event(t, ch, at.Last(t, ch), actorstest.Message(fmt.Sprint(i)))
 		_, _, err := at.AddEventHeld(ctxT(t), ev)
+		if streams.CodeOf(err) == pb.ErrorCode_UNAVAILABLE {
+			// The replica went back to sync (it could not fetch a block it
+			// lacked, as on a loaded machine): a client tries elsewhere.
+			unavailable++
+			require.Less(t, unavailable, 100, "posts refused UNAVAILABLE: %v", err)
+			continue
+		}
 		require.NoError(t, err, "post %d at %s", i, at)
 	}
 }
