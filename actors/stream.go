@@ -52,7 +52,8 @@ type streamActor struct {
 	// sync mode (sync.go): set while the stream catches up from peers
 	sync      *syncState
 	syncEpoch uint64
-	syncWant  string // a live stream that must go back to sync, and why
+	syncWant  string    // a live stream that must go back to sync, and why
+	syncEnded time.Time // when sync mode last ended
 }
 
 type clientReq struct {

@@ -32,6 +32,9 @@ const (
 	syncThreshold = 8 // blocks behind the chain before a stream syncs by ranges
 	syncHeadEvery = time.Second
 	syncLogEvery  = 5 * time.Second
+	// syncAgainAfter: a stream that just went live goes back to sync no
+	// sooner than this (the want waits for a later input).
+	syncAgainAfter = 10 * time.Second
 )
 
 // syncState is a stream actor's sync mode.
@@ -153,6 +156,9 @@ func (s *streamActor) leaveLiveForSync(reason string) {
 func (s *streamActor) maybeSync() {
 	if s.syncWant == "" || s.state != "live" || s.r == nil || s.write != nil {
 		return
+	}
+	if s.n.now().Sub(s.syncEnded) < syncAgainAfter {
+		return // just caught up: a cause sync cannot fix must not reload the stream in a loop
 	}
 	reason := s.syncWant
 	s.syncWant = ""
@@ -324,6 +330,7 @@ func (s *streamActor) stopSync() {
 	}
 	st.done = true
 	s.sync = nil
+	s.syncEnded = s.n.now()
 	st.timerGen++
 	if st.timer != nil {
 		st.timer.Stop()
