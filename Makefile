@@ -44,6 +44,11 @@ devnet-status: build ## node status of every devnet node
 test: ## run all tests with the race detector
 	$(GO) test -race -count=1 -timeout 20m ./...
 
+.PHONY: test-sync
+test-sync: ## the long catch-up proofs: late joiner of 2,000 blocks (-count 20) and the devnet replica down 60 s
+	SYNC_LONG=1 $(GO) test -count=20 -timeout 90m -run 'TestNetworkLateJoiner2000' ./internal/cluster/
+	E2E_SYNC=1 $(GO) test -count=1 -timeout 15m -run 'TestDevnetSyncAfterKill' ./internal/e2e/
+
 .PHONY: test-short
 test-short: ## run the fast tests without the race detector
 	$(GO) test -short -count=1 ./...

@@ -64,6 +64,22 @@
 // `node run` wires it, and internal/cluster runs whole nodes on real
 // hosts for tests.
 //
+// Catch-up (sync*.go): a stream more than a few blocks behind the chain's
+// registered head, at load or when a live stream sees a gap or cannot
+// fetch what it lacks, goes into sync mode: its replica is dropped and a
+// streams.Syncer decides (peer status, windowed range requests, ranking,
+// verification in height order, bans, caught-up); the actor carries out
+// its effects off the actor (range and status requests, chain reads,
+// staging, one ordered block write at a time) and feeds the results back.
+// Caught up, the stream reloads from the store and goes live. Bans are
+// node-wide (Node.SyncStatus, GET /debug/sync); progress is logged every
+// 5 s and exported as node_sync_* metrics. Push-block and validate-block
+// (sync_push.go) serve p2p.BlockHandler. Unfinished: status is asked when
+// sync starts and every 10 s, not when a peer connects; a quiet stream
+// that is behind after a restart stays asleep until a message about it
+// arrives; staged blocks are not fed back to the Syncer after a restart
+// (they are fetched again).
+//
 // Unfinished: a node that is not a replica refuses client events
 // (NOT_REPLICA) and reads instead of forwarding them; a channel's space
 // must be local to the node creating the channel; replicas learn of a new

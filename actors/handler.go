@@ -152,11 +152,11 @@ func (n *Node) MiniblockRange(ctx context.Context, from common.Address, req *pb.
 	}
 	resp := &pb.MiniblockRangeResponse{}
 	for _, b := range stored {
-		mb, err := decodeStored(b)
+		mb, err := decodeStoredProto(b) // not parsed: the asker checks every signature anyway
 		if err != nil {
 			break
 		}
-		resp.Miniblocks = append(resp.Miniblocks, mb.Proto)
+		resp.Miniblocks = append(resp.Miniblocks, mb)
 	}
 	return resp
 }

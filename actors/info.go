@@ -41,6 +41,8 @@ type ActorInfo struct {
 	// LastBlockFrom is the node the last applied block came from (this
 	// node when it led it or took it from staging).
 	LastBlockFrom string `json:"last_block_from,omitempty"`
+	// Sync is the catch-up progress of a stream in sync mode (sync.go).
+	Sync *SyncProgress `json:"sync,omitempty"`
 	// Chain-writer: batches submitted, and submissions waiting for their chain block.
 	Batches  int `json:"batches,omitempty"`
 	InFlight int `json:"in_flight,omitempty"`

@@ -33,6 +33,8 @@ type Metrics struct {
 	// WakeChainReads counts stream loads by where their chain state came
 	// from: "chain" (a chain.Stream read) or "remembered" (chainrecs.go).
 	WakeChainReads *prometheus.CounterVec
+	// Sync holds the catch-up collectors.
+	Sync *SyncMetrics
 }
 
 // NewMetrics creates the collectors and registers them with reg.
@@ -41,6 +43,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	reg.MustRegister(m.EventsAdded, m.EventsRejected, m.MiniblocksSealed, m.SealLatency,
 		m.MinipoolEvents, m.MinipoolTotal, m.LiveActors, m.ChainBatch, m.Fetches, m.BlocksReceived, m.BlocksRejected, m.VoteLatency,
 		m.WakeChainReads)
+	reg.MustRegister(m.Sync.collectors()...)
 	return m
 }
 
@@ -48,6 +51,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 func NopMetrics() *Metrics {
 	const ns = "node"
 	return &Metrics{
+		Sync: NopSyncMetrics(),
 		EventsAdded: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: ns, Name: "events_added_total", Help: "Events acked as durable.",
 		}),

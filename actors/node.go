@@ -51,6 +51,9 @@ type Node struct {
 
 	randao    randaoCache
 	chainRecs chainRecs
+	// catch-up's node-wide state (sync_node.go)
+	syncOnce sync.Once
+	syncSh   *syncShared
 
 	sys      *actor.ActorSystem
 	registry *actor.PID

@@ -48,6 +48,12 @@ type streamActor struct {
 	timerGen   uint64
 	idle       *time.Timer // the passivation tick
 	lastActive time.Time
+
+	// sync mode (sync.go): set while the stream catches up from peers
+	sync      *syncState
+	syncEpoch uint64
+	syncWant  string    // a live stream that must go back to sync, and why
+	syncEnded time.Time // when sync mode last ended
 }
 
 type clientReq struct {
@@ -126,6 +132,8 @@ func (s *streamActor) Receive(ctx actor.Context) {
 		if s.r != nil {
 			s.step(streams.RegisterDone{Num: msg.res.Num, Hash: msg.mb.Hash, OK: msg.res.OK, ChainBlock: msg.res.Block, Err: msg.res.Err})
 		}
+	case *syncMsg:
+		s.onSync(msg)
 	case *crashMsg:
 		s.cell.seen.Add(1)
 		panic("stream actor: crash requested")
@@ -146,6 +154,10 @@ func (s *streamActor) Receive(ctx actor.Context) {
 
 // request handles a forwarded request once the stream is loaded.
 func (s *streamActor) request(m any) {
+	if s.state == "syncing" {
+		s.syncRequest(m)
+		return
+	}
 	switch msg := m.(type) {
 	case *addEventReq:
 		s.lastActive = s.n.now()
@@ -211,6 +223,7 @@ func (s *streamActor) request(m any) {
 		}
 	case *blockMsg:
 		if s.state == "live" {
+			s.gap(msg.mb.Num())
 			s.step(streams.BlockReceived{From: msg.from, Block: msg.mb})
 		}
 	case *registeredMsg:
@@ -268,6 +281,10 @@ func (s *streamActor) loaded(ctx actor.Context, msg *loadedMsg) {
 			s.log.Error("starting replica", "err", err)
 			break
 		}
+		if shouldSync(msg.view.LastBlock().Num(), msg.chain.LastNum, msg.replicas) && msg.chain.Err == nil {
+			s.enterSync(msg.view, msg.replicas, syncRegisteredAt(msg), "loaded behind the chain")
+			break
+		}
 		r.AddRejects(msg.rejects)
 		s.r, s.state = r, "live"
 		now := s.n.now()
@@ -303,6 +320,10 @@ func (s *streamActor) step(in streams.Input) {
 	if s.write == nil || !s.write.block {
 		s.flushDeferred()
 	}
+	s.maybeSync()
+	if s.r == nil {
+		return // gone back to sync
+	}
 	if _, hot := in.(streams.ClientEvent); !hot {
 		s.publish() // a client event changes what shows once its write returns
 	}
@@ -336,6 +357,7 @@ func (s *streamActor) notify(u Update) {
 // shutdown runs before a restart or a stop: it waits for the store write
 // in flight and fails every request still waiting.
 func (s *streamActor) shutdown(reason error) {
+	s.stopSync()
 	if s.idle != nil {
 		s.idle.Stop()
 	}
@@ -410,7 +432,7 @@ func (s *streamActor) schedule() {
 
 func (s *streamActor) tick() {
 	s.schedule()
-	if s.n.now().Sub(s.lastActive) < s.n.cfg.IdleTimeout {
+	if s.n.now().Sub(s.lastActive) < s.n.cfg.IdleTimeout || s.state == "syncing" {
 		return
 	}
 	if s.state == "loading" {
@@ -428,6 +450,10 @@ func (s *streamActor) requestPassivation() {
 
 // publish refreshes what the debug endpoint shows.
 func (s *streamActor) publish() {
+	if s.sync != nil {
+		s.syncPublish()
+		return
+	}
 	i := ActorInfo{Kind: KindStream, StreamID: s.id.String(), State: s.state, Subscribers: len(s.subs)}
 	if s.r != nil {
 		st := s.r.Status()

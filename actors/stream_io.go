@@ -372,7 +372,10 @@ func (s *streamActor) apply(effs []streams.Effect) {
 		case streams.BlockApplied:
 			s.blockApplied(e, now)
 		case streams.Behind:
-			s.log.Error("stream is behind the chain; not producing blocks", "err", e.Err)
+			s.log.Warn("stream is behind the chain; going back to sync", "err", e.Err)
+			if s.syncWant == "" {
+				s.syncWant = e.Err.Error()
+			}
 		case streams.LeaderEnded:
 			s.log.Debug("leader gave up", "num", e.Num, "round", e.Round, "err", e.Err)
 		}
@@ -415,6 +418,7 @@ func (s *streamActor) blockApplied(e streams.BlockApplied, now time.Time) {
 	if n := len(e.Dropped) + len(e.Stale); n > 0 {
 		s.log.Debug("dropping minipool events at block boundary", "invalid", len(e.Dropped), "stale", len(e.Stale))
 	}
+	s.relayPushed(mb)
 	s.notify(Update{StreamID: s.id, Miniblock: mb.Proto, PoolLen: s.r.View().MinipoolLen(), BlockNum: mb.Header.MiniblockNum})
 	s.log.Debug("miniblock applied", "num", mb.Header.MiniblockNum, "events", len(mb.Events), "from", e.From)
 }

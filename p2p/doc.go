@@ -24,6 +24,7 @@
 //	h.TopicPeers(id) []common.Address        // who is in the topic now
 //	h.Deliver(ctx, to, gossipMsg)            // the direct form, for a replica outside the topic
 //	h.FetchEvents / RequestVote / MiniblockRange / StreamStatus(ctx, to, req) (resp, err)
+//	h.PushBlock / ValidateBlock(ctx, to, req) // served by a Handler that is also a BlockHandler (blocks.go)
 //	h.Connect(ctx, to); h.Connected(); h.DebugHandler() // GET /debug/p2p
 //
 // Publish* return ErrNotJoined when the topic is not joined: the caller then
@@ -105,7 +106,7 @@
 //
 // # Direct protocols
 //
-// /towns/<net>/{fetch,vote,range,status,deliver}/1, one exchange per
+// /towns/<net>/{fetch,vote,range,status,deliver,push,validate}/1, one exchange per
 // libp2p stream: a uvarint-length-prefixed protobuf request, then the same
 // for the response (protocols.go). The length is checked against
 // MaxRequestBytes before the body is read; an exchange has RequestTimeout;

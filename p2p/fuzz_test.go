@@ -155,8 +155,72 @@ func TestWriteFuzzCorpus(t *testing.T) {
 		require.NoError(t, err)
 		write("FuzzDeliverRequest", bs(b))
 	}
+	for _, s := range blockSeeds(t) {
+		write("FuzzPushBlockRequest", bs(s))
+		write("FuzzValidateBlockRequest", bs(s))
+	}
 	write("FuzzReadFrame", bs(append(binary.AppendUvarint(nil, 3), 1, 2, 3)), "uint16(16)")
 	write("FuzzReadFrame", bs(binary.AppendUvarint(nil, 1<<40)), "uint16(16)")
 	write("FuzzParseTopic", "string("+strconv.Quote(p2p.TopicName("test", p2ptest.StreamID(t)))+")")
 	write("FuzzParseTopic", "string("+strconv.Quote("/towns/test/stream/ZZ/1")+")")
+}
+
+// blockSeeds are push/validate requests: a valid genesis, a tampered one,
+// an empty request and junk.
+func blockSeeds(t testing.TB) [][]byte {
+	node, err := crypto.GenerateKey()
+	require.NoError(t, err)
+	user, err := crypto.GenerateKey()
+	require.NoError(t, err)
+	_, mb := p2ptest.Genesis(t, node, user)
+	tampered := proto.Clone(mb).(*pb.Miniblock)
+	tampered.Header = append([]byte{}, tampered.Header...)
+	tampered.Header[len(tampered.Header)-1] ^= 1
+	var out [][]byte
+	for _, m := range []*pb.Miniblock{mb, tampered, nil, {}} {
+		b, err := proto.Marshal(&pb.PushBlockRequest{Miniblock: m})
+		require.NoError(t, err)
+		out = append(out, b)
+	}
+	return append(out, []byte{0x0a, 0x03, 0x0a, 0x01}, []byte{0xff})
+}
+
+// fuzzBlockRequest checks what a push or validate request decodes to:
+// CheckBlock never panics, refuses with a coded error, and a block it
+// accepts is of the stream it names, within the size cap.
+func fuzzBlockRequest(t *testing.T, mb *pb.Miniblock) {
+	id, p, err := p2p.CheckBlock(mb)
+	if err != nil {
+		require.NotEqual(t, pb.ErrorCode_INTERNAL, streams.CodeOf(err), "uncoded error: %v", err)
+		require.Nil(t, p)
+		return
+	}
+	require.Equal(t, id, streams.StreamID(p.Header.StreamId))
+	require.LessOrEqual(t, proto.Size(mb), p2p.MaxPushBytes)
+}
+
+func FuzzPushBlockRequest(f *testing.F) {
+	for _, s := range blockSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		req := &pb.PushBlockRequest{}
+		if proto.Unmarshal(data, req) != nil {
+			return
+		}
+		fuzzBlockRequest(t, req.Miniblock)
+	})
+}
+
+func FuzzValidateBlockRequest(f *testing.F) {
+	for _, s := range blockSeeds(f) {
+		f.Add(s) // same wire shape: field 1 is the block
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		req := &pb.ValidateBlockRequest{}
+		if proto.Unmarshal(data, req) != nil {
+			return
+		}
+		fuzzBlockRequest(t, req.Miniblock)
+	})
 }

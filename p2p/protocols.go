@@ -231,7 +231,7 @@ func frameErrCode(err error) pb.ErrorCode {
 
 func (n *Host) startProtocols() {
 	n.inflight = map[peer.ID]int{}
-	for _, sp := range specs() {
+	for _, sp := range append(specs(), blockSpecs()...) {
 		n.h.SetStreamHandler(n.cfg.ProtocolID(sp.name), n.serve(sp))
 	}
 }

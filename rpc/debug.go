@@ -15,7 +15,7 @@ import (
 	"github.com/towns-node/node/actors"
 )
 
-// DebugHandler serves /debug/actors, /debug/actors/{name}, /debug/ (HTML),
+// DebugHandler serves /debug/actors, /debug/actors/{name}, /debug/sync, /debug/ (HTML),
 // /debug/pprof/ and /metrics (from gatherer; nil means the default registry).
 func DebugHandler(node *actors.Node, gatherer prometheus.Gatherer) http.Handler {
 	if gatherer == nil {
@@ -59,6 +59,9 @@ func DebugHandler(node *actors.Node, gatherer prometheus.Gatherer) http.Handler 
 			Node   string
 			Actors []actors.ActorInfo
 		}{node.Address().Hex(), list})
+	})
+	mux.HandleFunc("GET /debug/sync", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, node.SyncStatus()) // catch-up: streams syncing, rate, ETA, bans
 	})
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)

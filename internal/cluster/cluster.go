@@ -162,6 +162,17 @@ func (nw *Network) Restart(nd *Node) {
 	})
 }
 
+// Wipe kills the node, gives it an empty store (its data dir wiped) and
+// starts it again on its key.
+func (nw *Network) Wipe(nd *Node) {
+	nw.t.Helper()
+	nw.Kill(nd)
+	st := store.NewMemory()
+	nw.t.Cleanup(func() { _ = st.Close() })
+	nd.Store = st
+	nw.Restart(nd)
+}
+
 // Live lists the running nodes.
 func (nw *Network) Live() []*Node {
 	var out []*Node
@@ -369,6 +380,16 @@ func (f *filter) MiniblockRange(ctx context.Context, from common.Address, req *p
 func (f *filter) StreamStatus(ctx context.Context, from common.Address, req *pb.StreamStatusRequest) *pb.StreamStatusResponse {
 	return f.node.Load().StreamStatus(ctx, from, req)
 }
+
+func (f *filter) PushBlock(ctx context.Context, from common.Address, id streams.StreamID, mb *streams.ParsedMiniblock) *pb.PushBlockResponse {
+	return f.node.Load().PushBlock(ctx, from, id, mb)
+}
+
+func (f *filter) ValidateBlock(ctx context.Context, from common.Address, id streams.StreamID, mb *streams.ParsedMiniblock) *pb.ValidateBlockResponse {
+	return f.node.Load().ValidateBlock(ctx, from, id, mb)
+}
+
+var _ p2p.BlockHandler = (*filter)(nil)
 
 // Key is node i's key.
 func (nw *Network) Key(i int) *ecdsa.PrivateKey { return nw.Nodes[i].Key }

@@ -273,6 +273,192 @@ func (x *DeliverResponse) GetError() *Error {
 	return nil
 }
 
+// PushBlockRequest hands a peer a sealed, registered miniblock (push-block,
+// /towns/<net>/push/1). The receiver verifies it as it would a gossiped
+// block and, once it applied it, relays it on the stream's topic. Its
+// encoded size is capped (p2p MaxPushBytes).
+type PushBlockRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Miniblock     *Miniblock             `protobuf:"bytes,1,opt,name=miniblock,proto3" json:"miniblock,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PushBlockRequest) Reset() {
+	*x = PushBlockRequest{}
+	mi := &file_p2p_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PushBlockRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PushBlockRequest) ProtoMessage() {}
+
+func (x *PushBlockRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_p2p_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PushBlockRequest.ProtoReflect.Descriptor instead.
+func (*PushBlockRequest) Descriptor() ([]byte, []int) {
+	return file_p2p_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PushBlockRequest) GetMiniblock() *Miniblock {
+	if x != nil {
+		return x.Miniblock
+	}
+	return nil
+}
+
+type PushBlockResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Error         *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PushBlockResponse) Reset() {
+	*x = PushBlockResponse{}
+	mi := &file_p2p_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PushBlockResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PushBlockResponse) ProtoMessage() {}
+
+func (x *PushBlockResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_p2p_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PushBlockResponse.ProtoReflect.Descriptor instead.
+func (*PushBlockResponse) Descriptor() ([]byte, []int) {
+	return file_p2p_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *PushBlockResponse) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+// ValidateBlockRequest asks a replica whether a proposed miniblock (not
+// registered yet) would pass its checks on top of its last applied block
+// (validate-block, /towns/<net>/validate/1).
+type ValidateBlockRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Miniblock     *Miniblock             `protobuf:"bytes,1,opt,name=miniblock,proto3" json:"miniblock,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidateBlockRequest) Reset() {
+	*x = ValidateBlockRequest{}
+	mi := &file_p2p_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidateBlockRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidateBlockRequest) ProtoMessage() {}
+
+func (x *ValidateBlockRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_p2p_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidateBlockRequest.ProtoReflect.Descriptor instead.
+func (*ValidateBlockRequest) Descriptor() ([]byte, []int) {
+	return file_p2p_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ValidateBlockRequest) GetMiniblock() *Miniblock {
+	if x != nil {
+		return x.Miniblock
+	}
+	return nil
+}
+
+// ValidateBlockResponse: error unset means valid. Otherwise its code says
+// why not (BAD_*, NOT_REGISTERED, BAD_MINIBLOCK_NUM, ...), or BUSY when the
+// node is validating as many blocks as it will at once (retry later).
+type ValidateBlockResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Error         *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidateBlockResponse) Reset() {
+	*x = ValidateBlockResponse{}
+	mi := &file_p2p_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidateBlockResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidateBlockResponse) ProtoMessage() {}
+
+func (x *ValidateBlockResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_p2p_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidateBlockResponse.ProtoReflect.Descriptor instead.
+func (*ValidateBlockResponse) Descriptor() ([]byte, []int) {
+	return file_p2p_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ValidateBlockResponse) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
 var File_p2p_proto protoreflect.FileDescriptor
 
 const file_p2p_proto_rawDesc = "" +
@@ -289,6 +475,14 @@ const file_p2p_proto_rawDesc = "" +
 	"\x0eDeliverRequest\x121\n" +
 	"\amessage\x18\x01 \x01(\v2\x17.towns.v1.GossipMessageR\amessage\"8\n" +
 	"\x0fDeliverResponse\x12%\n" +
+	"\x05error\x18\x01 \x01(\v2\x0f.towns.v1.ErrorR\x05error\"E\n" +
+	"\x10PushBlockRequest\x121\n" +
+	"\tminiblock\x18\x01 \x01(\v2\x13.towns.v1.MiniblockR\tminiblock\":\n" +
+	"\x11PushBlockResponse\x12%\n" +
+	"\x05error\x18\x01 \x01(\v2\x0f.towns.v1.ErrorR\x05error\"I\n" +
+	"\x14ValidateBlockRequest\x121\n" +
+	"\tminiblock\x18\x01 \x01(\v2\x13.towns.v1.MiniblockR\tminiblock\">\n" +
+	"\x15ValidateBlockResponse\x12%\n" +
 	"\x05error\x18\x01 \x01(\v2\x0f.towns.v1.ErrorR\x05errorB(Z&github.com/towns-node/node/proto/pb;pbb\x06proto3"
 
 var (
@@ -303,27 +497,36 @@ func file_p2p_proto_rawDescGZIP() []byte {
 	return file_p2p_proto_rawDescData
 }
 
-var file_p2p_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_p2p_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_p2p_proto_goTypes = []any{
-	(*GossipMessage)(nil),      // 0: towns.v1.GossipMessage
-	(*SignedPoolAnnounce)(nil), // 1: towns.v1.SignedPoolAnnounce
-	(*DeliverRequest)(nil),     // 2: towns.v1.DeliverRequest
-	(*DeliverResponse)(nil),    // 3: towns.v1.DeliverResponse
-	(*NewEventReceived)(nil),   // 4: towns.v1.NewEventReceived
-	(*NewMiniblock)(nil),       // 5: towns.v1.NewMiniblock
-	(*Error)(nil),              // 6: towns.v1.Error
+	(*GossipMessage)(nil),         // 0: towns.v1.GossipMessage
+	(*SignedPoolAnnounce)(nil),    // 1: towns.v1.SignedPoolAnnounce
+	(*DeliverRequest)(nil),        // 2: towns.v1.DeliverRequest
+	(*DeliverResponse)(nil),       // 3: towns.v1.DeliverResponse
+	(*PushBlockRequest)(nil),      // 4: towns.v1.PushBlockRequest
+	(*PushBlockResponse)(nil),     // 5: towns.v1.PushBlockResponse
+	(*ValidateBlockRequest)(nil),  // 6: towns.v1.ValidateBlockRequest
+	(*ValidateBlockResponse)(nil), // 7: towns.v1.ValidateBlockResponse
+	(*NewEventReceived)(nil),      // 8: towns.v1.NewEventReceived
+	(*NewMiniblock)(nil),          // 9: towns.v1.NewMiniblock
+	(*Error)(nil),                 // 10: towns.v1.Error
+	(*Miniblock)(nil),             // 11: towns.v1.Miniblock
 }
 var file_p2p_proto_depIdxs = []int32{
-	4, // 0: towns.v1.GossipMessage.event:type_name -> towns.v1.NewEventReceived
-	1, // 1: towns.v1.GossipMessage.pool:type_name -> towns.v1.SignedPoolAnnounce
-	5, // 2: towns.v1.GossipMessage.miniblock:type_name -> towns.v1.NewMiniblock
-	0, // 3: towns.v1.DeliverRequest.message:type_name -> towns.v1.GossipMessage
-	6, // 4: towns.v1.DeliverResponse.error:type_name -> towns.v1.Error
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	8,  // 0: towns.v1.GossipMessage.event:type_name -> towns.v1.NewEventReceived
+	1,  // 1: towns.v1.GossipMessage.pool:type_name -> towns.v1.SignedPoolAnnounce
+	9,  // 2: towns.v1.GossipMessage.miniblock:type_name -> towns.v1.NewMiniblock
+	0,  // 3: towns.v1.DeliverRequest.message:type_name -> towns.v1.GossipMessage
+	10, // 4: towns.v1.DeliverResponse.error:type_name -> towns.v1.Error
+	11, // 5: towns.v1.PushBlockRequest.miniblock:type_name -> towns.v1.Miniblock
+	10, // 6: towns.v1.PushBlockResponse.error:type_name -> towns.v1.Error
+	11, // 7: towns.v1.ValidateBlockRequest.miniblock:type_name -> towns.v1.Miniblock
+	10, // 8: towns.v1.ValidateBlockResponse.error:type_name -> towns.v1.Error
+	9,  // [9:9] is the sub-list for method output_type
+	9,  // [9:9] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_p2p_proto_init() }
@@ -343,7 +546,7 @@ func file_p2p_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_p2p_proto_rawDesc), len(file_p2p_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

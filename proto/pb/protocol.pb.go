@@ -80,6 +80,7 @@ const (
 	ErrorCode_BAD_ROUND           ErrorCode = 142 // header's round had not begun at the block that registered it
 	ErrorCode_TIMESTAMP_IN_FUTURE ErrorCode = 143 // header timestamp beyond the chain head's time plus the skew
 	ErrorCode_NOT_REGISTERED      ErrorCode = 144 // block or parent hash differs from the one the chain registered
+	ErrorCode_BUSY                ErrorCode = 145 // the node is validating as many blocks as it will at once: retry later (HTTP 429)
 )
 
 // Enum value maps for ErrorCode.
@@ -132,6 +133,7 @@ var (
 		142: "BAD_ROUND",
 		143: "TIMESTAMP_IN_FUTURE",
 		144: "NOT_REGISTERED",
+		145: "BUSY",
 	}
 	ErrorCode_value = map[string]int32{
 		"OK":                        0,
@@ -181,6 +183,7 @@ var (
 		"BAD_ROUND":                 142,
 		"TIMESTAMP_IN_FUTURE":       143,
 		"NOT_REGISTERED":            144,
+		"BUSY":                      145,
 	}
 )
 
@@ -3039,6 +3042,10 @@ type StreamStatusResponse struct {
 	Generation        int64                  `protobuf:"varint,4,opt,name=generation,proto3" json:"generation,omitempty"`
 	MinipoolSize      int64                  `protobuf:"varint,5,opt,name=minipool_size,json=minipoolSize,proto3" json:"minipool_size,omitempty"`
 	Error             *Error                 `protobuf:"bytes,6,opt,name=error,proto3" json:"error,omitempty"`
+	// first_miniblock_num is the lowest block the peer serves (0 today: every
+	// replica keeps the whole stream); with last_miniblock_num it is the
+	// (lowest, highest) range catch-up asks the peer for.
+	FirstMiniblockNum int64 `protobuf:"varint,7,opt,name=first_miniblock_num,json=firstMiniblockNum,proto3" json:"first_miniblock_num,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -3113,6 +3120,13 @@ func (x *StreamStatusResponse) GetError() *Error {
 		return x.Error
 	}
 	return nil
+}
+
+func (x *StreamStatusResponse) GetFirstMiniblockNum() int64 {
+	if x != nil {
+		return x.FirstMiniblockNum
+	}
+	return 0
 }
 
 // StreamRecord is a node's local record of a stream it hosts.
@@ -3406,7 +3420,7 @@ const file_protocol_proto_rawDesc = "" +
 	"miniblocks\x12%\n" +
 	"\x05error\x18\x02 \x01(\v2\x0f.towns.v1.ErrorR\x05error\"2\n" +
 	"\x13StreamStatusRequest\x12\x1b\n" +
-	"\tstream_id\x18\x01 \x01(\fR\bstreamId\"\xfd\x01\n" +
+	"\tstream_id\x18\x01 \x01(\fR\bstreamId\"\xad\x02\n" +
 	"\x14StreamStatusResponse\x12\x1b\n" +
 	"\tstream_id\x18\x01 \x01(\fR\bstreamId\x12,\n" +
 	"\x12last_miniblock_num\x18\x02 \x01(\x03R\x10lastMiniblockNum\x12.\n" +
@@ -3415,13 +3429,14 @@ const file_protocol_proto_rawDesc = "" +
 	"generation\x18\x04 \x01(\x03R\n" +
 	"generation\x12#\n" +
 	"\rminipool_size\x18\x05 \x01(\x03R\fminipoolSize\x12%\n" +
-	"\x05error\x18\x06 \x01(\v2\x0f.towns.v1.ErrorR\x05error\"\xcf\x01\n" +
+	"\x05error\x18\x06 \x01(\v2\x0f.towns.v1.ErrorR\x05error\x12.\n" +
+	"\x13first_miniblock_num\x18\a \x01(\x03R\x11firstMiniblockNum\"\xcf\x01\n" +
 	"\fStreamRecord\x12\x1b\n" +
 	"\tstream_id\x18\x01 \x01(\fR\bstreamId\x12\x14\n" +
 	"\x05nodes\x18\x02 \x03(\fR\x05nodes\x124\n" +
 	"\bsettings\x18\x03 \x01(\v2\x18.towns.v1.StreamSettingsR\bsettings\x12!\n" +
 	"\fgenesis_hash\x18\x04 \x01(\fR\vgenesisHash\x123\n" +
-	"\x16created_at_chain_block\x18\x05 \x01(\x04R\x13createdAtChainBlock*\xa6\a\n" +
+	"\x16created_at_chain_block\x18\x05 \x01(\x04R\x13createdAtChainBlock*\xb1\a\n" +
 	"\tErrorCode\x12\x06\n" +
 	"\x02OK\x10\x00\x12\f\n" +
 	"\bCANCELED\x10\x01\x12\v\n" +
@@ -3472,7 +3487,8 @@ const file_protocol_proto_rawDesc = "" +
 	"BAD_RANDAO\x10\x8d\x01\x12\x0e\n" +
 	"\tBAD_ROUND\x10\x8e\x01\x12\x18\n" +
 	"\x13TIMESTAMP_IN_FUTURE\x10\x8f\x01\x12\x13\n" +
-	"\x0eNOT_REGISTERED\x10\x90\x01*\xa5\x01\n" +
+	"\x0eNOT_REGISTERED\x10\x90\x01\x12\t\n" +
+	"\x04BUSY\x10\x91\x01*\xa5\x01\n" +
 	"\n" +
 	"StreamType\x12\x1b\n" +
 	"\x17STREAM_TYPE_UNSPECIFIED\x10\x00\x12\x15\n" +
