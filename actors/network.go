@@ -26,6 +26,19 @@ type Network interface {
 	StreamStatus(ctx context.Context, to common.Address, req *pb.StreamStatusRequest) (*pb.StreamStatusResponse, error)
 }
 
+// eventRememberer is a Network that keeps the events the node parsed, so
+// that a block carrying them is parsed without recovering them again
+// (P2PNetwork does).
+type eventRememberer interface {
+	RememberEvent(ev *streams.ParsedEvent)
+}
+
+// eventsPublisher is a Network that gossips several events of a stream in
+// one message (P2PNetwork does); the others get one PublishEvent each.
+type eventsPublisher interface {
+	PublishEvents(ctx context.Context, id streams.StreamID, envs []*pb.Envelope) error
+}
+
 // nopNetwork is the network of a lone node.
 type nopNetwork struct{}
 

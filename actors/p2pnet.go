@@ -114,6 +114,14 @@ func (p *P2PNetwork) LeaveStream(id streams.StreamID) {
 	p.host.LeaveStream(id)
 }
 
+// RememberEvent hands the host an event this node parsed (a client's), so
+// a block carrying it is parsed without recovering its signature again.
+func (p *P2PNetwork) RememberEvent(ev *streams.ParsedEvent) {
+	if h, err := p.h(); err == nil {
+		h.RememberEvent(ev)
+	}
+}
+
 // PublishEvent gossips the envelope and delivers it to replicas outside
 // the topic.
 func (p *P2PNetwork) PublishEvent(ctx context.Context, id streams.StreamID, msg *pb.NewEventReceived) error {
@@ -123,6 +131,23 @@ func (p *P2PNetwork) PublishEvent(ctx context.Context, id streams.StreamID, msg 
 				StreamId: id.Bytes(), Event: msg.Event, Sender: p.self.Bytes(),
 			}}}, nil
 		})
+}
+
+// PublishEvents gossips events of one stream, in order, as few
+// NewEventsReceived messages as fit (p2p.Host.EventBatches), and delivers
+// each batch to replicas outside the topic.
+func (p *P2PNetwork) PublishEvents(ctx context.Context, id streams.StreamID, envs []*pb.Envelope) error {
+	h, err := p.h()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, b := range h.EventBatches(envs) {
+		gm := p2p.EventsMessage(p.self, id, b)
+		errs = append(errs, p.publish(ctx, id, func(h *p2p.Host) error { return h.PublishEvents(ctx, id, b) },
+			func() (*pb.GossipMessage, error) { return gm, nil }))
+	}
+	return errors.Join(errs...)
 }
 
 // PublishPool gossips the announcement (the host signs it) and delivers

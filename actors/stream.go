@@ -33,16 +33,18 @@ type streamActor struct {
 	early   []any // requests that arrived while loading
 	head    *headMsg
 
-	nextReq  streams.ReqID
-	clients  map[streams.ReqID]*clientReq
-	voters   map[streams.ReqID]chan *pb.VoteResponse
-	write    *ioWrite // the store write in flight
-	deferred []any    // reads that wait for a block write to finish
-	accepted map[common.Hash]time.Time
-	subs     map[*Subscription]struct{}
-	pool     int // minipool size last added to MinipoolTotal
-	joined   bool
-	lastFrom common.Address // where the last applied block came from
+	nextReq     streams.ReqID
+	clients     map[streams.ReqID]*clientReq
+	voters      map[streams.ReqID]chan *pb.VoteResponse
+	write       *ioWrite // the store write in flight
+	deferred    []any    // reads that wait for a block write to finish
+	accepted    map[common.Hash]time.Time
+	subs        map[*Subscription]struct{}
+	pool        int // minipool size last added to MinipoolTotal
+	joined      bool
+	lastFrom    common.Address // where the last applied block came from
+	replicaHex  []string       // the replicas as the debug endpoint shows them
+	lastFromHex string         // lastFrom.Hex(), "" until needed
 
 	timer      *time.Timer // the replica's timer
 	timerGen   uint64
@@ -465,11 +467,18 @@ func (s *streamActor) publish() {
 		i.Behind = st.Behind
 		i.PendingAcks, i.Fetching, i.HeldBlocks = st.PendingAcks, st.Missing, st.HeldBlocks
 		if rs := s.r.Replicas(); len(rs) > 1 {
-			for _, a := range rs {
-				i.Replicas = append(i.Replicas, a.Hex())
+			if len(s.replicaHex) != len(rs) { // computed once: Hex hashes
+				s.replicaHex = make([]string, len(rs))
+				for j, a := range rs {
+					s.replicaHex[j] = a.Hex()
+				}
 			}
+			i.Replicas = s.replicaHex
 			if s.lastFrom != (common.Address{}) {
-				i.LastBlockFrom = s.lastFrom.Hex()
+				if s.lastFromHex == "" {
+					s.lastFromHex = s.lastFrom.Hex()
+				}
+				i.LastBlockFrom = s.lastFromHex
 			}
 		}
 	}

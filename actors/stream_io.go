@@ -247,6 +247,8 @@ func readChainState(ctx context.Context, n *Node, id streams.StreamID, after int
 // apply carries out effects in order.
 func (s *streamActor) apply(effs []streams.Effect) {
 	var pubs []func(context.Context)
+	var batch []*pb.Envelope // PublishEvent effects, sent as one message
+	bp, batching := s.n.net.(eventsPublisher)
 	now := s.n.now()
 	for _, e := range effs {
 		switch e := e.(type) {
@@ -287,6 +289,18 @@ func (s *streamActor) apply(effs []streams.Effect) {
 		case streams.RegisterBlock:
 			s.n.sys.Root.Send(s.writer, &registerReq{mb: e.Block, round: e.Round, replyTo: s.self})
 		case streams.PublishEvent:
+			if rm, ok := s.n.net.(eventRememberer); ok {
+				rm.RememberEvent(e.Event)
+			}
+			if batching {
+				if batch == nil {
+					// Published where the first event of the batch was, so
+					// the events still go out before the announcement.
+					pubs = append(pubs, func(ctx context.Context) { s.logPub(bp.PublishEvents(ctx, s.id, batch)) })
+				}
+				batch = append(batch, e.Event.Envelope)
+				continue
+			}
 			msg := &pb.NewEventReceived{StreamId: s.id.Bytes(), Event: e.Event.Envelope, Sender: s.n.addr.Bytes()}
 			pubs = append(pubs, func(ctx context.Context) { s.logPub(s.n.net.PublishEvent(ctx, s.id, msg)) })
 		case streams.PublishPool:
@@ -399,7 +413,9 @@ func (s *streamActor) logPub(err error) {
 
 func (s *streamActor) blockApplied(e streams.BlockApplied, now time.Time) {
 	mb := e.Block
-	s.lastFrom = e.From
+	if s.lastFrom != e.From {
+		s.lastFrom, s.lastFromHex = e.From, ""
+	}
 	s.n.m.MiniblocksSealed.Inc()
 	if e.From != s.n.addr {
 		s.n.m.BlocksReceived.Inc()

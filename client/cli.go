@@ -171,8 +171,12 @@ func sinceFlag(fs *flag.FlagSet, help string) func() (*int64, error) {
 
 // replicasFlag defines --replicas K and returns what sets it on a client.
 func replicasFlag(fs *flag.FlagSet) func(*Client) error {
-	k := fs.Int("replicas", Replication, "replication factor: the number of nodes that hold the stream (at most the registered nodes)")
+	k := fs.Int("replicas", 0, fmt.Sprintf("replication factor: the number of nodes that hold the stream, at most the registered nodes (default %d, or every node when fewer)", Replication))
 	return func(c *Client) error {
+		if *k == 0 {
+			c.Replicas = 0 // DefaultReplicas
+			return nil
+		}
 		if *k < 1 || *k > 64 {
 			return usagef("--replicas %d: want 1 to 64", *k)
 		}

@@ -20,9 +20,12 @@ import (
 	"github.com/towns-node/node/streams"
 )
 
-// Settings of the streams the client creates.
+// Settings of the streams the client creates. Replication is the default
+// replication factor, capped at the active registered nodes the node
+// reports (GetNetworkInfo): 3 on a network of three nodes or more, every
+// node on a smaller one.
 const (
-	Replication   = 1
+	Replication   = 3
 	SnapshotEvery = 100
 )
 
@@ -41,7 +44,7 @@ type Client struct {
 	// keyFile is where key came from, for whoami.
 	keyFile string
 	// Replicas is the replication factor of the streams the client
-	// creates (0: Replication).
+	// creates (0: Replication, or the active registered nodes when fewer).
 	Replicas uint32
 }
 
@@ -105,12 +108,26 @@ func (c *Client) event(id streams.StreamID, prev *pb.MiniblockHeader, prevHash [
 	return streams.SignEvent(c.key, ev)
 }
 
-func (c *Client) settings() *pb.StreamSettings {
+func (c *Client) settings(ctx context.Context) (*pb.StreamSettings, error) {
 	rf := c.Replicas
 	if rf == 0 {
-		rf = Replication
+		var err error
+		if rf, err = c.DefaultReplicas(ctx); err != nil {
+			return nil, err
+		}
 	}
-	return &pb.StreamSettings{ReplicationFactor: rf, MinEventsPerSnapshot: SnapshotEvery}
+	return &pb.StreamSettings{ReplicationFactor: rf, MinEventsPerSnapshot: SnapshotEvery}, nil
+}
+
+// DefaultReplicas is the replication factor of a stream created without
+// one: Replication, or the network's active registered nodes when fewer
+// (as the node reports them; 1 for a node without a network).
+func (c *Client) DefaultReplicas(ctx context.Context) (uint32, error) {
+	r, err := c.api.GetNetworkInfo(ctx, connect.NewRequest(&pb.GetNetworkInfoRequest{}))
+	if err != nil {
+		return 0, fmt.Errorf("network info: %w", err)
+	}
+	return max(1, min(Replication, r.Msg.MaxReplicationFactor)), nil
 }
 
 func membership(op pb.MembershipOp, id streams.StreamID, user common.Address) func(*pb.StreamEvent) {
@@ -133,9 +150,13 @@ func (c *Client) CreateSpace(ctx context.Context) (streams.StreamID, error) {
 	if err != nil {
 		return id, err
 	}
+	settings, err := c.settings(ctx)
+	if err != nil {
+		return id, err
+	}
 	inc, err := c.event(id, nil, nil, func(ev *pb.StreamEvent) {
 		ev.Payload = &pb.StreamEvent_SpacePayload{SpacePayload: &pb.SpacePayload{Content: &pb.SpacePayload_Inception{
-			Inception: &pb.Inception{StreamId: id.Bytes(), Settings: c.settings()}}}}
+			Inception: &pb.Inception{StreamId: id.Bytes(), Settings: settings}}}}
 	})
 	if err != nil {
 		return id, err
@@ -152,9 +173,13 @@ func (c *Client) CreateChannel(ctx context.Context, space streams.StreamID) (str
 	if err != nil {
 		return id, err
 	}
+	settings, err := c.settings(ctx)
+	if err != nil {
+		return id, err
+	}
 	inc, err := c.event(id, nil, nil, func(ev *pb.StreamEvent) {
 		ev.Payload = &pb.StreamEvent_ChannelPayload{ChannelPayload: &pb.ChannelPayload{Content: &pb.ChannelPayload_Inception{
-			Inception: &pb.Inception{StreamId: id.Bytes(), Settings: c.settings(), SpaceId: space.Bytes()}}}}
+			Inception: &pb.Inception{StreamId: id.Bytes(), Settings: settings, SpaceId: space.Bytes()}}}}
 	})
 	if err != nil {
 		return id, err

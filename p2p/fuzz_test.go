@@ -30,6 +30,8 @@ func gossipSeeds(t testing.TB) [][]byte {
 	require.NoError(t, err)
 	id, mb := p2ptest.Genesis(t, node, user)
 	env := p2ptest.Message(t, user, id, "seed")
+	env2 := p2ptest.Message(t, user, id, "seed 2")
+	other := p2ptest.StreamID(t)
 	pool, err := p2p.SignPoolAnnounce(node, &pb.NewEventInPool{StreamId: id.Bytes(), Generation: 1, Hashes: [][]byte{env.Hash}})
 	require.NoError(t, err)
 	msgs := []*pb.GossipMessage{
@@ -37,6 +39,9 @@ func gossipSeeds(t testing.TB) [][]byte {
 		{Msg: &pb.GossipMessage_Pool{Pool: pool}},
 		{Msg: &pb.GossipMessage_Miniblock{Miniblock: &pb.NewMiniblock{Miniblock: mb}}},
 		{Msg: &pb.GossipMessage_Event{Event: &pb.NewEventReceived{StreamId: p2ptest.StreamID(t).Bytes(), Event: env}}}, // wrong stream
+		p2p.EventsMessage(crypto.PubkeyToAddress(node.PublicKey), id, []*pb.Envelope{env, env2}),
+		p2p.EventsMessage(crypto.PubkeyToAddress(node.PublicKey), other, []*pb.Envelope{env}), // wrong stream
+		{Msg: &pb.GossipMessage_Events{Events: &pb.NewEventsReceived{StreamId: id.Bytes()}}},  // empty batch
 		{},
 	}
 	var out [][]byte
@@ -67,6 +72,11 @@ func FuzzGossipMessage(f *testing.F) {
 		switch {
 		case p.Event != nil:
 			require.Equal(t, "e"+string(p.Event.Hash[:]), id)
+		case p.Events != nil:
+			require.NotEmpty(t, p.Events)
+			for _, ev := range p.Events {
+				require.Equal(t, p.Stream, streams.StreamID(ev.Event.StreamId))
+			}
 		case p.Miniblock != nil:
 			require.Equal(t, "b"+string(p.Miniblock.Hash[:]), id)
 		case p.Pool != nil:

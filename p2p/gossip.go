@@ -133,7 +133,7 @@ func (n *Host) validate(_ context.Context, from peer.ID, msg *pubsub.Message) pu
 		n.m.GossipRejected.WithLabelValues("topic").Inc()
 		return pubsub.ValidationReject
 	}
-	p, err := ParseGossip(msg.Data)
+	p, err := n.parseGossip(msg.Data)
 	if err != nil {
 		n.m.GossipRejected.WithLabelValues(codeLabel(err)).Inc()
 		n.log.Debug("rejected gossip", "from", from, "topic", msg.GetTopic(), "err", err)
@@ -166,6 +166,10 @@ func (n *Host) dispatch(from common.Address, msgID string, p *Parsed) bool {
 	switch {
 	case p.Event != nil:
 		h.OnEvent(from, p.Stream, p.Event)
+	case p.Events != nil:
+		for _, ev := range p.Events {
+			h.OnEvent(from, p.Stream, ev)
+		}
 	case p.Pool != nil:
 		h.OnPoolAnnounce(from, p.Pool)
 	case p.Miniblock != nil:

@@ -65,6 +65,7 @@ type Host struct {
 	topics *topicSet
 	subs   *subFilter
 	seen   *seenSet
+	known  *knownEvents
 	scores scoreBoard
 	mesh   meshBook
 
@@ -111,6 +112,7 @@ func Start(ctx context.Context, cfg Config, d Deps) (_ *Host, err error) {
 		m:      d.Metrics,
 		book:   newAddrBook(),
 		seen:   newSeenSet(),
+		known:  newKnownEvents(),
 		ctx:    hctx,
 		cancel: cancel,
 	}

@@ -139,7 +139,7 @@ func specs() []spec {
 				if req.Message == nil {
 					return &pb.DeliverResponse{Error: perr(pb.ErrorCode_INVALID_ARGUMENT, "no message")}
 				}
-				p, err := CheckGossip(req.Message)
+				p, err := n.checkGossip(req.Message)
 				if err != nil {
 					return &pb.DeliverResponse{Error: toPB(err)}
 				}

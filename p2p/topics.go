@@ -233,6 +233,52 @@ func (n *Host) PublishEvent(ctx context.Context, id streams.StreamID, env *pb.En
 	}}})
 }
 
+// PublishEvents gossips envs, events of stream id in order, as
+// NewEventsReceived messages: as few as fit the message limits
+// (EventBatches). The caller has checked the envelopes.
+func (n *Host) PublishEvents(ctx context.Context, id streams.StreamID, envs []*pb.Envelope) error {
+	for _, b := range n.EventBatches(envs) {
+		if err := n.publish(ctx, id, "events", EventsMessage(n.addr, id, b)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EventsMessage is the gossip message of a batch of stream id's events
+// sent by sender.
+func EventsMessage(sender common.Address, id streams.StreamID, envs []*pb.Envelope) *pb.GossipMessage {
+	return &pb.GossipMessage{Msg: &pb.GossipMessage_Events{Events: &pb.NewEventsReceived{
+		StreamId: id.Bytes(), Events: envs, Sender: sender.Bytes(),
+	}}}
+}
+
+// EventBatches splits envs, in order, into batches that fit one gossip
+// message and one deliver request (the smaller of MaxGossipBytes and
+// MaxRequestBytes, less room for the framing). An envelope too large on
+// its own is a batch of one, which publish then refuses.
+func (n *Host) EventBatches(envs []*pb.Envelope) [][]*pb.Envelope {
+	limit := min(n.cfg.MaxGossipBytes, n.cfg.MaxRequestBytes) - batchSlack
+	var out [][]*pb.Envelope
+	start, size := 0, 0
+	for i, env := range envs {
+		sz := proto.Size(env) + 8 // field tag and length
+		if i > start && size+sz > limit {
+			out = append(out, envs[start:i])
+			start, size = i, 0
+		}
+		size += sz
+	}
+	if start < len(envs) {
+		out = append(out, envs[start:])
+	}
+	return out
+}
+
+// batchSlack is the room EventBatches leaves for the message's other
+// fields and the deliver frame.
+const batchSlack = 4 << 10
+
 // PublishPool signs msg with the node key (Node set to our address when
 // empty) and gossips it on its stream's topic.
 func (n *Host) PublishPool(ctx context.Context, msg *pb.NewEventInPool) error {

@@ -1,6 +1,7 @@
 package p2p
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"encoding/hex"
 	"math/big"
@@ -186,10 +187,11 @@ func ParsePoolAnnounce(sp *pb.SignedPoolAnnounce) (*pb.NewEventInPool, error) {
 }
 
 // Parsed is a gossip (or deliver) message after checking: exactly one of
-// Event, Pool, Miniblock is set.
+// Event, Events, Pool, Miniblock is set.
 type Parsed struct {
 	Stream    streams.StreamID
 	Event     *streams.ParsedEvent
+	Events    []*streams.ParsedEvent // a NewEventsReceived, in order
 	Pool      *pb.NewEventInPool
 	Miniblock *streams.ParsedMiniblock
 }
@@ -200,14 +202,25 @@ type Parsed struct {
 // *streams.Error with the wire code.
 func ParseGossip(data []byte) (*Parsed, error) {
 	gm := &pb.GossipMessage{}
-	if err := proto.Unmarshal(data, gm); err != nil {
-		return nil, streams.Errorf(pb.ErrorCode_INVALID_ARGUMENT, "decode gossip message: %v", err)
+	if err := unmarshalGossip(data, gm); err != nil {
+		return nil, err
 	}
 	return CheckGossip(gm)
 }
 
+func unmarshalGossip(data []byte, gm *pb.GossipMessage) error {
+	if err := proto.Unmarshal(data, gm); err != nil {
+		return streams.Errorf(pb.ErrorCode_INVALID_ARGUMENT, "decode gossip message: %v", err)
+	}
+	return nil
+}
+
 // CheckGossip is ParseGossip on a decoded message.
-func CheckGossip(gm *pb.GossipMessage) (*Parsed, error) {
+func CheckGossip(gm *pb.GossipMessage) (*Parsed, error) { return checkGossip(gm, nil) }
+
+// checkGossip is CheckGossip whose miniblock parse reuses known events
+// (streams.ParseMiniblockKnown).
+func checkGossip(gm *pb.GossipMessage, known func(common.Hash) *streams.ParsedEvent) (*Parsed, error) {
 	switch m := gm.GetMsg().(type) {
 	case *pb.GossipMessage_Event:
 		id, err := streams.StreamIDFromBytes(m.Event.GetStreamId())
@@ -222,6 +235,8 @@ func CheckGossip(gm *pb.GossipMessage) (*Parsed, error) {
 			return nil, streams.Errorf(pb.ErrorCode_BAD_STREAM_ID, "event %x is of stream %x, message names %s", ev.Hash, ev.Event.StreamId, id)
 		}
 		return &Parsed{Stream: id, Event: ev}, nil
+	case *pb.GossipMessage_Events:
+		return checkEvents(m.Events, known)
 	case *pb.GossipMessage_Pool:
 		msg, err := ParsePoolAnnounce(m.Pool)
 		if err != nil {
@@ -229,7 +244,7 @@ func CheckGossip(gm *pb.GossipMessage) (*Parsed, error) {
 		}
 		return &Parsed{Stream: streams.StreamID(msg.StreamId), Pool: msg}, nil
 	case *pb.GossipMessage_Miniblock:
-		mb, err := streams.ParseMiniblock(m.Miniblock.GetMiniblock())
+		mb, err := streams.ParseMiniblockKnown(m.Miniblock.GetMiniblock(), known)
 		if err != nil {
 			return nil, err
 		}
@@ -242,11 +257,44 @@ func CheckGossip(gm *pb.GossipMessage) (*Parsed, error) {
 	return nil, streams.Errorf(pb.ErrorCode_INVALID_ARGUMENT, "empty gossip message")
 }
 
+// checkEvents checks every envelope of a batch (an event known with the
+// same bytes and signature is not recovered again).
+func checkEvents(m *pb.NewEventsReceived, known func(common.Hash) *streams.ParsedEvent) (*Parsed, error) {
+	id, err := streams.StreamIDFromBytes(m.GetStreamId())
+	if err != nil {
+		return nil, err
+	}
+	if len(m.Events) == 0 {
+		return nil, streams.Errorf(pb.ErrorCode_INVALID_ARGUMENT, "empty event batch")
+	}
+	out := &Parsed{Stream: id, Events: make([]*streams.ParsedEvent, len(m.Events))}
+	for i, env := range m.Events {
+		var ev *streams.ParsedEvent
+		if known != nil && env != nil && len(env.Hash) == common.HashLength {
+			if k := known(common.Hash(env.Hash)); k != nil && bytes.Equal(k.Envelope.Event, env.Event) && bytes.Equal(k.Envelope.Signature, env.Signature) {
+				ev = k
+			}
+		}
+		if ev == nil {
+			if ev, err = streams.ParseEnvelope(env); err != nil {
+				return nil, err
+			}
+		}
+		if streams.StreamID(ev.Event.StreamId) != id {
+			return nil, streams.Errorf(pb.ErrorCode_BAD_STREAM_ID, "event %x is of stream %x, message names %s", ev.Hash, ev.Event.StreamId, id)
+		}
+		out.Events[i] = ev
+	}
+	return out, nil
+}
+
 // kind names a parsed message for metrics and logs.
 func (p *Parsed) kind() string {
 	switch {
 	case p.Event != nil:
 		return "event"
+	case p.Events != nil:
+		return "events"
 	case p.Pool != nil:
 		return "pool"
 	default:

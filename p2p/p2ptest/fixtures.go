@@ -84,6 +84,8 @@ type Recorder struct {
 	pools      []*pb.NewEventInPool
 	miniblocks map[common.Hash]int
 	froms      map[common.Hash][]common.Address
+	parsedEv   map[common.Hash]*streams.ParsedEvent     // first handed over
+	parsedMb   map[common.Hash]*streams.ParsedMiniblock // first handed over
 
 	OnEventFunc func(from common.Address, id streams.StreamID, ev *streams.ParsedEvent)
 	FetchFunc   func(ctx context.Context, from common.Address, req *pb.FetchEventsRequest) *pb.FetchEventsResponse
@@ -96,13 +98,17 @@ var _ p2p.Handler = (*Recorder)(nil)
 
 // NewRecorder returns an empty Recorder.
 func NewRecorder() *Recorder {
-	return &Recorder{events: map[common.Hash]int{}, miniblocks: map[common.Hash]int{}, froms: map[common.Hash][]common.Address{}}
+	return &Recorder{events: map[common.Hash]int{}, miniblocks: map[common.Hash]int{}, froms: map[common.Hash][]common.Address{},
+		parsedEv: map[common.Hash]*streams.ParsedEvent{}, parsedMb: map[common.Hash]*streams.ParsedMiniblock{}}
 }
 
 func (r *Recorder) OnEvent(from common.Address, id streams.StreamID, ev *streams.ParsedEvent) {
 	r.mu.Lock()
 	r.events[ev.Hash]++
 	r.froms[ev.Hash] = append(r.froms[ev.Hash], from)
+	if r.parsedEv[ev.Hash] == nil {
+		r.parsedEv[ev.Hash] = ev
+	}
 	f := r.OnEventFunc
 	r.mu.Unlock()
 	if f != nil {
@@ -120,6 +126,23 @@ func (r *Recorder) OnMiniblock(_ common.Address, _ streams.StreamID, mb *streams
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.miniblocks[mb.Hash]++
+	if r.parsedMb[mb.Hash] == nil {
+		r.parsedMb[mb.Hash] = mb
+	}
+}
+
+// Event is the first parsed event with hash h handed over, or nil.
+func (r *Recorder) Event(h common.Hash) *streams.ParsedEvent {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.parsedEv[h]
+}
+
+// Miniblock is the first parsed miniblock with hash h handed over, or nil.
+func (r *Recorder) Miniblock(h common.Hash) *streams.ParsedMiniblock {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.parsedMb[h]
 }
 
 // SetOnEvent sets OnEventFunc while the host runs.

@@ -35,6 +35,7 @@ type GossipMessage struct {
 	//	*GossipMessage_Event
 	//	*GossipMessage_Pool
 	//	*GossipMessage_Miniblock
+	//	*GossipMessage_Events
 	Msg           isGossipMessage_Msg `protobuf_oneof:"msg"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -104,6 +105,15 @@ func (x *GossipMessage) GetMiniblock() *NewMiniblock {
 	return nil
 }
 
+func (x *GossipMessage) GetEvents() *NewEventsReceived {
+	if x != nil {
+		if x, ok := x.Msg.(*GossipMessage_Events); ok {
+			return x.Events
+		}
+	}
+	return nil
+}
+
 type isGossipMessage_Msg interface {
 	isGossipMessage_Msg()
 }
@@ -120,11 +130,82 @@ type GossipMessage_Miniblock struct {
 	Miniblock *NewMiniblock `protobuf:"bytes,3,opt,name=miniblock,proto3,oneof"`
 }
 
+type GossipMessage_Events struct {
+	Events *NewEventsReceived `protobuf:"bytes,4,opt,name=events,proto3,oneof"`
+}
+
 func (*GossipMessage_Event) isGossipMessage_Msg() {}
 
 func (*GossipMessage_Pool) isGossipMessage_Msg() {}
 
 func (*GossipMessage_Miniblock) isGossipMessage_Msg() {}
+
+func (*GossipMessage_Events) isGossipMessage_Msg() {}
+
+// NewEventsReceived is NewEventReceived for several events of one stream
+// in one message: the events one store write of the sender made durable,
+// in order. Each envelope is checked as a NewEventReceived's is; the
+// message is refused whole if one fails. One message instead of one per
+// event is what keeps gossip's per-message cost off the ingest path.
+type NewEventsReceived struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	StreamId      []byte                 `protobuf:"bytes,1,opt,name=stream_id,json=streamId,proto3" json:"stream_id,omitempty"`
+	Events        []*Envelope            `protobuf:"bytes,2,rep,name=events,proto3" json:"events,omitempty"`
+	Sender        []byte                 `protobuf:"bytes,3,opt,name=sender,proto3" json:"sender,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NewEventsReceived) Reset() {
+	*x = NewEventsReceived{}
+	mi := &file_p2p_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NewEventsReceived) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NewEventsReceived) ProtoMessage() {}
+
+func (x *NewEventsReceived) ProtoReflect() protoreflect.Message {
+	mi := &file_p2p_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NewEventsReceived.ProtoReflect.Descriptor instead.
+func (*NewEventsReceived) Descriptor() ([]byte, []int) {
+	return file_p2p_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *NewEventsReceived) GetStreamId() []byte {
+	if x != nil {
+		return x.StreamId
+	}
+	return nil
+}
+
+func (x *NewEventsReceived) GetEvents() []*Envelope {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+func (x *NewEventsReceived) GetSender() []byte {
+	if x != nil {
+		return x.Sender
+	}
+	return nil
+}
 
 // SignedPoolAnnounce is a NewEventInPool signed by the node it names.
 // Gossip is unsigned (StrictNoSign) and relayed, and an announcement counts
@@ -141,7 +222,7 @@ type SignedPoolAnnounce struct {
 
 func (x *SignedPoolAnnounce) Reset() {
 	*x = SignedPoolAnnounce{}
-	mi := &file_p2p_proto_msgTypes[1]
+	mi := &file_p2p_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -153,7 +234,7 @@ func (x *SignedPoolAnnounce) String() string {
 func (*SignedPoolAnnounce) ProtoMessage() {}
 
 func (x *SignedPoolAnnounce) ProtoReflect() protoreflect.Message {
-	mi := &file_p2p_proto_msgTypes[1]
+	mi := &file_p2p_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -166,7 +247,7 @@ func (x *SignedPoolAnnounce) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignedPoolAnnounce.ProtoReflect.Descriptor instead.
 func (*SignedPoolAnnounce) Descriptor() ([]byte, []int) {
-	return file_p2p_proto_rawDescGZIP(), []int{1}
+	return file_p2p_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *SignedPoolAnnounce) GetBody() []byte {
@@ -194,7 +275,7 @@ type DeliverRequest struct {
 
 func (x *DeliverRequest) Reset() {
 	*x = DeliverRequest{}
-	mi := &file_p2p_proto_msgTypes[2]
+	mi := &file_p2p_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -206,7 +287,7 @@ func (x *DeliverRequest) String() string {
 func (*DeliverRequest) ProtoMessage() {}
 
 func (x *DeliverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_p2p_proto_msgTypes[2]
+	mi := &file_p2p_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -219,7 +300,7 @@ func (x *DeliverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverRequest.ProtoReflect.Descriptor instead.
 func (*DeliverRequest) Descriptor() ([]byte, []int) {
-	return file_p2p_proto_rawDescGZIP(), []int{2}
+	return file_p2p_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *DeliverRequest) GetMessage() *GossipMessage {
@@ -238,7 +319,7 @@ type DeliverResponse struct {
 
 func (x *DeliverResponse) Reset() {
 	*x = DeliverResponse{}
-	mi := &file_p2p_proto_msgTypes[3]
+	mi := &file_p2p_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -250,7 +331,7 @@ func (x *DeliverResponse) String() string {
 func (*DeliverResponse) ProtoMessage() {}
 
 func (x *DeliverResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_p2p_proto_msgTypes[3]
+	mi := &file_p2p_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -263,7 +344,7 @@ func (x *DeliverResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverResponse.ProtoReflect.Descriptor instead.
 func (*DeliverResponse) Descriptor() ([]byte, []int) {
-	return file_p2p_proto_rawDescGZIP(), []int{3}
+	return file_p2p_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *DeliverResponse) GetError() *Error {
@@ -286,7 +367,7 @@ type PushBlockRequest struct {
 
 func (x *PushBlockRequest) Reset() {
 	*x = PushBlockRequest{}
-	mi := &file_p2p_proto_msgTypes[4]
+	mi := &file_p2p_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -298,7 +379,7 @@ func (x *PushBlockRequest) String() string {
 func (*PushBlockRequest) ProtoMessage() {}
 
 func (x *PushBlockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_p2p_proto_msgTypes[4]
+	mi := &file_p2p_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -311,7 +392,7 @@ func (x *PushBlockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PushBlockRequest.ProtoReflect.Descriptor instead.
 func (*PushBlockRequest) Descriptor() ([]byte, []int) {
-	return file_p2p_proto_rawDescGZIP(), []int{4}
+	return file_p2p_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *PushBlockRequest) GetMiniblock() *Miniblock {
@@ -330,7 +411,7 @@ type PushBlockResponse struct {
 
 func (x *PushBlockResponse) Reset() {
 	*x = PushBlockResponse{}
-	mi := &file_p2p_proto_msgTypes[5]
+	mi := &file_p2p_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -342,7 +423,7 @@ func (x *PushBlockResponse) String() string {
 func (*PushBlockResponse) ProtoMessage() {}
 
 func (x *PushBlockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_p2p_proto_msgTypes[5]
+	mi := &file_p2p_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -355,7 +436,7 @@ func (x *PushBlockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PushBlockResponse.ProtoReflect.Descriptor instead.
 func (*PushBlockResponse) Descriptor() ([]byte, []int) {
-	return file_p2p_proto_rawDescGZIP(), []int{5}
+	return file_p2p_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *PushBlockResponse) GetError() *Error {
@@ -377,7 +458,7 @@ type ValidateBlockRequest struct {
 
 func (x *ValidateBlockRequest) Reset() {
 	*x = ValidateBlockRequest{}
-	mi := &file_p2p_proto_msgTypes[6]
+	mi := &file_p2p_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -389,7 +470,7 @@ func (x *ValidateBlockRequest) String() string {
 func (*ValidateBlockRequest) ProtoMessage() {}
 
 func (x *ValidateBlockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_p2p_proto_msgTypes[6]
+	mi := &file_p2p_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -402,7 +483,7 @@ func (x *ValidateBlockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateBlockRequest.ProtoReflect.Descriptor instead.
 func (*ValidateBlockRequest) Descriptor() ([]byte, []int) {
-	return file_p2p_proto_rawDescGZIP(), []int{6}
+	return file_p2p_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ValidateBlockRequest) GetMiniblock() *Miniblock {
@@ -424,7 +505,7 @@ type ValidateBlockResponse struct {
 
 func (x *ValidateBlockResponse) Reset() {
 	*x = ValidateBlockResponse{}
-	mi := &file_p2p_proto_msgTypes[7]
+	mi := &file_p2p_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -436,7 +517,7 @@ func (x *ValidateBlockResponse) String() string {
 func (*ValidateBlockResponse) ProtoMessage() {}
 
 func (x *ValidateBlockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_p2p_proto_msgTypes[7]
+	mi := &file_p2p_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -449,7 +530,7 @@ func (x *ValidateBlockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateBlockResponse.ProtoReflect.Descriptor instead.
 func (*ValidateBlockResponse) Descriptor() ([]byte, []int) {
-	return file_p2p_proto_rawDescGZIP(), []int{7}
+	return file_p2p_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ValidateBlockResponse) GetError() *Error {
@@ -463,12 +544,17 @@ var File_p2p_proto protoreflect.FileDescriptor
 
 const file_p2p_proto_rawDesc = "" +
 	"\n" +
-	"\tp2p.proto\x12\btowns.v1\x1a\x0eprotocol.proto\"\xb6\x01\n" +
+	"\tp2p.proto\x12\btowns.v1\x1a\x0eprotocol.proto\"\xed\x01\n" +
 	"\rGossipMessage\x122\n" +
 	"\x05event\x18\x01 \x01(\v2\x1a.towns.v1.NewEventReceivedH\x00R\x05event\x122\n" +
 	"\x04pool\x18\x02 \x01(\v2\x1c.towns.v1.SignedPoolAnnounceH\x00R\x04pool\x126\n" +
-	"\tminiblock\x18\x03 \x01(\v2\x16.towns.v1.NewMiniblockH\x00R\tminiblockB\x05\n" +
-	"\x03msg\"F\n" +
+	"\tminiblock\x18\x03 \x01(\v2\x16.towns.v1.NewMiniblockH\x00R\tminiblock\x125\n" +
+	"\x06events\x18\x04 \x01(\v2\x1b.towns.v1.NewEventsReceivedH\x00R\x06eventsB\x05\n" +
+	"\x03msg\"t\n" +
+	"\x11NewEventsReceived\x12\x1b\n" +
+	"\tstream_id\x18\x01 \x01(\fR\bstreamId\x12*\n" +
+	"\x06events\x18\x02 \x03(\v2\x12.towns.v1.EnvelopeR\x06events\x12\x16\n" +
+	"\x06sender\x18\x03 \x01(\fR\x06sender\"F\n" +
 	"\x12SignedPoolAnnounce\x12\x12\n" +
 	"\x04body\x18\x01 \x01(\fR\x04body\x12\x1c\n" +
 	"\tsignature\x18\x02 \x01(\fR\tsignature\"C\n" +
@@ -497,36 +583,40 @@ func file_p2p_proto_rawDescGZIP() []byte {
 	return file_p2p_proto_rawDescData
 }
 
-var file_p2p_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_p2p_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_p2p_proto_goTypes = []any{
 	(*GossipMessage)(nil),         // 0: towns.v1.GossipMessage
-	(*SignedPoolAnnounce)(nil),    // 1: towns.v1.SignedPoolAnnounce
-	(*DeliverRequest)(nil),        // 2: towns.v1.DeliverRequest
-	(*DeliverResponse)(nil),       // 3: towns.v1.DeliverResponse
-	(*PushBlockRequest)(nil),      // 4: towns.v1.PushBlockRequest
-	(*PushBlockResponse)(nil),     // 5: towns.v1.PushBlockResponse
-	(*ValidateBlockRequest)(nil),  // 6: towns.v1.ValidateBlockRequest
-	(*ValidateBlockResponse)(nil), // 7: towns.v1.ValidateBlockResponse
-	(*NewEventReceived)(nil),      // 8: towns.v1.NewEventReceived
-	(*NewMiniblock)(nil),          // 9: towns.v1.NewMiniblock
-	(*Error)(nil),                 // 10: towns.v1.Error
-	(*Miniblock)(nil),             // 11: towns.v1.Miniblock
+	(*NewEventsReceived)(nil),     // 1: towns.v1.NewEventsReceived
+	(*SignedPoolAnnounce)(nil),    // 2: towns.v1.SignedPoolAnnounce
+	(*DeliverRequest)(nil),        // 3: towns.v1.DeliverRequest
+	(*DeliverResponse)(nil),       // 4: towns.v1.DeliverResponse
+	(*PushBlockRequest)(nil),      // 5: towns.v1.PushBlockRequest
+	(*PushBlockResponse)(nil),     // 6: towns.v1.PushBlockResponse
+	(*ValidateBlockRequest)(nil),  // 7: towns.v1.ValidateBlockRequest
+	(*ValidateBlockResponse)(nil), // 8: towns.v1.ValidateBlockResponse
+	(*NewEventReceived)(nil),      // 9: towns.v1.NewEventReceived
+	(*NewMiniblock)(nil),          // 10: towns.v1.NewMiniblock
+	(*Envelope)(nil),              // 11: towns.v1.Envelope
+	(*Error)(nil),                 // 12: towns.v1.Error
+	(*Miniblock)(nil),             // 13: towns.v1.Miniblock
 }
 var file_p2p_proto_depIdxs = []int32{
-	8,  // 0: towns.v1.GossipMessage.event:type_name -> towns.v1.NewEventReceived
-	1,  // 1: towns.v1.GossipMessage.pool:type_name -> towns.v1.SignedPoolAnnounce
-	9,  // 2: towns.v1.GossipMessage.miniblock:type_name -> towns.v1.NewMiniblock
-	0,  // 3: towns.v1.DeliverRequest.message:type_name -> towns.v1.GossipMessage
-	10, // 4: towns.v1.DeliverResponse.error:type_name -> towns.v1.Error
-	11, // 5: towns.v1.PushBlockRequest.miniblock:type_name -> towns.v1.Miniblock
-	10, // 6: towns.v1.PushBlockResponse.error:type_name -> towns.v1.Error
-	11, // 7: towns.v1.ValidateBlockRequest.miniblock:type_name -> towns.v1.Miniblock
-	10, // 8: towns.v1.ValidateBlockResponse.error:type_name -> towns.v1.Error
-	9,  // [9:9] is the sub-list for method output_type
-	9,  // [9:9] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	9,  // 0: towns.v1.GossipMessage.event:type_name -> towns.v1.NewEventReceived
+	2,  // 1: towns.v1.GossipMessage.pool:type_name -> towns.v1.SignedPoolAnnounce
+	10, // 2: towns.v1.GossipMessage.miniblock:type_name -> towns.v1.NewMiniblock
+	1,  // 3: towns.v1.GossipMessage.events:type_name -> towns.v1.NewEventsReceived
+	11, // 4: towns.v1.NewEventsReceived.events:type_name -> towns.v1.Envelope
+	0,  // 5: towns.v1.DeliverRequest.message:type_name -> towns.v1.GossipMessage
+	12, // 6: towns.v1.DeliverResponse.error:type_name -> towns.v1.Error
+	13, // 7: towns.v1.PushBlockRequest.miniblock:type_name -> towns.v1.Miniblock
+	12, // 8: towns.v1.PushBlockResponse.error:type_name -> towns.v1.Error
+	13, // 9: towns.v1.ValidateBlockRequest.miniblock:type_name -> towns.v1.Miniblock
+	12, // 10: towns.v1.ValidateBlockResponse.error:type_name -> towns.v1.Error
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_p2p_proto_init() }
@@ -539,6 +629,7 @@ func file_p2p_proto_init() {
 		(*GossipMessage_Event)(nil),
 		(*GossipMessage_Pool)(nil),
 		(*GossipMessage_Miniblock)(nil),
+		(*GossipMessage_Events)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -546,7 +637,7 @@ func file_p2p_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_p2p_proto_rawDesc), len(file_p2p_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
