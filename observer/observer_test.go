@@ -30,11 +30,12 @@ func TestMain(m *testing.M) {
 
 // receiver records payloads while up and answers 503 while down.
 type receiver struct {
-	up   atomic.Bool
-	hits atomic.Int64
-	mu   sync.Mutex
-	got  []Payload
-	srv  *httptest.Server
+	up       atomic.Bool
+	hits     atomic.Int64
+	inflight atomic.Int64 // handlers running
+	mu       sync.Mutex
+	got      []Payload
+	srv      *httptest.Server
 }
 
 func newReceiver(t *testing.T, up bool) *receiver {
@@ -42,6 +43,8 @@ func newReceiver(t *testing.T, up bool) *receiver {
 	r.up.Store(up)
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.hits.Add(1)
+		r.inflight.Add(1)
+		defer r.inflight.Add(-1)
 		if !r.up.Load() {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
@@ -124,6 +127,10 @@ func TestOutboxIsReplayedAtStart(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return testutil.ToFloat64(opts.Metrics.Queue.WithLabelValues(r.srv.URL)) == 20 }, 10*time.Second, time.Millisecond)
 	require.NoError(t, o.Close())
+	// A POST the stopped sender gave up on may still reach the handler:
+	// it must find the receiver down, as when it was sent.
+	r.srv.CloseClientConnections()
+	require.Eventually(t, func() bool { return r.inflight.Load() == 0 }, 10*time.Second, time.Millisecond)
 
 	r.up.Store(true)
 	opts = testOptions(dir)

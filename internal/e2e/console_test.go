@@ -107,6 +107,8 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Skip("builds and runs the binary and Chromium")
 	}
 	b := browser{t: t, bin: chromium(t)}
+	began := time.Now()
+	step := func(what string) { t.Logf("%s at %s", what, time.Since(began).Round(100*time.Millisecond)) }
 	bin := build(t)
 	chain := devchain(t, bin)
 	var nodes []*node
@@ -127,6 +129,7 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 	n := nodes[0]
 	debug := "http://" + n.debug
+	step("devnet up, posts acked")
 
 	// Each page is loaded once the node's JSON says it is in the state to
 	// check (polling Chromium would take seconds a try); then Chromium's
@@ -138,6 +141,7 @@ func TestConsoleInChromium(t *testing.T) {
 		return getJSON(debug+"/debug/api/peers", &v) == nil && len(v.Peers) == 2
 	})
 	require.True(t, ok, "node 1 connects to the other two")
+	step("two peers")
 	dom := b.load(debug+"/debug/peers", "peers")
 	require.Contains(t, dom, `<h2 id="peer-count">2 connected</h2>`, "the peers page shows two peers:\n%s", dom)
 	require.Equal(t, 2, strings.Count(dom, `<tr data-peer="`), "two peer rows:\n%s", dom)
@@ -159,6 +163,7 @@ func TestConsoleInChromium(t *testing.T) {
 		return false
 	})
 	require.True(t, ok, "the channel passivates")
+	step("channel passivated")
 	dom = b.load(debug+"/debug/streams", "streams")
 	require.Contains(t, dom, `data-stream="`+channel+`" data-state="passivated"`, "the streams page lists the channel as passivated:\n%s", dom)
 	require.Contains(t, dom, `data-stream="`+space+`"`)
@@ -182,4 +187,5 @@ func TestConsoleInChromium(t *testing.T) {
 	require.Contains(t, dom, `id="hosted">2</a>`, "the node page counts the two hosted streams:\n%s", dom)
 	dom = b.load(debug+"/debug/actors", "actors")
 	require.Contains(t, dom, `data-kind="chain-writer"`, "%s", dom)
+	step("every page checked")
 }
