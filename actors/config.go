@@ -34,6 +34,10 @@ type Config struct {
 	// unanswered (waiting to load, for the store, or for a majority); the
 	// next is refused RESOURCE_EXHAUSTED at once. 0: no cap.
 	MaxPendingClients int
+	// MaxChainSubmissions caps the chain-writer's submissions (goroutines
+	// waiting for their chain block) in flight; past it, registrations
+	// queue until one returns. 0: no cap.
+	MaxChainSubmissions int
 	// SubscriberBuffer is the per-subscription queue; a subscriber further
 	// behind is dropped rather than slowing the stream.
 	SubscriberBuffer int
@@ -54,21 +58,24 @@ type Config struct {
 // DefaultConfig returns the settings `node run` uses.
 func DefaultConfig() Config {
 	return Config{
-		Streams:           streams.DefaultConfig(),
-		IdleTimeout:       30 * time.Second,
-		VoteTimeout:       2 * time.Second,
-		VoteAt:            0.5,
-		RoundBlocks:       10,
-		ChainBatchDelay:   2 * time.Millisecond,
-		ChainBatchMax:     512,
-		MaxWriteBatch:     2048,
-		MaxPendingClients: 10000,
-		SubscriberBuffer:  4096,
-		IOTimeout:         30 * time.Second,
-		AckTimeout:        5 * time.Second,
-		FetchDelay:        200 * time.Millisecond,
-		FetchTimeout:      2 * time.Second,
-		BlockDelay:        500 * time.Millisecond,
+		Streams:          streams.DefaultConfig(),
+		IdleTimeout:      30 * time.Second,
+		VoteTimeout:      2 * time.Second,
+		VoteAt:           0.5,
+		RoundBlocks:      10,
+		ChainBatchDelay:  2 * time.Millisecond,
+		ChainBatchMax:    512,
+		MaxWriteBatch:    2048,
+		SubscriberBuffer: 4096,
+		IOTimeout:        30 * time.Second,
+		AckTimeout:       5 * time.Second,
+		FetchDelay:       200 * time.Millisecond,
+		FetchTimeout:     2 * time.Second,
+		BlockDelay:       500 * time.Millisecond,
+
+		// Limits (docs/reliability.md).
+		MaxPendingClients:   10000,
+		MaxChainSubmissions: 8,
 	}
 }
 

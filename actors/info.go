@@ -43,6 +43,7 @@ type ActorInfo struct {
 	// Chain-writer: batches submitted, and submissions waiting for their chain block.
 	Batches  int `json:"batches,omitempty"`
 	InFlight int `json:"in_flight,omitempty"`
+	Queued   int `json:"queued,omitempty"` // registrations waiting for a submission slot
 }
 
 // statusCell is where an actor publishes its status for the registry, which

@@ -13,6 +13,7 @@ import (
 
 	"github.com/towns-node/node/actors"
 	"github.com/towns-node/node/actors/actorstest"
+	"github.com/towns-node/node/chainlink"
 	"github.com/towns-node/node/proto/pb"
 	"github.com/towns-node/node/store"
 	"github.com/towns-node/node/streams"
@@ -131,4 +132,76 @@ func TestLimitPendingClients(t *testing.T) {
 		}
 	}
 	require.Equal(t, acked, sealed, "every acked event sealed")
+}
+
+// gateChain holds every RegisterMiniblocks until open is closed and
+// records how many were in flight at once.
+type gateChain struct {
+	chainlink.Chain
+	open          chan struct{}
+	current, most atomic.Int32
+}
+
+func (g *gateChain) RegisterMiniblocks(ctx context.Context, regs []chainlink.Registration) ([]chainlink.RegistrationResult, error) {
+	c := g.current.Add(1)
+	defer g.current.Add(-1)
+	for {
+		m := g.most.Load()
+		if c <= m || g.most.CompareAndSwap(m, c) {
+			break
+		}
+	}
+	select {
+	case <-g.open:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return g.Chain.RegisterMiniblocks(ctx, regs)
+}
+
+// TestLimitChainSubmissions: with the chain stuck, the chain-writer keeps at
+// most MaxChainSubmissions submissions in flight and queues the rest; once
+// the chain moves every queued registration is submitted and sealed.
+func TestLimitChainSubmissions(t *testing.T) {
+	cfg := actors.DefaultConfig()
+	cfg.MaxChainSubmissions = 2
+	gc := &gateChain{open: make(chan struct{})}
+	n := actorstest.StartNode(t, actorstest.Options{Config: cfg, WrapChain: func(c chainlink.Chain) chainlink.Chain {
+		gc.Chain = c
+		return gc
+	}})
+	u := actorstest.NewUser(t)
+	space, ch0 := n.Channel(t, u)
+	chans := []streams.StreamID{ch0}
+	for range 3 {
+		id, evs := u.ChannelGenesis(t, space)
+		_, _, err := n.CreateStream(ctxT(t), id, evs)
+		require.NoError(t, err)
+		chans = append(chans, id)
+	}
+	writer := func() actors.ActorInfo {
+		i, err := n.Actor(ctxT(t), "registry/chain-writer")
+		require.NoError(t, err)
+		return i
+	}
+	// One stream at a time, so that each registration is its own batch.
+	for i, id := range chans {
+		_, err := n.AddEvent(ctxT(t), u.Event(t, id, n.Last(t, id), actorstest.Message(fmt.Sprint("m", i))))
+		require.NoError(t, err)
+		if i < cfg.MaxChainSubmissions {
+			require.Eventually(t, func() bool { return gc.current.Load() == int32(i+1) }, 20*time.Second, 10*time.Millisecond, "submission %d in flight", i+1)
+		} else {
+			want := i + 1 - cfg.MaxChainSubmissions
+			require.Eventually(t, func() bool { return writer().Queued == want }, 20*time.Second, 10*time.Millisecond, "%d registrations queued", want)
+		}
+	}
+	require.Equal(t, int32(cfg.MaxChainSubmissions), gc.most.Load(), "submissions in flight at once")
+	require.Equal(t, cfg.MaxChainSubmissions, writer().InFlight)
+
+	close(gc.open)
+	for _, id := range chans {
+		v := n.WaitSealed(t, id, 20*time.Second)
+		require.GreaterOrEqual(t, v.LastBlock().Header.MiniblockNum, int64(1))
+	}
+	require.LessOrEqual(t, gc.most.Load(), int32(cfg.MaxChainSubmissions))
 }
