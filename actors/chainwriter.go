@@ -57,11 +57,24 @@ func (w *chainWriter) Receive(ctx actor.Context) {
 	case *flushed:
 		w.inFlight--
 		w.report(ctx, msg)
+		if !w.scheduled && len(w.queue) > 0 {
+			w.flush(ctx) // what waited for a free submission slot
+		}
 	}
 }
 
+// flush submits the queue, unless MaxChainSubmissions are in flight: then
+// the queue waits for the next outcome (a stream has at most one
+// registration queued or in flight, so the queue is bounded by the streams
+// this node leads, and nothing is dropped).
 func (w *chainWriter) flush(ctx actor.Context) {
 	if len(w.queue) == 0 {
+		return
+	}
+	if m := w.n.cfg.MaxChainSubmissions; m > 0 && w.inFlight >= m {
+		i := w.cell.get()
+		i.Queued = len(w.queue)
+		w.cell.set(i)
 		return
 	}
 	q := w.queue
@@ -81,7 +94,7 @@ func (w *chainWriter) flush(ctx actor.Context) {
 		n.sys.Root.Send(self, &flushed{q: q, results: results, err: err})
 	})
 	i := w.cell.get()
-	i.Batches, i.InFlight = w.batches, w.inFlight
+	i.Batches, i.InFlight, i.Queued = w.batches, w.inFlight, 0
 	w.cell.set(i)
 }
 

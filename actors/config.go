@@ -30,6 +30,14 @@ type Config struct {
 	ChainBatchMax   int
 	// MaxWriteBatch caps the events a stream actor hands to one store write.
 	MaxWriteBatch int
+	// MaxPendingClients caps the client events one stream actor holds
+	// unanswered (waiting to load, for the store, or for a majority); the
+	// next is refused RESOURCE_EXHAUSTED at once. 0: no cap.
+	MaxPendingClients int
+	// MaxChainSubmissions caps the chain-writer's submissions (goroutines
+	// waiting for their chain block) in flight; past it, registrations
+	// queue until one returns. 0: no cap.
+	MaxChainSubmissions int
 	// SubscriberBuffer is the per-subscription queue; a subscriber further
 	// behind is dropped rather than slowing the stream.
 	SubscriberBuffer int
@@ -64,6 +72,10 @@ func DefaultConfig() Config {
 		FetchDelay:       200 * time.Millisecond,
 		FetchTimeout:     2 * time.Second,
 		BlockDelay:       500 * time.Millisecond,
+
+		// Limits (docs/reliability.md).
+		MaxPendingClients:   10000,
+		MaxChainSubmissions: 8,
 	}
 }
 

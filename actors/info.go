@@ -48,6 +48,7 @@ type ActorInfo struct {
 	InFlight int `json:"in_flight,omitempty"`
 	// Started is when the actor was spawned (its age on the console).
 	Started time.Time `json:"started"`
+	Queued  int       `json:"queued,omitempty"` // registrations waiting for a submission slot
 }
 
 // statusCell is where an actor publishes its status for the registry, which

@@ -31,7 +31,9 @@ type streamActor struct {
 	loadErr error
 	r       *streams.Replica
 	early   []any // requests that arrived while loading
-	head    *headMsg
+	// earlyAdds counts the client events in early (MaxPendingClients).
+	earlyAdds int
+	head      *headMsg
 
 	nextReq     streams.ReqID
 	clients     map[streams.ReqID]*clientReq
@@ -146,7 +148,18 @@ func (s *streamActor) Receive(ctx actor.Context) {
 		// instead of passivating and reloading every idle timeout.
 		s.cell.seen.Add(1)
 		s.lastActive = s.n.now()
+		if add, ok := msg.(*addEventReq); ok {
+			if n := s.n.cfg.MaxPendingClients; n > 0 && len(s.clients)+s.earlyAdds >= n {
+				// Full: refused at once, never queued; nothing of it is stored.
+				add.reply <- addEventResp{err: streams.Errorf(pb.ErrorCode_RESOURCE_EXHAUSTED,
+					"stream %s has %d client events waiting for their ack, limit %d: retry later", s.id, len(s.clients)+s.earlyAdds, n)}
+				return
+			}
+		}
 		if s.state == "loading" {
+			if _, ok := msg.(*addEventReq); ok {
+				s.earlyAdds++
+			}
 			s.early = append(s.early, msg)
 			return
 		}
@@ -305,7 +318,7 @@ func (s *streamActor) loaded(ctx actor.Context, msg *loadedMsg) {
 		}
 	}
 	early := s.early
-	s.early = nil
+	s.early, s.earlyAdds = nil, 0
 	for _, m := range early {
 		s.request(m)
 	}
@@ -399,7 +412,7 @@ func (s *streamActor) shutdown(reason error) {
 	for _, m := range append(s.early, s.deferred...) {
 		failRequest(m, reason)
 	}
-	s.early, s.deferred = nil, nil
+	s.early, s.deferred, s.earlyAdds = nil, nil, 0
 	for sub := range s.subs {
 		sub.fail(reason)
 	}

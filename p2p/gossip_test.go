@@ -117,6 +117,7 @@ func TestGossipBurstReachesAll(t *testing.T) {
 // well-behaved node would refuse to.
 type rogue struct {
 	topic *pubsub.Topic
+	id    string // its peer id
 }
 
 func startRogue(t *testing.T, nw *p2ptest.Network, id streams.StreamID, dial *p2p.Host) *rogue {
@@ -148,7 +149,7 @@ func startRogue(t *testing.T, nw *p2ptest.Network, id streams.StreamID, dial *p2
 		}
 		return len(topic.ListPeers()) > 0
 	})
-	return &rogue{topic: topic}
+	return &rogue{topic: topic, id: h.ID().String()}
 }
 
 func (r *rogue) send(t *testing.T, gm *pb.GossipMessage) {

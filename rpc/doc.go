@@ -14,6 +14,11 @@
 // the contract is in docs/protocol.md). GetLastMiniblock and GetNetworkInfo
 // are the cheap reads a client needs before it posts or creates a stream.
 //
+// Limits (limits.go, DefaultLimits) bound a request's size, the time to
+// send it, idle connections, the streams of one SyncStreams and the calls
+// per client IP address; each refusal is coded RESOURCE_EXHAUSTED
+// (docs/reliability.md lists them with their tests).
+//
 // The debug endpoint, on its own listener, lists actors (/debug/actors),
 // describes one (/debug/actors/{name}), shows both as HTML (/debug/), and
 // serves pprof (/debug/pprof/) and Prometheus metrics (/metrics).

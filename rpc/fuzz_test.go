@@ -44,6 +44,11 @@ type apiFixture struct {
 func newAPIFixture(tb testing.TB) *apiFixture {
 	n := actorstest.StartNode(tb, actorstest.Options{})
 	svc := rpc.NewService(n.Node, n.Store, nil, nil)
+	// The decoders are fuzzed, not the rate limit (TestLimitClientRate):
+	// httptest's peer is not a loopback address.
+	l := rpc.DefaultLimits()
+	l.ClientRate = 0
+	svc.SetLimits(l)
 	u := actorstest.NewUser(tb)
 	space, evs := u.SpaceGenesis(tb)
 	req := &pb.CreateStreamRequest{StreamId: space.Bytes()}

@@ -226,3 +226,20 @@ func TestLimitIdleTimeout(t *testing.T) {
 	require.Empty(t, strings.TrimSpace(string(rest)))
 	e.serves(t, e.client(t, ""))
 }
+
+// TestLimitReadHeaderTimeout: a client that never finishes its headers is
+// cut off after ReadHeaderTimeout; other clients are served.
+func TestLimitReadHeaderTimeout(t *testing.T) {
+	l := rpc.DefaultLimits()
+	l.ReadHeaderTimeout = 300 * time.Millisecond
+	e := startLimited(t, l)
+	conn, err := net.Dial("tcp", e.addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\n", pbconnect.StreamServiceGetStreamProcedure)
+	require.NoError(t, err)
+	e.serves(t, e.client(t, ""))
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(20*time.Second)))
+	_, err = io.ReadAll(conn)
+	require.NoError(t, err, "the server did not end a connection whose headers stalled")
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/towns-node/node/actors"
+	"github.com/towns-node/node/chainlink"
 	"github.com/towns-node/node/chainlink/memchain"
 	"github.com/towns-node/node/proto/pb"
 	"github.com/towns-node/node/store"
@@ -35,6 +36,9 @@ type Options struct {
 	Store     store.Store   // nil: store.NewMemory()
 	Metrics   *actors.Metrics
 	Observer  actors.Observer // nil: none
+	// WrapChain, if set, wraps the node's chain client (to hold or count
+	// its calls).
+	WrapChain func(chainlink.Chain) chainlink.Chain
 }
 
 // StartNode starts a node on a fresh in-memory chain; everything stops at cleanup.
@@ -55,7 +59,11 @@ func StartNode(tb testing.TB, o Options) *Node {
 	cl := chain.Client(crypto.PubkeyToAddress(key.PublicKey))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	n, err := actors.Start(ctx, o.Config, actors.Deps{Key: key, Store: o.Store, Chain: cl, Metrics: o.Metrics, Observer: o.Observer})
+	var nodeChain chainlink.Chain = cl
+	if o.WrapChain != nil {
+		nodeChain = o.WrapChain(cl)
+	}
+	n, err := actors.Start(ctx, o.Config, actors.Deps{Key: key, Store: o.Store, Chain: nodeChain, Metrics: o.Metrics, Observer: o.Observer})
 	require.NoError(tb, err)
 	tb.Cleanup(func() {
 		n.Stop()

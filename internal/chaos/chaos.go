@@ -110,9 +110,9 @@ type Summary struct {
 
 // Line is the one summary line.
 func (s Summary) Line() string {
-	return fmt.Sprintf("chaos: seed=%d acked=%d lost=%d duplicated=%d rejected=%d (refused %d, no answer %d; listed rejected after ack %d) kills=%d (leaders %d) pauses=%d cuts=%d blocks=%d identical=%v posts=%d elapsed=%s settled=%s",
+	return fmt.Sprintf("chaos: seed=%d acked=%d lost=%d duplicated=%d rejected=%d (refused %d, no answer %d; listed rejected after ack %d) kills=%d (leaders %d) pauses=%d cuts=%d blocks=%d identical=%v posts=%d sealed-unacked=%d elapsed=%s settled=%s",
 		s.Seed, s.Acked, s.Lost, s.Duplicated, s.Refused+s.NoAnswer, s.Refused, s.NoAnswer, s.ListedRejected,
-		s.Kills, s.LeaderKills, s.Pauses, s.Cuts, s.Blocks, s.Identical, s.Attempts,
+		s.Kills, s.LeaderKills, s.Pauses, s.Cuts, s.Blocks, s.Identical, s.Attempts, s.SealedUnacked,
 		s.Elapsed.Round(time.Second), s.Settled.Round(time.Second))
 }
 

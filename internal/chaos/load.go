@@ -100,10 +100,10 @@ func noAnswer(err error) bool {
 		if ce.Code() == connect.CodeDeadlineExceeded {
 			return true
 		}
-		// Connect reports a failed connection as Unavailable with no
-		// domain detail.
+		// Connect reports a refused connection as Unavailable and one
+		// reset under the call as Canceled, both without a domain detail.
 		code, _ := client.ErrorCode(err)
-		return ce.Code() == connect.CodeUnavailable && code == pb.ErrorCode(connect.CodeUnavailable)
+		return (ce.Code() == connect.CodeUnavailable || ce.Code() == connect.CodeCanceled) && code == pb.ErrorCode(ce.Code())
 	}
 	return true
 }
