@@ -71,6 +71,15 @@ func TestCrossStreamRules(t *testing.T) {
 		require.NoError(t, e.create(t, ch, evs))
 		require.NoError(t, e.add(t, ch, stranger.Envelope(t, ch, e.node.Last(t, ch), actorstest.Membership(ch, pb.MembershipOp_MEMBERSHIP_OP_JOIN, stranger.Addr))))
 	})
+	t.Run("leaving the space keeps the channel", func(t *testing.T) {
+		ch, evs := owner.ChannelGenesis(t, space)
+		require.NoError(t, e.create(t, ch, evs))
+		require.NoError(t, e.add(t, space, owner.Envelope(t, space, e.node.Last(t, space), actorstest.Membership(space, pb.MembershipOp_MEMBERSHIP_OP_LEAVE, owner.Addr))))
+		e.node.WaitSealed(t, space, 10*time.Second)
+		require.NoError(t, e.add(t, ch, owner.Envelope(t, ch, e.node.Last(t, ch), actorstest.Message("still in the channel"))))
+		other, evs := owner.ChannelGenesis(t, space)
+		require.Equal(t, pb.ErrorCode_PERMISSION_DENIED, code(e.create(t, other, evs)), "but no new channel")
+	})
 }
 
 // TestAddEventStreamID: AddEventRequest.stream_id must equal the event's

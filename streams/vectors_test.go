@@ -97,6 +97,11 @@ type invalidVector struct {
 type eventsFile struct {
 	Valid   []eventVector   `json:"valid"`
 	Invalid []invalidVector `json:"invalid"`
+	// Refused are well-formed envelopes that the admission rules refuse
+	// (check "admit": CanAddEvent with DefaultConfig on the stream as of
+	// block 1, its minipool empty, at AdmitAtMs).
+	AdmitAtMs int64           `json:"admit_at_ms"`
+	Refused   []invalidVector `json:"refused"`
 }
 
 type voteVector struct {
@@ -205,7 +210,7 @@ func resignHeader(t testing.TB, mb *pb.Miniblock, key *ecdsa.PrivateKey, edit fu
 func buildVectors(t testing.TB) *vectorSet {
 	t.Helper()
 	vs := &vectorSet{}
-	names := []string{"node0", "node1", "node2", "alice", "bob"}
+	names := []string{"node0", "node1", "node2", "alice", "bob", "carol"}
 	keys := map[string]*ecdsa.PrivateKey{}
 	for _, n := range names {
 		k := vectorKey(n)
@@ -331,15 +336,19 @@ func buildVectors(t testing.TB) *vectorSet {
 	}
 
 	vs.Events.Invalid = invalidEnvelopes(t, username, keys, id)
+	vs.Events.AdmitAtMs = admitTime.UnixMilli()
+	vs.Events.Refused = refusedEvents(t, block1, username, keys, id)
 	vs.Votes.Invalid = invalidVotes(t, votes[0], keys)
 	vs.Miniblocks.Invalid = invalidBlocks(t, block1, keyOf, replicas)
 	vs.Miniblocks.Invalid = append(vs.Miniblocks.Invalid, invalidGenesis(t, genesis, keys)...)
 	vs.Miniblocks.AlsoValid = alsoValidBlocks(t, block1, keyOf)
+	after, err := parent.ApplyMiniblock(block1)
+	require.NoError(t, err)
 	// Each invalid vector must get the code it was built for.
 	for kind, group := range map[string][]invalidVector{"envelope": vs.Events.Invalid, "vote": vs.Votes.Invalid,
-		"miniblock": append(append([]invalidVector{}, vs.Miniblocks.Invalid...), vs.Miniblocks.AlsoValid...)} {
+		"miniblock": append(append([]invalidVector{}, vs.Miniblocks.Invalid...), vs.Miniblocks.AlsoValid...), "event": vs.Events.Refused} {
 		for _, v := range group {
-			require.Equal(t, v.Code, checkInvalid(t, kind, v, parent, cfg, replicas).String(), "invalid %s %s", kind, v.Name)
+			require.Equal(t, v.Code, checkInvalid(t, kind, v, parent, after, cfg, replicas).String(), "invalid %s %s", kind, v.Name)
 		}
 	}
 	return vs
@@ -490,6 +499,67 @@ func invalidGenesis(t testing.TB, genesis *ParsedMiniblock, keys map[string]*ecd
 	return out
 }
 
+// admitTime is the clock of the "admit" vectors: a second after block 1.
+var admitTime = vectorTime.Add(2 * time.Second)
+
+// refusedEvents are well-formed, correctly signed envelopes that the
+// admission rules refuse on the stream as of block 1.
+func refusedEvents(t testing.TB, block1 *ParsedMiniblock, sealed *ParsedEvent, keys map[string]*ecdsa.PrivateKey, id StreamID) []invalidVector {
+	var out []invalidVector
+	salt := byte(100)
+	addr := func(n string) common.Address { return crypto.PubkeyToAddress(keys[n].PublicKey) }
+	space := func(p *pb.SpacePayload) func(*pb.StreamEvent) {
+		return func(ev *pb.StreamEvent) { ev.Payload = &pb.StreamEvent_SpacePayload{SpacePayload: p} }
+	}
+	add := func(name, why, key string, code pb.ErrorCode, edits ...func(*pb.StreamEvent)) {
+		salt++
+		ev := &pb.StreamEvent{StreamId: id.Bytes(), Salt: []byte{salt}, CreatedAtMs: admitTime.UnixMilli(),
+			PrevMiniblockHash: block1.Hash.Bytes(), PrevMiniblockNum: 1}
+		for _, e := range edits {
+			e(ev)
+		}
+		env, err := SignEvent(keys[key], ev)
+		require.NoError(t, err)
+		out = append(out, invalidVector{Name: name, Why: why, Bytes: encode(t, env), Code: code.String(), Check: "admit"})
+	}
+	member := func(op pb.MembershipOp, who string) func(*pb.StreamEvent) {
+		return space(&pb.SpacePayload{Content: &pb.SpacePayload_Membership{Membership: &pb.Membership{Op: op, UserAddress: addr(who).Bytes()}}})
+	}
+	name := space(&pb.SpacePayload{Content: &pb.SpacePayload_Username{Username: &pb.EncryptedData{Ciphertext: []byte("name")}}})
+	var channel [31]byte
+	copy(channel[:], crypto.Keccak256([]byte("towns vectors/channel")))
+	chID := NewStreamID(pb.StreamType_STREAM_TYPE_CHANNEL, channel)
+
+	add("post-by-non-member", "carol, not a member, sets a username", "carol", pb.ErrorCode_PERMISSION_DENIED, name)
+	add("join-of-member", "bob joins again: he is a member since block 1", "bob", pb.ErrorCode_BAD_MEMBERSHIP_TRANSITION, member(pb.MembershipOp_MEMBERSHIP_OP_JOIN, "bob"))
+	add("leave-for-another", "alice posts bob's leave: nobody changes another user's membership", "alice", pb.ErrorCode_PERMISSION_DENIED, member(pb.MembershipOp_MEMBERSHIP_OP_LEAVE, "bob"))
+	add("reference-mismatch", "prev_miniblock_num 1 with the genesis hash: the number and hash must name the same block", "alice", pb.ErrorCode_BAD_PREV_MINIBLOCK_HASH, name,
+		func(ev *pb.StreamEvent) { ev.PrevMiniblockHash = block1.Header.PrevMiniblockHash })
+	add("no-reference", "a later event without prev_miniblock_hash", "alice", pb.ErrorCode_BAD_PREV_MINIBLOCK_HASH, name,
+		func(ev *pb.StreamEvent) { ev.PrevMiniblockHash, ev.PrevMiniblockNum = nil, 0 })
+	add("future-reference", "prev_miniblock_num 2, a block that does not exist yet", "alice", pb.ErrorCode_BAD_PREV_MINIBLOCK_HASH, name,
+		func(ev *pb.StreamEvent) { ev.PrevMiniblockNum = 2 })
+	add("other-stream", "stream_id names another space", "alice", pb.ErrorCode_BAD_STREAM_ID, name,
+		func(ev *pb.StreamEvent) { ev.StreamId = NewStreamID(pb.StreamType_STREAM_TYPE_SPACE, channel).Bytes() })
+	add("misfit-payload", "a channel message in a space stream", "alice", pb.ErrorCode_BAD_PAYLOAD,
+		func(ev *pb.StreamEvent) {
+			ev.Payload = &pb.StreamEvent_ChannelPayload{ChannelPayload: &pb.ChannelPayload{Content: &pb.ChannelPayload_Message{Message: &pb.EncryptedData{Ciphertext: []byte("hi")}}}}
+		})
+	add("clock-ahead", "created_at_ms 11 minutes after the admission clock (skew is 10 minutes)", "alice", pb.ErrorCode_EVENT_TOO_OLD, name,
+		func(ev *pb.StreamEvent) { ev.CreatedAtMs = admitTime.Add(11 * time.Minute).UnixMilli() })
+	add("update-unknown-channel", "ChannelUpdate{UPDATED} for a channel the space does not list", "alice", pb.ErrorCode_NOT_FOUND,
+		space(&pb.SpacePayload{Content: &pb.SpacePayload_Channel{Channel: &pb.ChannelUpdate{Op: pb.ChannelOp_CHANNEL_OP_UPDATED, ChannelId: chID.Bytes()}}}))
+	add("channel-by-non-member", "carol, not a space member, posts ChannelUpdate{CREATED}", "carol", pb.ErrorCode_PERMISSION_DENIED,
+		space(&pb.SpacePayload{Content: &pb.SpacePayload_Channel{Channel: &pb.ChannelUpdate{Op: pb.ChannelOp_CHANNEL_OP_CREATED, ChannelId: chID.Bytes()}}}))
+	add("bad-channel-id", "ChannelUpdate{CREATED} whose channel_id is a space id", "alice", pb.ErrorCode_BAD_PAYLOAD,
+		space(&pb.SpacePayload{Content: &pb.SpacePayload_Channel{Channel: &pb.ChannelUpdate{Op: pb.ChannelOp_CHANNEL_OP_CREATED, ChannelId: id.Bytes()}}}))
+	add("second-inception", "an inception after the genesis", "alice", pb.ErrorCode_BAD_INCEPTION,
+		space(&pb.SpacePayload{Content: &pb.SpacePayload_Inception{Inception: &pb.Inception{StreamId: id.Bytes(), Settings: &pb.StreamSettings{ReplicationFactor: 3, MinEventsPerSnapshot: 2}}}}))
+	out = append(out, invalidVector{Name: "duplicate", Why: "alice's username envelope of block 1, posted again", Bytes: encode(t, sealed.Envelope),
+		Code: pb.ErrorCode_DUPLICATE_EVENT.String(), Check: "admit"})
+	return out
+}
+
 // alsoValidBlocks are variants of block 1 that a verifier must accept.
 func alsoValidBlocks(t testing.TB, valid *ParsedMiniblock, keyOf func(common.Address) *ecdsa.PrivateKey) []invalidVector {
 	other := reorderedSnapshot(t, valid.Snapshot)
@@ -505,12 +575,17 @@ func alsoValidBlocks(t testing.TB, valid *ParsedMiniblock, keyOf func(common.Add
 	}}
 }
 
-// checkInvalid runs an invalid vector of kind (envelope, vote, miniblock)
+// checkInvalid runs an invalid vector of kind (envelope, vote, miniblock,
+// event: admission on after, the stream as of block 1)
 // through the check it names and returns the code it got (OK if accepted).
-func checkInvalid(t testing.TB, kind string, v invalidVector, parent *View, cfg Config, replicas []common.Address) pb.ErrorCode {
+func checkInvalid(t testing.TB, kind string, v invalidVector, parent, after *View, cfg Config, replicas []common.Address) pb.ErrorCode {
 	t.Helper()
 	var err error
 	switch {
+	case kind == "event" && v.Check == "admit":
+		pe, perr := ParseEnvelopeBytes(v.Bytes)
+		require.NoError(t, perr, "vector %s must parse", v.Name)
+		err = after.CanAddEvent(cfg, pe, admitTime)
 	case kind == "envelope" && v.Check == "parse":
 		_, err = ParseEnvelopeBytes(v.Bytes)
 	case kind == "vote" && v.Check == "parse":
@@ -685,21 +760,23 @@ func checkVectorFiles(t *testing.T) {
 	require.NoError(t, err)
 	cfg := DefaultConfig()
 	require.NoError(t, VerifyMiniblock(parent, cfg, replicas, block1))
-	if _, err := parent.ApplyMiniblock(block1); err != nil {
+	after, err := parent.ApplyMiniblock(block1)
+	if err != nil {
 		t.Fatalf("block 1 applies on the genesis: %v", err)
 	}
+	require.Equal(t, admitTime.UnixMilli(), events.AdmitAtMs)
 
 	require.NotEmpty(t, blocks.AlsoValid)
 	for _, v := range blocks.AlsoValid {
 		require.Equal(t, pb.ErrorCode_OK.String(), v.Code, v.Name)
 	}
 	for kind, group := range map[string][]invalidVector{"envelope": events.Invalid, "vote": votes.Invalid,
-		"miniblock": append(append([]invalidVector{}, blocks.Invalid...), blocks.AlsoValid...)} {
+		"miniblock": append(append([]invalidVector{}, blocks.Invalid...), blocks.AlsoValid...), "event": events.Refused} {
 		require.NotEmpty(t, group, kind)
 		for _, v := range group {
 			_, known := pb.ErrorCode_value[v.Code]
 			require.True(t, known, "%s %s: code %q", kind, v.Name, v.Code)
-			require.Equal(t, v.Code, checkInvalid(t, kind, v, parent, cfg, replicas).String(), "invalid %s %s: %s", kind, v.Name, v.Why)
+			require.Equal(t, v.Code, checkInvalid(t, kind, v, parent, after, cfg, replicas).String(), "invalid %s %s: %s", kind, v.Name, v.Why)
 		}
 	}
 }

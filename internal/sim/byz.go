@@ -19,7 +19,11 @@ type byzMode int
 
 const (
 	// byzEquivocate: as leader, signs a second block at the same height
-	// and gossips it; registers one of the two.
+	// and gossips it; registers one of the two. When the block carries a
+	// snapshot, the second one carries it in another valid encoding (the
+	// same content, fields in another order): a registered one must be
+	// applied and restored from like any other, since the encoding of a
+	// snapshot is not consensus.
 	byzEquivocate byzMode = 1 << iota
 	// byzMinority: as leader, gossips (and sometimes registers) a block
 	// with an event no majority voted for (one it made itself, by a
@@ -139,6 +143,8 @@ func (n *node) byzRegister(e streams.RegisterBlock) {
 	m := n.byz.mode
 	x := e.Block
 	chosen := x
+	var y *streams.ParsedMiniblock // the equivocating block
+	var snap []byte                // its snapshot in another encoding
 	if m&byzTamper != 0 && len(x.Events) > 0 {
 		i := s.rng.IntN(len(x.Events))
 		raw, _, err := n.resign(x, nil, func(b *pb.Miniblock) {
@@ -154,7 +160,19 @@ func (n *node) byzRegister(e streams.RegisterBlock) {
 	}
 	if m&byzEquivocate != 0 {
 		shift := 1 + s.rng.Int64N(500)
-		raw, y, err := n.resign(x, func(h *pb.MiniblockHeader) { h.TimestampMs += shift }, nil)
+		snap = otherSnapshotEncoding(x)
+		var raw []byte
+		var err error
+		raw, y, err = n.resign(x, func(h *pb.MiniblockHeader) {
+			h.TimestampMs += shift
+			if snap != nil {
+				h.SnapshotHash = streams.SnapshotBytesHash(snap).Bytes()
+			}
+		}, func(b *pb.Miniblock) {
+			if snap != nil {
+				b.Snapshot = snap
+			}
+		})
 		if err == nil {
 			s.stats.ByzBlocks++
 			n.gossipRaw(n.subset(), raw, false)
@@ -175,6 +193,13 @@ func (n *node) byzRegister(e streams.RegisterBlock) {
 			}
 		}
 	}
+	if chosen != x && chosen == y && snap != nil {
+		s.stats.ByzSnapshotEncodings++
+		if s.reencoded == nil {
+			s.reencoded = map[common.Hash]bool{}
+		}
+		s.reencoded[y.Hash] = true
+	}
 	if chosen != x {
 		s.act("byzantine leader node %d registers its other block %d %s", n.idx, chosen.Num(), chosen.Hash.Hex()[:10])
 		if n.byz.alt == nil {
@@ -186,6 +211,27 @@ func (n *node) byzRegister(e streams.RegisterBlock) {
 		}
 	}
 	s.chain.submit(n, chosen, e.Round)
+}
+
+// otherSnapshotEncoding re-encodes the snapshot x carries with the
+// per-type content before common (a valid protobuf encoding of the same
+// message, other bytes than the node's), or nil when x carries none.
+func otherSnapshotEncoding(x *streams.ParsedMiniblock) []byte {
+	if x.Snapshot == nil {
+		return nil
+	}
+	content := proto.Clone(x.Snapshot).(*pb.Snapshot)
+	content.Common = nil
+	opts := proto.MarshalOptions{Deterministic: true}
+	a, err := opts.Marshal(content)
+	if err != nil {
+		return nil
+	}
+	c, err := opts.Marshal(&pb.Snapshot{Common: x.Snapshot.Common})
+	if err != nil {
+		return nil
+	}
+	return append(a, c...)
 }
 
 // byzEvent is a message signed by the node's own key (not a member),

@@ -91,6 +91,10 @@ func (c *checker) registered(num int64, mb *streams.ParsedMiniblock, at uint64) 
 		HeadNumber: s.chain.head, HeadTime: uint64(s.now.Unix())}
 	err := streams.VerifyWithChain(c.oracle, s.replicaConfig(nodeKeys[0]).Streams, s.replicas, mb, facts)
 	c.valid[num] = err
+	if err != nil && s.reencoded[mb.Hash] {
+		s.failf("snapshot-encoding", "block %d carries its snapshot in another valid encoding and fails verification: %v", num, err)
+		return
+	}
 	if err != nil {
 		// A Byzantine elected leader registered a block that fails the
 		// rules: the chain does not check contents, so the stream halts

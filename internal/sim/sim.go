@@ -63,6 +63,7 @@ type Stats struct {
 	Posted, Acked, Refused, Sealed, Rejected, LiarAcked int
 	Blocks, Crashes, Partitions, TornWrites             int
 	ByzBlocks, ByzInvalidRegistered                     int
+	ByzSnapshotEncodings                                int // registered blocks whose snapshot is in another encoding
 	Halted                                              bool
 }
 
@@ -163,11 +164,14 @@ type Sim struct {
 	cl       *clients
 	chk      *checker
 
-	stats   Stats
-	fail    *Failure
-	hash    uint64
-	trace   []string
-	actions []string
+	stats Stats
+	// reencoded are registered blocks whose snapshot a Byzantine leader
+	// carries in another valid encoding: each must verify (byz.go).
+	reencoded map[common.Hash]bool
+	fail      *Failure
+	hash      uint64
+	trace     []string
+	actions   []string
 }
 
 // act records a fault or a client action.

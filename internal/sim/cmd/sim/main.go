@@ -83,7 +83,8 @@ func main() {
 		*seeds, *from, *from+uint64(*seeds)-1, el.Round(time.Millisecond), float64(*seeds)/el.Seconds(), *workers, nsteps, simTime.Round(time.Second))
 	fmt.Printf("events posted %d, acked %d (sealed %d, rejected %d, acked on a liar's word %d); blocks %d; crashes %d; partitions %d; torn writes %d\n",
 		total.Posted, total.Acked, total.Sealed, total.Rejected, total.LiarAcked, total.Blocks, total.Crashes, total.Partitions, total.TornWrites)
-	fmt.Printf("byzantine seeds %d: forged blocks %d, invalid blocks registered %d (streams halted safely)\n", byzSeeds, total.ByzBlocks, total.ByzInvalidRegistered)
+	fmt.Printf("byzantine seeds %d: forged blocks %d, invalid blocks registered %d (streams halted safely), snapshots registered in another encoding %d (applied)\n",
+		byzSeeds, total.ByzBlocks, total.ByzInvalidRegistered, total.ByzSnapshotEncodings)
 	if len(failed) == 0 {
 		fmt.Println("PASS")
 		return
@@ -112,4 +113,5 @@ func add(t *sim.Stats, s sim.Stats) {
 	t.TornWrites += s.TornWrites
 	t.ByzBlocks += s.ByzBlocks
 	t.ByzInvalidRegistered += s.ByzInvalidRegistered
+	t.ByzSnapshotEncodings += s.ByzSnapshotEncodings
 }
