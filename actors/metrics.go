@@ -33,6 +33,8 @@ type Metrics struct {
 	// WakeChainReads counts stream loads by where their chain state came
 	// from: "chain" (a chain.Stream read) or "remembered" (chainrecs.go).
 	WakeChainReads *prometheus.CounterVec
+	// HeadStreams is the number of stream actors chain heads go to.
+	HeadStreams prometheus.Gauge
 }
 
 // NewMetrics creates the collectors and registers them with reg.
@@ -40,7 +42,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := NopMetrics()
 	reg.MustRegister(m.EventsAdded, m.EventsRejected, m.MiniblocksSealed, m.SealLatency,
 		m.MinipoolEvents, m.MinipoolTotal, m.LiveActors, m.ChainBatch, m.Fetches, m.BlocksReceived, m.BlocksRejected, m.VoteLatency,
-		m.WakeChainReads)
+		m.WakeChainReads, m.HeadStreams)
 	return m
 }
 
@@ -91,5 +93,8 @@ func NopMetrics() *Metrics {
 		WakeChainReads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "stream_load_chain_state_total", Help: "Stream loads by the source of their chain state (chain, remembered).",
 		}, []string{"source"}),
+		HeadStreams: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "head_streams", Help: "Stream actors that chain heads go to (those with work).",
+		}),
 	}
 }

@@ -42,7 +42,9 @@ type streamActor struct {
 	subs     map[*Subscription]struct{}
 	pool     int // minipool size last added to MinipoolTotal
 	joined   bool
-	lastFrom common.Address // where the last applied block came from
+	// behindSent is the last Behind told to the registry (heads.go).
+	behindSent bool
+	lastFrom   common.Address // where the last applied block came from
 
 	timer      *time.Timer // the replica's timer
 	timerGen   uint64
@@ -105,6 +107,7 @@ func (s *streamActor) Receive(ctx actor.Context) {
 		if s.state == "live" {
 			s.step(streams.ChainHead{Number: msg.head.Number, Time: msg.head.Time, Interval: msg.interval})
 		}
+		s.reportHeads()
 	case *replicaInput:
 		if msg.inc == s && s.r != nil {
 			s.ioDone(msg.in)
