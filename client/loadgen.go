@@ -38,6 +38,7 @@ type LoadConfig struct {
 	State       string        // file of the key and channels to reuse ("" keeps nothing)
 	Concurrency int           // requests in flight while creating
 	Workers     int           // posts in flight at most
+	CreateOnly  bool          // stop once the streams exist (a setup phase)
 }
 
 // LoadResult is the JSON `node loadgen` prints at the end.
@@ -104,12 +105,13 @@ func RunLoadgen(ctx context.Context, args []string, std IO) error {
 	state := fs.String("state", "", "file keeping the key and channels between runs (created if missing)")
 	conc := fs.Int("concurrency", 64, "requests in flight while creating channels")
 	workers := fs.Int("workers", 1024, "posts in flight at most")
+	createOnly := fs.Bool("create-only", false, "create the missing streams (recorded in --state), post nothing")
 	envflag.Usage(fs, envPrefix, "node loadgen --api ADDR[,ADDR...] --streams N --rate R --duration D")
 	if err := envflag.Parse(fs, args, envPrefix); err != nil {
 		return flagError(err)
 	}
 	cfg := LoadConfig{APIs: strings.Split(*api, ","), Streams: *n, Rate: *rate, Duration: *dur, Report: *report,
-		BlockTime: *bt, State: *state, Concurrency: *conc, Workers: *workers}
+		BlockTime: *bt, State: *state, Concurrency: *conc, Workers: *workers, CreateOnly: *createOnly}
 	if cfg.Streams <= 0 || cfg.Rate <= 0 || cfg.Duration <= 0 || cfg.Report <= 0 || cfg.BlockTime <= 0 || cfg.Concurrency <= 0 || cfg.Workers <= 0 {
 		return usagef("loadgen: --streams, --rate, --duration, --report, --block-time, --concurrency and --workers must be positive")
 	}
@@ -223,6 +225,9 @@ func Loadgen(ctx context.Context, cfg LoadConfig, live interface{ Write([]byte) 
 	}
 	res.CreateSeconds = time.Since(t0).Seconds()
 	logf("%d streams (%d created in %.1fs)", len(ss), res.Created, res.CreateSeconds)
+	if cfg.CreateOnly {
+		return res, nil
+	}
 
 	// Pre-sign every post of the run on the stream's last block.
 	t0 = time.Now()
