@@ -52,7 +52,8 @@ type LoadResult struct {
 	Seconds        float64          `json:"seconds"`
 	Sent           int64            `json:"sent"`
 	Acked          int64            `json:"acked"`
-	Late           int64            `json:"late"` // posts sent more than 100 ms after their slot (all workers busy)
+	Late           int64            `json:"late"`   // posts sent more than 100 ms after their slot (all workers busy)
+	Unsent         int64            `json:"unsent"` // posts whose slot came after the run's end (a saturated node)
 	Throughput     float64          `json:"acked_per_second"`
 	AckMs          Quantiles        `json:"ack_ms"`
 	Sealed         int64            `json:"sealed"`
