@@ -157,3 +157,11 @@ vet: ## go vet and gofmt
 .PHONY: clean
 clean: ## remove build output
 	rm -rf bin
+
+# One node in its own process, `node loadgen` in another, at 1,000, 10,000
+# and 100,000 hosted streams (scripts/bench-scale.sh; docs/benchmarks.md,
+# "Scale"). Minutes: the streams are created once and cached in
+# BENCH_SCALE_DIR.
+.PHONY: bench-scale
+bench-scale: ## one node, many hosted streams, loadgen in its own process (docs/benchmarks.md, Scale)
+	scripts/bench-scale.sh

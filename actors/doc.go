@@ -45,10 +45,18 @@
 // FetchEvents, MiniblockRange and StreamStatus methods are what the p2p
 // host calls with what peers send.
 //
-// Lifecycle: an idle stream actor (Replica.Idle, no subscribers) asks the
-// registry to stop it after IdleTimeout; the registry agrees only if no
-// message it forwarded is still queued, and requests that arrive while it
-// stops wait and respawn it. A stream actor that panics is restarted by the
+// Lifecycle: an idle stream actor (Replica.Idle, no subscribers, nothing
+// forwarded to it, reads included, for IdleTimeout) asks the registry to
+// stop it; the registry agrees only if no message it forwarded is still
+// queued, and requests that arrive while it stops wait and respawn it.
+// Stream actors are spawned at the root of the actor system and watched by
+// the registry (registry.go says why: protoactor's child set keeps removed
+// PIDs reachable), so a passivated actor is garbage. A wake trusts the
+// node's own store: blocks and minipool events are parsed without
+// signature recovery (streams.ParseStoredMiniblock; the hashes and the hash
+// chain are checked), and a stream of this node alone starts from the
+// chain record the node remembers (chainrecs.go) instead of calling
+// chain.Stream. Chain heads go only to stream actors with work (heads.go). A stream actor that panics is restarted by the
 // registry's supervisor and reloads from the store: nothing acked is lost,
 // requests in flight fail with UNAVAILABLE. Node.Stop stops the actors
 // before it fails new requests, so a write that became durable during the

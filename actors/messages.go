@@ -86,6 +86,18 @@ type passivateReq struct {
 	seen uint64
 }
 
+// headsReport is a stream actor telling the registry, on a chain head,
+// that it has no work for heads (idle) or that it is behind the chain.
+// seen is as in passivateReq: a report that crossed a forwarded message
+// does not stop the heads.
+type headsReport struct {
+	id     streams.StreamID
+	pid    *actor.PID
+	seen   uint64
+	idle   bool
+	behind bool
+}
+
 // closeStreams asks the registry to stop every stream actor and to spawn
 // none any more; done closes once the last one stopped (Node.Stop).
 type closeStreams struct{ done chan struct{} }

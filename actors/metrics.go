@@ -35,6 +35,8 @@ type Metrics struct {
 	WakeChainReads *prometheus.CounterVec
 	// Sync holds the catch-up collectors.
 	Sync *SyncMetrics
+	// HeadStreams is the number of stream actors chain heads go to.
+	HeadStreams prometheus.Gauge
 }
 
 // NewMetrics creates the collectors and registers them with reg.
@@ -42,7 +44,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := NopMetrics()
 	reg.MustRegister(m.EventsAdded, m.EventsRejected, m.MiniblocksSealed, m.SealLatency,
 		m.MinipoolEvents, m.MinipoolTotal, m.LiveActors, m.ChainBatch, m.Fetches, m.BlocksReceived, m.BlocksRejected, m.VoteLatency,
-		m.WakeChainReads)
+		m.WakeChainReads, m.HeadStreams)
 	reg.MustRegister(m.Sync.collectors()...)
 	return m
 }
@@ -95,5 +97,8 @@ func NopMetrics() *Metrics {
 		WakeChainReads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "stream_load_chain_state_total", Help: "Stream loads by the source of their chain state (chain, remembered).",
 		}, []string{"source"}),
+		HeadStreams: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "head_streams", Help: "Stream actors that chain heads go to (those with work).",
+		}),
 	}
 }

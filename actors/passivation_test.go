@@ -145,3 +145,35 @@ func TestWakeTrustsItsOwnStore(t *testing.T) {
 	v := n.WaitSealed(t, ch, 5*time.Second)
 	require.Equal(t, after.LastBlock().Num()+1, v.LastBlock().Num())
 }
+
+// TestHeadsOnlyToStreamsWithWork keeps 20 streams live (read once, idle
+// timeout 30 s): once
+// they are idle no chain head goes to them (the registry's head set is
+// empty); a post turns the heads on for its stream alone, and the block
+// that seals it turns them off again.
+func TestHeadsOnlyToStreamsWithWork(t *testing.T) {
+	m := actors.NopMetrics()
+	n := actorstest.StartNode(t, actorstest.Options{Metrics: m}) // idle timeout 30 s
+	u := actorstest.NewUser(t)
+	var ids []streams.StreamID
+	var last []*streams.ParsedMiniblock
+	for range 20 {
+		id, evs := u.SpaceGenesis(t)
+		g, _, err := n.CreateStream(ctxT(t), id, evs)
+		require.NoError(t, err)
+		_, _, err = n.View(ctxT(t), id)
+		require.NoError(t, err)
+		ids, last = append(ids, id), append(last, g)
+	}
+	require.Equal(t, 20, countStreams(t, n.Node))
+	heads := func() float64 { return testutil.ToFloat64(m.HeadStreams) }
+	require.Eventually(t, func() bool { return heads() == 0 }, 10*time.Second, 10*time.Millisecond)
+
+	_, err := n.AddEvent(ctxT(t), u.Event(t, ids[5], last[5], actorstest.Username("five")))
+	require.NoError(t, err)
+	require.LessOrEqual(t, heads(), float64(1), "heads go to the stream with work alone")
+	v := n.WaitSealed(t, ids[5], 5*time.Second)
+	require.Equal(t, int64(1), v.LastBlock().Num())
+	require.Eventually(t, func() bool { return heads() == 0 }, 10*time.Second, 10*time.Millisecond)
+	require.Equal(t, 20, countStreams(t, n.Node), "the streams stayed live throughout")
+}

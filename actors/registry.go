@@ -31,6 +31,8 @@ type registry struct {
 	cell *statusCell
 
 	streams map[streams.StreamID]*streamEntry
+	// wanting are the stream actors chain heads go to (heads.go).
+	wanting map[streams.StreamID]*streamEntry
 	byPID   map[string]streams.StreamID
 	others  map[string]*otherEntry // by pid id
 	writer  *actor.PID
@@ -48,6 +50,7 @@ type streamEntry struct {
 	sent     uint64 // registry-delivered messages
 	stopping bool
 	buffer   []any // messages that arrived while stopping
+	heads    headState
 }
 
 type otherEntry struct {
@@ -61,6 +64,7 @@ func newRegistry(n *Node, cell *statusCell) *registry {
 		n:       n,
 		cell:    cell,
 		streams: map[streams.StreamID]*streamEntry{},
+		wanting: map[streams.StreamID]*streamEntry{},
 		byPID:   map[string]streams.StreamID{},
 		others:  map[string]*otherEntry{},
 	}
@@ -117,8 +121,12 @@ func (r *registry) Receive(ctx actor.Context) {
 			e.buffer = append(e.buffer, msg.msg)
 			return
 		}
+		r.headsBefore(ctx, e, msg.msg)
 		e.sent++
 		ctx.Send(e.pid, msg.msg)
+
+	case *headsReport:
+		r.headsReported(msg)
 
 	case *headMsg:
 		msg.at = r.n.now()
@@ -133,11 +141,7 @@ func (r *registry) Receive(ctx actor.Context) {
 			msg.interval = r.head.interval
 		}
 		r.head = msg
-		for _, e := range r.streams {
-			if !e.stopping {
-				ctx.Send(e.pid, msg)
-			}
-		}
+		r.deliverHead(ctx)
 
 	case *passivateReq:
 		e := r.streams[msg.id]
@@ -152,6 +156,7 @@ func (r *registry) Receive(ctx actor.Context) {
 			delete(r.byPID, msg.Who.Id)
 			e := r.streams[id]
 			delete(r.streams, id)
+			r.unwant(id)
 			r.n.m.LiveActors.WithLabelValues(KindStream).Dec()
 			if e != nil && r.closing {
 				for _, m := range e.buffer {
@@ -257,6 +262,10 @@ func (r *registry) spawnStream(ctx actor.Context, id streams.StreamID) *streamEn
 	ctx.Watch(pid)
 	e := &streamEntry{id: id, pid: pid, cell: cell}
 	r.streams[id] = e
+	if head != nil {
+		e.heads.sent = head.head.Number // it starts with it
+	}
+	r.want(e) // its load may find a minipool: it reports when idle
 	r.byPID[pid.Id] = id
 	r.n.m.LiveActors.WithLabelValues(KindStream).Inc()
 	return e

@@ -47,6 +47,8 @@ type streamActor struct {
 	lastFrom    common.Address // where the last applied block came from
 	replicaHex  []string       // the replicas as the debug endpoint shows them
 	lastFromHex string         // lastFrom.Hex(), "" until needed
+	// behindSent is the last Behind told to the registry (heads.go).
+	behindSent bool
 
 	timer      *time.Timer // the replica's timer
 	timerGen   uint64
@@ -115,6 +117,7 @@ func (s *streamActor) Receive(ctx actor.Context) {
 		if s.state == "live" {
 			s.step(streams.ChainHead{Number: msg.head.Number, Time: msg.head.Time, Interval: msg.interval})
 		}
+		s.reportHeads()
 	case *replicaInput:
 		if msg.inc == s && s.r != nil {
 			s.ioDone(msg.in)
