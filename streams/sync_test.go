@@ -452,3 +452,40 @@ func TestSyncCaughtUpAtHead(t *testing.T) {
 	s.Step(t0, c.head())
 	require.NotNil(t, caught(s.Step(t0, SyncPeerStatus{Peer: common.Address{8}, Lowest: 0, Highest: 1 << 40})))
 }
+
+// The same inputs give the same effects in the same order.
+func TestSyncDeterministic(t *testing.T) {
+	c := buildSyncChain(t, 30, 2)
+	run := func() []string {
+		cfg := testSyncConfig()
+		sim := newSyncSim(t, c, cfg, 3,
+			newPeer(t, c, "honest1", honest, 20*time.Millisecond),
+			newPeer(t, c, "honest2", honest, 50*time.Millisecond),
+			newPeer(t, c, "liar", liar, 10*time.Millisecond),
+			newPeer(t, c, "wronghash", wrongHash, 10*time.Millisecond),
+			newPeer(t, c, "slow", slow, 7*time.Second))
+		sim.run(time.Hour)
+		requireSynced(t, sim)
+		var out []string
+		for _, e := range sim.effects {
+			switch e := e.(type) {
+			case SyncStage:
+				out = append(out, fmt.Sprintf("stage %d %s %s", e.Block.Num(), e.Block.Hash, e.From))
+			case SyncApply:
+				s := fmt.Sprintf("apply %d:", e.Write)
+				for _, b := range e.Blocks {
+					s += fmt.Sprintf(" %d", b.Block.Num())
+				}
+				out = append(out, s)
+			case SyncCaughtUp:
+				out = append(out, fmt.Sprintf("caught up %s", e.View.LastBlock().Hash))
+			case SyncBan:
+				out = append(out, fmt.Sprintf("ban %s %s %s %v", e.Peer, e.Reason, e.Until, e.Err))
+			default:
+				out = append(out, fmt.Sprintf("%T %+v", e, e))
+			}
+		}
+		return out
+	}
+	require.Equal(t, run(), run())
+}
