@@ -23,7 +23,7 @@ func connectCode(c pb.ErrorCode) connect.Code {
 		return connect.CodeAlreadyExists
 	case pb.ErrorCode_BAD_MEMBERSHIP_TRANSITION, pb.ErrorCode_NOT_REPLICA, pb.ErrorCode_BAD_MINIBLOCK_NUM:
 		return connect.CodeFailedPrecondition
-	case pb.ErrorCode_MINIPOOL_FULL:
+	case pb.ErrorCode_MINIPOOL_FULL, pb.ErrorCode_BUSY:
 		return connect.CodeResourceExhausted
 	case pb.ErrorCode_QUORUM_NOT_REACHED:
 		return connect.CodeUnavailable
