@@ -563,7 +563,7 @@ func readStream(ctx context.Context, st store.Store, id streams.StreamID, v *str
 		if err := proto.Unmarshal(b.Data, m); err != nil {
 			return nil, err
 		}
-		if len(m.Snapshot) == 0 && len(b.Snapshot) > 0 {
+		if len(b.Snapshot) > 0 { // the store's copy: the exact bytes the header hashes
 			m.Snapshot = b.Snapshot
 		}
 		resp.Miniblocks = append(resp.Miniblocks, m)
@@ -661,7 +661,7 @@ func decodeStored(b store.Miniblock) (*streams.ParsedMiniblock, error) {
 	if err := proto.Unmarshal(b.Data, pmb); err != nil {
 		return nil, err
 	}
-	if len(pmb.Snapshot) == 0 && len(b.Snapshot) > 0 {
+	if len(b.Snapshot) > 0 { // the store's copy: the exact bytes the header hashes
 		pmb.Snapshot = b.Snapshot
 	}
 	return streams.ParseMiniblock(pmb)

@@ -185,7 +185,7 @@ func decodeStoredBlock(b store.Miniblock) (*pb.Miniblock, error) {
 	if err := proto.Unmarshal(b.Data, mb); err != nil {
 		return nil, streams.Errorf(pb.ErrorCode_DATA_LOSS, "miniblock %d: %v", b.Num, err)
 	}
-	if len(mb.Snapshot) == 0 && len(b.Snapshot) > 0 {
+	if len(b.Snapshot) > 0 { // the store's copy: the exact bytes the header hashes
 		mb.Snapshot = b.Snapshot
 	}
 	return mb, nil
