@@ -11,7 +11,8 @@ import (
 
 // This file declares what goes into and comes out of a Syncer (catch-up
 // of one stream from peers): its config, inputs and effects. sync.go holds
-// the machine, sync_parse.go the parallel block parser it uses.
+// the machine (sync_peers.go its peers and requests), sync_parse.go the
+// parallel block parser it uses.
 //
 // Contract with the shell (the sync actor):
 //

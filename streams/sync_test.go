@@ -8,6 +8,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/towns-node/node/proto/pb"
 )
@@ -349,4 +350,142 @@ func TestSyncNearHeadAndHedge(t *testing.T) {
 	note(s.Step(t0.Add(cfg.HedgeAfter), SyncTick{}))
 	require.Equal(t, []common.Address{a, b}, asked[[2]int64{1, 4}], "hedged to b after HedgeAfter")
 	require.Empty(t, s.Status().Bans)
+}
+
+// Blocks from the node's own staging are used like a peer's; a broken one
+// is dropped without banning anybody.
+func TestSyncLocalBlocks(t *testing.T) {
+	c := buildSyncChain(t, 4, 1)
+	cfg := testSyncConfig()
+	cfg.Replicas = c.w.replicas
+	s, err := NewSyncer(cfg, c.v0, 1)
+	require.NoError(t, err)
+	s.Start(t0)
+	s.Step(t0, c.head())
+	s.Step(t0, SyncRegistered{From: 1, To: 4, Regs: c.regs[1:4]})
+	broken := proto.Clone(c.blocks[3].Proto).(*pb.Miniblock)
+	broken.Events[0].Signature[9] ^= 1
+	effs := s.Step(t0, SyncLocalBlocks{Blocks: []*pb.Miniblock{c.blocks[1].Proto, c.blocks[2].Proto, broken, c.blocks[4].Proto}})
+	var apply *SyncApply
+	for _, e := range effs {
+		require.NotEqual(t, "streams.SyncBan", fmt.Sprintf("%T", e))
+		if a, ok := e.(SyncApply); ok {
+			apply = &a
+		}
+	}
+	require.NotNil(t, apply)
+	require.Len(t, apply.Blocks, 2, "1 and 2; 3 is broken and 4 waits for it")
+	require.Equal(t, int64(2), s.Status().Verified)
+	require.Equal(t, 1, s.Status().Staged)
+}
+
+// A write that fails part way is retried from the first block not
+// written, after RetryDelay.
+func TestSyncWriteRetry(t *testing.T) {
+	c := buildSyncChain(t, 3, 1)
+	cfg := testSyncConfig()
+	cfg.Replicas = c.w.replicas
+	s, err := NewSyncer(cfg, c.v0, 1)
+	require.NoError(t, err)
+	s.Start(t0)
+	s.Step(t0, c.head())
+	applies := func(effs []SyncEffect) []SyncApply {
+		var out []SyncApply
+		for _, e := range effs {
+			if a, ok := e.(SyncApply); ok {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	got := applies(s.Step(t0, SyncLocalBlocks{Blocks: []*pb.Miniblock{c.blocks[1].Proto, c.blocks[2].Proto, c.blocks[3].Proto}}))
+	require.Len(t, got, 1)
+	require.Len(t, got[0].Blocks, 3)
+	require.Empty(t, applies(s.Step(t0, SyncApplied{Write: got[0].Write, Written: 1, Err: fmt.Errorf("disk full")})))
+	require.Equal(t, int64(1), s.Durable().LastBlock().Num())
+	require.Empty(t, applies(s.Step(t0.Add(cfg.RetryDelay/2), SyncTick{})), "not before RetryDelay")
+	got = applies(s.Step(t0.Add(cfg.RetryDelay), SyncTick{}))
+	require.Len(t, got, 1)
+	require.Equal(t, []int64{2, 3}, []int64{got[0].Blocks[0].Block.Num(), got[0].Blocks[1].Block.Num()})
+	s.Step(t0.Add(cfg.RetryDelay), SyncApplied{Write: got[0].Write, Written: 2})
+	require.Equal(t, c.blocks[3].Hash, s.Durable().LastBlock().Hash)
+}
+
+// A stream already at the chain's head with no usable peer is caught up
+// only after NoProgress; with a peer, at once.
+func TestSyncCaughtUpAtHead(t *testing.T) {
+	c := buildSyncChain(t, 2, 1)
+	cfg := testSyncConfig()
+	cfg.Replicas = c.w.replicas
+	top, err := c.v0.ApplyMiniblock(c.blocks[1])
+	require.NoError(t, err)
+	top, err = top.ApplyMiniblock(c.blocks[2])
+	require.NoError(t, err)
+	caught := func(effs []SyncEffect) *SyncCaughtUp {
+		for _, e := range effs {
+			if cu, ok := e.(SyncCaughtUp); ok {
+				return &cu
+			}
+		}
+		return nil
+	}
+
+	s, err := NewSyncer(cfg, top, 2)
+	require.NoError(t, err)
+	s.Start(t0)
+	require.Nil(t, caught(s.Step(t0, c.head())), "no usable peer yet")
+	require.Nil(t, caught(s.Step(t0.Add(cfg.NoProgress/2), SyncTick{})))
+	cu := caught(s.Step(t0.Add(cfg.NoProgress), SyncTick{}))
+	require.NotNil(t, cu, "alone at the head after NoProgress")
+	require.Equal(t, c.head().ChainBlock, cu.LastRegisteredAt)
+
+	s, err = NewSyncer(cfg, top, 2)
+	require.NoError(t, err)
+	s.Start(t0)
+	s.Step(t0, c.head())
+	require.NotNil(t, caught(s.Step(t0, SyncPeerStatus{Peer: common.Address{7}, Lowest: 0, Highest: 1})), "a usable peer, even one behind")
+
+	// A peer claiming far more than the chain does not keep it syncing.
+	s, err = NewSyncer(cfg, top, 2)
+	require.NoError(t, err)
+	s.Start(t0)
+	s.Step(t0, c.head())
+	require.NotNil(t, caught(s.Step(t0, SyncPeerStatus{Peer: common.Address{8}, Lowest: 0, Highest: 1 << 40})))
+}
+
+// The same inputs give the same effects in the same order.
+func TestSyncDeterministic(t *testing.T) {
+	c := buildSyncChain(t, 30, 2)
+	run := func() []string {
+		cfg := testSyncConfig()
+		sim := newSyncSim(t, c, cfg, 3,
+			newPeer(t, c, "honest1", honest, 20*time.Millisecond),
+			newPeer(t, c, "honest2", honest, 50*time.Millisecond),
+			newPeer(t, c, "liar", liar, 10*time.Millisecond),
+			newPeer(t, c, "wronghash", wrongHash, 10*time.Millisecond),
+			newPeer(t, c, "slow", slow, 7*time.Second))
+		sim.run(time.Hour)
+		requireSynced(t, sim)
+		var out []string
+		for _, e := range sim.effects {
+			switch e := e.(type) {
+			case SyncStage:
+				out = append(out, fmt.Sprintf("stage %d %s %s", e.Block.Num(), e.Block.Hash, e.From))
+			case SyncApply:
+				s := fmt.Sprintf("apply %d:", e.Write)
+				for _, b := range e.Blocks {
+					s += fmt.Sprintf(" %d", b.Block.Num())
+				}
+				out = append(out, s)
+			case SyncCaughtUp:
+				out = append(out, fmt.Sprintf("caught up %s", e.View.LastBlock().Hash))
+			case SyncBan:
+				out = append(out, fmt.Sprintf("ban %s %s %s %v", e.Peer, e.Reason, e.Until, e.Err))
+			default:
+				out = append(out, fmt.Sprintf("%T %+v", e, e))
+			}
+		}
+		return out
+	}
+	require.Equal(t, run(), run())
 }
