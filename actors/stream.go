@@ -300,6 +300,7 @@ func (s *streamActor) loaded(ctx actor.Context, msg *loadedMsg) {
 			break
 		}
 		if shouldSync(msg.view.LastBlock().Num(), msg.chain.LastNum, msg.replicas) && msg.chain.Err == nil {
+			s.joined = true // the loader joined the topic
 			s.enterSync(msg.view, msg.replicas, syncRegisteredAt(msg), "loaded behind the chain")
 			break
 		}

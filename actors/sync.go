@@ -183,11 +183,11 @@ func (s *streamActor) syncRequest(m any) {
 	case *viewReq:
 		msg.reply <- viewResp{view: v, replicas: st.replicas}
 	case *blockMsg:
-		if msg.mb.Num() > st.m.Status().ChainHead {
+		if msg.mb.Num() > st.m.Status().ChainHead && !st.headAsk {
 			s.readSyncHead(st) // the peer's word is a hint: the chain says where the head is
 		}
 	case *registeredMsg:
-		if !msg.wake && msg.reg.Num > st.m.Status().ChainHead {
+		if !msg.wake && msg.reg.Num > st.m.Status().ChainHead && !st.headAsk {
 			s.readSyncHead(st)
 		}
 	case *peerEventMsg, *poolMsg, *blockRawMsg, *unsubscribeReq:
