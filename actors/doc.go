@@ -64,9 +64,12 @@
 // `node run` wires it, and internal/cluster runs whole nodes on real
 // hosts for tests.
 //
-// Unfinished: a node that is not a replica refuses client events
-// (NOT_REPLICA) and reads instead of forwarding them; a channel's space
-// must be local to the node creating the channel; replicas learn of a new
+// A node that is not a replica of a stream forwards AddEvent, GetStream
+// and GetMiniblocks to a replica over the p2p forward protocol and relays
+// the answer (forward.go); the replica serves it without forwarding again.
+//
+// Unfinished: SyncStreams at a non-replica is not forwarded; a channel's
+// space must be local to the node creating the channel; replicas learn of a new
 // stream from the creator's wake-up (StreamStatus) or the next message
 // about it, and of registrations from block gossip (ReadRegistration) or a
 // failed swap: Node.OnRegistered takes a chain watch's registrations, but

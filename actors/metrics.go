@@ -30,13 +30,16 @@ type Metrics struct {
 	BlocksRejected *prometheus.CounterVec
 	// VoteLatency is the time a leader waits for one remote replica's vote.
 	VoteLatency prometheus.Histogram
+	// Forwards counts client requests forwarded to a replica, by outcome
+	// (ok, refused: the replica's coded refusal, failed: no replica answered).
+	Forwards *prometheus.CounterVec
 }
 
 // NewMetrics creates the collectors and registers them with reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := NopMetrics()
 	reg.MustRegister(m.EventsAdded, m.EventsRejected, m.MiniblocksSealed, m.SealLatency,
-		m.MinipoolEvents, m.MinipoolTotal, m.LiveActors, m.ChainBatch, m.Fetches, m.BlocksReceived, m.BlocksRejected, m.VoteLatency)
+		m.MinipoolEvents, m.MinipoolTotal, m.LiveActors, m.ChainBatch, m.Fetches, m.BlocksReceived, m.BlocksRejected, m.VoteLatency, m.Forwards)
 	return m
 }
 
@@ -84,5 +87,8 @@ func NopMetrics() *Metrics {
 			Namespace: ns, Name: "vote_latency_seconds", Help: "Time a leader waits for one remote replica's vote.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 		}),
+		Forwards: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "forwarded_requests_total", Help: "Client requests forwarded to a replica, by outcome.",
+		}, []string{"outcome"}),
 	}
 }

@@ -354,11 +354,183 @@ func (x *DeliverResponse) GetError() *Error {
 	return nil
 }
 
+// ForwardRequest is a client's request that a node which is not a replica
+// of the stream hands to one that is (the forward protocol). The replica
+// serves it itself; a forwarded request is never forwarded again.
+type ForwardRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Req:
+	//
+	//	*ForwardRequest_AddEvent
+	//	*ForwardRequest_GetStream
+	//	*ForwardRequest_GetMiniblocks
+	Req           isForwardRequest_Req `protobuf_oneof:"req"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForwardRequest) Reset() {
+	*x = ForwardRequest{}
+	mi := &file_p2p_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardRequest) ProtoMessage() {}
+
+func (x *ForwardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_p2p_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardRequest.ProtoReflect.Descriptor instead.
+func (*ForwardRequest) Descriptor() ([]byte, []int) {
+	return file_p2p_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ForwardRequest) GetReq() isForwardRequest_Req {
+	if x != nil {
+		return x.Req
+	}
+	return nil
+}
+
+func (x *ForwardRequest) GetAddEvent() *AddEventRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ForwardRequest_AddEvent); ok {
+			return x.AddEvent
+		}
+	}
+	return nil
+}
+
+func (x *ForwardRequest) GetGetStream() *GetStreamRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ForwardRequest_GetStream); ok {
+			return x.GetStream
+		}
+	}
+	return nil
+}
+
+func (x *ForwardRequest) GetGetMiniblocks() *GetMiniblocksRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ForwardRequest_GetMiniblocks); ok {
+			return x.GetMiniblocks
+		}
+	}
+	return nil
+}
+
+type isForwardRequest_Req interface {
+	isForwardRequest_Req()
+}
+
+type ForwardRequest_AddEvent struct {
+	AddEvent *AddEventRequest `protobuf:"bytes,1,opt,name=add_event,json=addEvent,proto3,oneof"`
+}
+
+type ForwardRequest_GetStream struct {
+	GetStream *GetStreamRequest `protobuf:"bytes,2,opt,name=get_stream,json=getStream,proto3,oneof"`
+}
+
+type ForwardRequest_GetMiniblocks struct {
+	GetMiniblocks *GetMiniblocksRequest `protobuf:"bytes,3,opt,name=get_miniblocks,json=getMiniblocks,proto3,oneof"`
+}
+
+func (*ForwardRequest_AddEvent) isForwardRequest_Req() {}
+
+func (*ForwardRequest_GetStream) isForwardRequest_Req() {}
+
+func (*ForwardRequest_GetMiniblocks) isForwardRequest_Req() {}
+
+// ForwardResponse is the replica's answer, relayed to the client as it
+// is. A refused AddEvent (QUORUM_NOT_REACHED) carries add_event too, with
+// the count of replicas that held the event.
+type ForwardResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Error         *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	AddEvent      *AddEventResponse      `protobuf:"bytes,2,opt,name=add_event,json=addEvent,proto3" json:"add_event,omitempty"`
+	GetStream     *GetStreamResponse     `protobuf:"bytes,3,opt,name=get_stream,json=getStream,proto3" json:"get_stream,omitempty"`
+	GetMiniblocks *GetMiniblocksResponse `protobuf:"bytes,4,opt,name=get_miniblocks,json=getMiniblocks,proto3" json:"get_miniblocks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForwardResponse) Reset() {
+	*x = ForwardResponse{}
+	mi := &file_p2p_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardResponse) ProtoMessage() {}
+
+func (x *ForwardResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_p2p_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardResponse.ProtoReflect.Descriptor instead.
+func (*ForwardResponse) Descriptor() ([]byte, []int) {
+	return file_p2p_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ForwardResponse) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+func (x *ForwardResponse) GetAddEvent() *AddEventResponse {
+	if x != nil {
+		return x.AddEvent
+	}
+	return nil
+}
+
+func (x *ForwardResponse) GetGetStream() *GetStreamResponse {
+	if x != nil {
+		return x.GetStream
+	}
+	return nil
+}
+
+func (x *ForwardResponse) GetGetMiniblocks() *GetMiniblocksResponse {
+	if x != nil {
+		return x.GetMiniblocks
+	}
+	return nil
+}
+
 var File_p2p_proto protoreflect.FileDescriptor
 
 const file_p2p_proto_rawDesc = "" +
 	"\n" +
-	"\tp2p.proto\x12\btowns.v1\x1a\x0eprotocol.proto\"\xed\x01\n" +
+	"\tp2p.proto\x12\btowns.v1\x1a\x0eprotocol.proto\x1a\rservice.proto\"\xed\x01\n" +
 	"\rGossipMessage\x122\n" +
 	"\x05event\x18\x01 \x01(\v2\x1a.towns.v1.NewEventReceivedH\x00R\x05event\x122\n" +
 	"\x04pool\x18\x02 \x01(\v2\x1c.towns.v1.SignedPoolAnnounceH\x00R\x04pool\x126\n" +
@@ -375,7 +547,19 @@ const file_p2p_proto_rawDesc = "" +
 	"\x0eDeliverRequest\x121\n" +
 	"\amessage\x18\x01 \x01(\v2\x17.towns.v1.GossipMessageR\amessage\"8\n" +
 	"\x0fDeliverResponse\x12%\n" +
-	"\x05error\x18\x01 \x01(\v2\x0f.towns.v1.ErrorR\x05errorB(Z&github.com/towns-node/node/proto/pb;pbb\x06proto3"
+	"\x05error\x18\x01 \x01(\v2\x0f.towns.v1.ErrorR\x05error\"\xd7\x01\n" +
+	"\x0eForwardRequest\x128\n" +
+	"\tadd_event\x18\x01 \x01(\v2\x19.towns.v1.AddEventRequestH\x00R\baddEvent\x12;\n" +
+	"\n" +
+	"get_stream\x18\x02 \x01(\v2\x1a.towns.v1.GetStreamRequestH\x00R\tgetStream\x12G\n" +
+	"\x0eget_miniblocks\x18\x03 \x01(\v2\x1e.towns.v1.GetMiniblocksRequestH\x00R\rgetMiniblocksB\x05\n" +
+	"\x03req\"\xf5\x01\n" +
+	"\x0fForwardResponse\x12%\n" +
+	"\x05error\x18\x01 \x01(\v2\x0f.towns.v1.ErrorR\x05error\x127\n" +
+	"\tadd_event\x18\x02 \x01(\v2\x1a.towns.v1.AddEventResponseR\baddEvent\x12:\n" +
+	"\n" +
+	"get_stream\x18\x03 \x01(\v2\x1b.towns.v1.GetStreamResponseR\tgetStream\x12F\n" +
+	"\x0eget_miniblocks\x18\x04 \x01(\v2\x1f.towns.v1.GetMiniblocksResponseR\rgetMiniblocksB(Z&github.com/towns-node/node/proto/pb;pbb\x06proto3"
 
 var (
 	file_p2p_proto_rawDescOnce sync.Once
@@ -389,31 +573,46 @@ func file_p2p_proto_rawDescGZIP() []byte {
 	return file_p2p_proto_rawDescData
 }
 
-var file_p2p_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_p2p_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_p2p_proto_goTypes = []any{
-	(*GossipMessage)(nil),      // 0: towns.v1.GossipMessage
-	(*NewEventsReceived)(nil),  // 1: towns.v1.NewEventsReceived
-	(*SignedPoolAnnounce)(nil), // 2: towns.v1.SignedPoolAnnounce
-	(*DeliverRequest)(nil),     // 3: towns.v1.DeliverRequest
-	(*DeliverResponse)(nil),    // 4: towns.v1.DeliverResponse
-	(*NewEventReceived)(nil),   // 5: towns.v1.NewEventReceived
-	(*NewMiniblock)(nil),       // 6: towns.v1.NewMiniblock
-	(*Envelope)(nil),           // 7: towns.v1.Envelope
-	(*Error)(nil),              // 8: towns.v1.Error
+	(*GossipMessage)(nil),         // 0: towns.v1.GossipMessage
+	(*NewEventsReceived)(nil),     // 1: towns.v1.NewEventsReceived
+	(*SignedPoolAnnounce)(nil),    // 2: towns.v1.SignedPoolAnnounce
+	(*DeliverRequest)(nil),        // 3: towns.v1.DeliverRequest
+	(*DeliverResponse)(nil),       // 4: towns.v1.DeliverResponse
+	(*ForwardRequest)(nil),        // 5: towns.v1.ForwardRequest
+	(*ForwardResponse)(nil),       // 6: towns.v1.ForwardResponse
+	(*NewEventReceived)(nil),      // 7: towns.v1.NewEventReceived
+	(*NewMiniblock)(nil),          // 8: towns.v1.NewMiniblock
+	(*Envelope)(nil),              // 9: towns.v1.Envelope
+	(*Error)(nil),                 // 10: towns.v1.Error
+	(*AddEventRequest)(nil),       // 11: towns.v1.AddEventRequest
+	(*GetStreamRequest)(nil),      // 12: towns.v1.GetStreamRequest
+	(*GetMiniblocksRequest)(nil),  // 13: towns.v1.GetMiniblocksRequest
+	(*AddEventResponse)(nil),      // 14: towns.v1.AddEventResponse
+	(*GetStreamResponse)(nil),     // 15: towns.v1.GetStreamResponse
+	(*GetMiniblocksResponse)(nil), // 16: towns.v1.GetMiniblocksResponse
 }
 var file_p2p_proto_depIdxs = []int32{
-	5, // 0: towns.v1.GossipMessage.event:type_name -> towns.v1.NewEventReceived
-	2, // 1: towns.v1.GossipMessage.pool:type_name -> towns.v1.SignedPoolAnnounce
-	6, // 2: towns.v1.GossipMessage.miniblock:type_name -> towns.v1.NewMiniblock
-	1, // 3: towns.v1.GossipMessage.events:type_name -> towns.v1.NewEventsReceived
-	7, // 4: towns.v1.NewEventsReceived.events:type_name -> towns.v1.Envelope
-	0, // 5: towns.v1.DeliverRequest.message:type_name -> towns.v1.GossipMessage
-	8, // 6: towns.v1.DeliverResponse.error:type_name -> towns.v1.Error
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	7,  // 0: towns.v1.GossipMessage.event:type_name -> towns.v1.NewEventReceived
+	2,  // 1: towns.v1.GossipMessage.pool:type_name -> towns.v1.SignedPoolAnnounce
+	8,  // 2: towns.v1.GossipMessage.miniblock:type_name -> towns.v1.NewMiniblock
+	1,  // 3: towns.v1.GossipMessage.events:type_name -> towns.v1.NewEventsReceived
+	9,  // 4: towns.v1.NewEventsReceived.events:type_name -> towns.v1.Envelope
+	0,  // 5: towns.v1.DeliverRequest.message:type_name -> towns.v1.GossipMessage
+	10, // 6: towns.v1.DeliverResponse.error:type_name -> towns.v1.Error
+	11, // 7: towns.v1.ForwardRequest.add_event:type_name -> towns.v1.AddEventRequest
+	12, // 8: towns.v1.ForwardRequest.get_stream:type_name -> towns.v1.GetStreamRequest
+	13, // 9: towns.v1.ForwardRequest.get_miniblocks:type_name -> towns.v1.GetMiniblocksRequest
+	10, // 10: towns.v1.ForwardResponse.error:type_name -> towns.v1.Error
+	14, // 11: towns.v1.ForwardResponse.add_event:type_name -> towns.v1.AddEventResponse
+	15, // 12: towns.v1.ForwardResponse.get_stream:type_name -> towns.v1.GetStreamResponse
+	16, // 13: towns.v1.ForwardResponse.get_miniblocks:type_name -> towns.v1.GetMiniblocksResponse
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_p2p_proto_init() }
@@ -422,11 +621,17 @@ func file_p2p_proto_init() {
 		return
 	}
 	file_protocol_proto_init()
+	file_service_proto_init()
 	file_p2p_proto_msgTypes[0].OneofWrappers = []any{
 		(*GossipMessage_Event)(nil),
 		(*GossipMessage_Pool)(nil),
 		(*GossipMessage_Miniblock)(nil),
 		(*GossipMessage_Events)(nil),
+	}
+	file_p2p_proto_msgTypes[5].OneofWrappers = []any{
+		(*ForwardRequest_AddEvent)(nil),
+		(*ForwardRequest_GetStream)(nil),
+		(*ForwardRequest_GetMiniblocks)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -434,7 +639,7 @@ func file_p2p_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_p2p_proto_rawDesc), len(file_p2p_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
