@@ -68,10 +68,13 @@
 // and GetMiniblocks to a replica over the p2p forward protocol and relays
 // the answer (forward.go); the replica serves it without forwarding again.
 //
+// Replicas learn of a new stream from the creator's wake-up (StreamStatus)
+// and, when that is missed, from the chain's allocation log; of blocks from
+// gossip and from the chain's registrations (watch.go feeds
+// chainlink.Chain.Watch into OnStreamAllocated and OnRegistered).
+//
 // Unfinished: SyncStreams at a non-replica is not forwarded; a channel's
-// space must be local to the node creating the channel; replicas learn of a new
-// stream from the creator's wake-up (StreamStatus) or the next message
-// about it, and of registrations from block gossip (ReadRegistration) or a
-// failed swap: Node.OnRegistered takes a chain watch's registrations, but
-// nothing feeds it chainlink.Chain.Watch yet.
+// space must be local to the node creating the channel; the chain watch
+// starts at the head when the node starts, so a stream allocated while the
+// node was down is adopted only when something asks for it.
 package actors
