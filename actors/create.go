@@ -58,6 +58,9 @@ func (n *Node) CreateStream(ctx context.Context, id streams.StreamID, events []*
 		return nil, nil, err
 	}
 	rf := int(in.GetSettings().GetReplicationFactor())
+	// The chain watch leaves this allocation to us (watch.go).
+	n.creating.Store(id, struct{}{})
+	defer n.creating.Delete(id)
 	nodes, err := n.placeReplicas(ctx, id, rf)
 	if err != nil {
 		return nil, nil, err

@@ -88,11 +88,17 @@
 // arrives; staged blocks are not fed back to the Syncer after a restart
 // (they are fetched again).
 //
-// Unfinished: a node that is not a replica refuses client events
-// (NOT_REPLICA) and reads instead of forwarding them; a channel's space
-// must be local to the node creating the channel; replicas learn of a new
-// stream from the creator's wake-up (StreamStatus) or the next message
-// about it, and of registrations from block gossip (ReadRegistration) or a
-// failed swap: Node.OnRegistered takes a chain watch's registrations, but
-// nothing feeds it chainlink.Chain.Watch yet.
+// A node that is not a replica of a stream forwards AddEvent, GetStream
+// and GetMiniblocks to a replica over the p2p forward protocol and relays
+// the answer (forward.go); the replica serves it without forwarding again.
+//
+// Replicas learn of a new stream from the creator's wake-up (StreamStatus)
+// and, when that is missed, from the chain's allocation log; of blocks from
+// gossip and from the chain's registrations (watch.go feeds
+// chainlink.Chain.Watch into OnStreamAllocated and OnRegistered).
+//
+// Unfinished: SyncStreams at a non-replica is not forwarded; a channel's
+// space must be local to the node creating the channel; the chain watch
+// starts at the head when the node starts, so a stream allocated while the
+// node was down is adopted only when something asks for it.
 package actors

@@ -34,7 +34,10 @@ type ActorInfo struct {
 	State  string `json:"state,omitempty"` // "live", "passivating", "not-found", "load-error"
 	// Replication (stream actors): the replicas, acks waiting for a
 	// majority, events being fetched, blocks held for verification.
-	Replicas    []string `json:"replicas,omitempty"`
+	Replicas []string `json:"replicas,omitempty"`
+	// InTopic: the replicas this node sees in the stream's gossip topic
+	// now (the others get gossip by direct delivery).
+	InTopic     []string `json:"in_topic,omitempty"`
 	PendingAcks int      `json:"pending_acks,omitempty"`
 	Fetching    int      `json:"fetching,omitempty"`
 	HeldBlocks  int      `json:"held_blocks,omitempty"`

@@ -37,6 +37,9 @@ type Metrics struct {
 	Sync *SyncMetrics
 	// HeadStreams is the number of stream actors chain heads go to.
 	HeadStreams prometheus.Gauge
+	// Forwards counts client requests forwarded to a replica, by outcome
+	// (ok, refused: the replica's coded refusal, failed: no replica answered).
+	Forwards *prometheus.CounterVec
 }
 
 // NewMetrics creates the collectors and registers them with reg.
@@ -44,7 +47,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := NopMetrics()
 	reg.MustRegister(m.EventsAdded, m.EventsRejected, m.MiniblocksSealed, m.SealLatency,
 		m.MinipoolEvents, m.MinipoolTotal, m.LiveActors, m.ChainBatch, m.Fetches, m.BlocksReceived, m.BlocksRejected, m.VoteLatency,
-		m.WakeChainReads, m.HeadStreams)
+		m.WakeChainReads, m.HeadStreams, m.Forwards)
 	reg.MustRegister(m.Sync.collectors()...)
 	return m
 }
@@ -100,5 +103,8 @@ func NopMetrics() *Metrics {
 		HeadStreams: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: ns, Name: "head_streams", Help: "Stream actors that chain heads go to (those with work).",
 		}),
+		Forwards: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "forwarded_requests_total", Help: "Client requests forwarded to a replica, by outcome.",
+		}, []string{"outcome"}),
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +55,8 @@ type Node struct {
 	// catch-up's node-wide state (sync_node.go)
 	syncOnce sync.Once
 	syncSh   *syncShared
+	// creating holds the ids CreateStream is creating here (watch.go).
+	creating sync.Map
 
 	sys      *actor.ActorSystem
 	registry *actor.PID
@@ -136,6 +139,17 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 		n.ioStop()
 		n.sys.Shutdown()
 		return nil, fmt.Errorf("actors: spawn registry: %w", err)
+	}
+	if _, lone := n.net.(nopNetwork); !lone {
+		// From the head: a stream allocated earlier is adopted when
+		// asked for (startLoad).
+		from := uint64(0)
+		if h, err := n.chain.Head(ctx); err == nil {
+			from = h.Number
+		}
+		if err := n.startWatch(hctx, from); err != nil {
+			n.log.Warn("not watching the chain's allocations", "err", err)
+		}
 	}
 	n.wg.Add(1)
 	go func() {
@@ -255,8 +269,20 @@ func (n *Node) AddEvent(ctx context.Context, ev *streams.ParsedEvent) (int64, er
 }
 
 // AddEventHeld is AddEvent that also says how many replicas held the event
-// when it was answered (QUORUM_NOT_REACHED errors carry the count too).
+// when it was answered (QUORUM_NOT_REACHED errors carry the count too). A
+// node that is not a replica of the stream forwards it to one (forward.go).
 func (n *Node) AddEventHeld(ctx context.Context, ev *streams.ParsedEvent) (gen int64, held int, err error) {
+	gen, held, err = n.addEventHere(ctx, ev)
+	if c := streams.CodeOf(err); c == pb.ErrorCode_NOT_REPLICA || c == pb.ErrorCode_STREAM_NOT_FOUND {
+		if targets := n.forwardTargets(ctx, streams.StreamID(ev.Event.StreamId)); targets != nil {
+			return n.forwardAddEvent(ctx, targets, ev)
+		}
+	}
+	return gen, held, err
+}
+
+// addEventHere is AddEventHeld at this node only.
+func (n *Node) addEventHere(ctx context.Context, ev *streams.ParsedEvent) (gen int64, held int, err error) {
 	id, err := streams.StreamIDFromBytes(ev.Event.GetStreamId())
 	if err != nil {
 		return 0, 0, err
@@ -281,8 +307,22 @@ func (n *Node) View(ctx context.Context, id streams.StreamID) (*streams.View, []
 	return r.view, r.replicas, r.err
 }
 
-// GetStream returns the latest snapshot block, the blocks since and the minipool.
+// GetStream returns the latest snapshot block, the blocks since and the
+// minipool; at a node that is not a replica, a replica's (forward.go).
 func (n *Node) GetStream(ctx context.Context, id streams.StreamID) (*pb.GetStreamResponse, error) {
+	resp, err := n.getStreamHere(ctx, id)
+	notHere := streams.CodeOf(err) == pb.ErrorCode_STREAM_NOT_FOUND ||
+		(err == nil && len(resp.Nodes) > 0 && !slices.ContainsFunc(resp.Nodes, func(b []byte) bool { return common.BytesToAddress(b) == n.addr }))
+	if notHere {
+		if targets := n.forwardTargets(ctx, id); targets != nil {
+			return n.forwardGetStream(ctx, targets, id)
+		}
+	}
+	return resp, err
+}
+
+// getStreamHere is GetStream at this node only.
+func (n *Node) getStreamHere(ctx context.Context, id streams.StreamID) (*pb.GetStreamResponse, error) {
 	req := &getStreamReq{reply: make(chan getStreamResp, 1)}
 	n.toStream(id, req)
 	r, err := await(ctx, n, req.reply)
@@ -310,6 +350,7 @@ func (n *Node) Actor(ctx context.Context, name string) (ActorInfo, error) {
 	if !r.ok {
 		return ActorInfo{}, fmt.Errorf("%w: %s", ErrUnknownActor, name)
 	}
+	n.addTopicPeers(&r.info)
 	return r.info, nil
 }
 

@@ -260,6 +260,25 @@ func (p *P2PNetwork) MiniblockRange(ctx context.Context, to common.Address, req 
 	return h.MiniblockRange(ctx, to, req)
 }
 
+// TopicPeers lists the peers in the stream's topic now (none before
+// Attach).
+func (p *P2PNetwork) TopicPeers(id streams.StreamID) []common.Address {
+	h, err := p.h()
+	if err != nil {
+		return nil
+	}
+	return h.TopicPeers(id)
+}
+
+// Forward hands a client request to a replica of its stream.
+func (p *P2PNetwork) Forward(ctx context.Context, to common.Address, req *pb.ForwardRequest) (*pb.ForwardResponse, error) {
+	h, err := p.h()
+	if err != nil {
+		return nil, err
+	}
+	return h.Forward(ctx, to, req)
+}
+
 // StreamStatus asks a peer where a stream stands there.
 func (p *P2PNetwork) StreamStatus(ctx context.Context, to common.Address, req *pb.StreamStatusRequest) (*pb.StreamStatusResponse, error) {
 	h, err := p.h()

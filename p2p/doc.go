@@ -19,11 +19,12 @@
 //	h.JoinStream(id) / h.LeaveStream(id)     // stream actor start / passivation
 //	h.Joined() int; h.HelloSize() int
 //	h.PublishEvent(ctx, id, env)             // NewEventReceived (full envelope)
+//	h.PublishEvents(ctx, id, envs)           // NewEventsReceived: a batch, split to fit (EventBatches)
 //	h.PublishPool(ctx, &pb.NewEventInPool{}) // signed with the node key here
 //	h.PublishMiniblock(ctx, id, mb)          // sealed, registered block
 //	h.TopicPeers(id) []common.Address        // who is in the topic now
 //	h.Deliver(ctx, to, gossipMsg)            // the direct form, for a replica outside the topic
-//	h.FetchEvents / RequestVote / MiniblockRange / StreamStatus(ctx, to, req) (resp, err)
+//	h.FetchEvents / RequestVote / MiniblockRange / StreamStatus / Forward(ctx, to, req) (resp, err)
 //	h.PushBlock / ValidateBlock(ctx, to, req) // served by a Handler that is also a BlockHandler (blocks.go)
 //	h.Connect(ctx, to); h.Connected(); h.DebugHandler() // GET /debug/p2p
 //
@@ -106,7 +107,7 @@
 //
 // # Direct protocols
 //
-// /towns/<net>/{fetch,vote,range,status,deliver,push,validate}/1, one exchange per
+// /towns/<net>/{fetch,vote,range,status,deliver,forward,push,validate}/1, one exchange per
 // libp2p stream: a uvarint-length-prefixed protobuf request, then the same
 // for the response (protocols.go). The length is checked against
 // MaxRequestBytes before the body is read; an exchange has RequestTimeout;
@@ -116,7 +117,14 @@
 // truncated), BAD_STREAM_ID, OUT_OF_RANGE, DEADLINE_EXCEEDED (a slow
 // sender; a slow reader is reset), UNAVAILABLE (no handler yet), and the
 // handler's own (STREAM_NOT_FOUND, NOT_REPLICA, ...). Deliver answers with
-// the validator's code for a bad message.
+// the validator's code for a bad message. Forward carries a client's
+// AddEvent, GetStream or GetMiniblocks from a node that is not a replica
+// to one that is; a Handler that is not a ForwardHandler answers it
+// UNAVAILABLE.
+//
+// A block is parsed in the validator with the events the host parsed or
+// was told of lately (RememberEvent; a bounded cache, known.go), so a
+// replica recovers each event's signature once, not again in the block.
 //
 // # Unfinished
 //

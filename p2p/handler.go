@@ -35,6 +35,14 @@ type Handler interface {
 	StreamStatus(ctx context.Context, from common.Address, req *pb.StreamStatusRequest) *pb.StreamStatusResponse
 }
 
+// ForwardHandler is a Handler that also serves client requests forwarded
+// by nodes that are not replicas of the stream (the forward protocol). It
+// serves them itself and never forwards them again. A Handler without it
+// answers UNAVAILABLE.
+type ForwardHandler interface {
+	Forwarded(ctx context.Context, from common.Address, req *pb.ForwardRequest) *pb.ForwardResponse
+}
+
 // SetHandler sets (or replaces) the handler.
 func (n *Host) SetHandler(h Handler) { n.handler.set(h) }
 

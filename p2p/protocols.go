@@ -38,6 +38,7 @@ const (
 	ProtoRange   = "range/1"
 	ProtoStatus  = "status/1"
 	ProtoDeliver = "deliver/1"
+	ProtoForward = "forward/1"
 )
 
 // Request limits checked before a request reaches the handler.
@@ -128,6 +129,33 @@ func specs() []spec {
 					return &pb.StreamStatusResponse{Error: err}
 				}
 				return orErr(h.StreamStatus(ctx, from, req), func(e *pb.Error) proto.Message { return &pb.StreamStatusResponse{Error: e} })
+			},
+		},
+		{
+			name:    ProtoForward,
+			newReq:  func() proto.Message { return &pb.ForwardRequest{} },
+			errResp: func(e *pb.Error) proto.Message { return &pb.ForwardResponse{Error: e} },
+			handle: func(ctx context.Context, _ *Host, h Handler, from common.Address, m proto.Message) proto.Message {
+				req := m.(*pb.ForwardRequest)
+				var id []byte
+				switch r := req.Req.(type) {
+				case *pb.ForwardRequest_AddEvent:
+					id = r.AddEvent.GetStreamId()
+				case *pb.ForwardRequest_GetStream:
+					id = r.GetStream.GetStreamId()
+				case *pb.ForwardRequest_GetMiniblocks:
+					id = r.GetMiniblocks.GetStreamId()
+				default:
+					return &pb.ForwardResponse{Error: perr(pb.ErrorCode_INVALID_ARGUMENT, "empty forward request")}
+				}
+				if err := checkStreamID(id); err != nil {
+					return &pb.ForwardResponse{Error: err}
+				}
+				fw, ok := h.(ForwardHandler)
+				if !ok {
+					return &pb.ForwardResponse{Error: perr(pb.ErrorCode_UNAVAILABLE, "this node serves no forwarded requests")}
+				}
+				return orErr(fw.Forwarded(ctx, from, req), func(e *pb.Error) proto.Message { return &pb.ForwardResponse{Error: e} })
 			},
 		},
 		{
@@ -394,6 +422,14 @@ func (n *Host) MiniblockRange(ctx context.Context, to common.Address, req *pb.Mi
 func (n *Host) StreamStatus(ctx context.Context, to common.Address, req *pb.StreamStatusRequest) (*pb.StreamStatusResponse, error) {
 	resp := &pb.StreamStatusResponse{}
 	return resp, n.request(ctx, to, ProtoStatus, req, resp)
+}
+
+// Forward hands a client request for a stream to one of its replicas and
+// returns the replica's answer (an error wrapping ErrRemote when the
+// answer carries one; resp holds what else it carried).
+func (n *Host) Forward(ctx context.Context, to common.Address, req *pb.ForwardRequest) (*pb.ForwardResponse, error) {
+	resp := &pb.ForwardResponse{}
+	return resp, n.request(ctx, to, ProtoForward, req, resp)
 }
 
 // Deliver sends a gossip message directly to one peer (one outside the

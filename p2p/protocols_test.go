@@ -45,6 +45,10 @@ func protoCases() []protoCase {
 		{p2p.ProtoStatus, func(id streams.StreamID) proto.Message {
 			return &pb.StreamStatusRequest{StreamId: id.Bytes()}
 		}, &pb.StreamStatusRequest{}, func() proto.Message { return &pb.StreamStatusResponse{} }, pb.ErrorCode_STREAM_NOT_FOUND},
+		{p2p.ProtoForward, func(id streams.StreamID) proto.Message {
+			return &pb.ForwardRequest{Req: &pb.ForwardRequest_GetStream{GetStream: &pb.GetStreamRequest{StreamId: id.Bytes()}}}
+		}, &pb.ForwardRequest{Req: &pb.ForwardRequest_AddEvent{AddEvent: &pb.AddEventRequest{StreamId: []byte{7}}}},
+			func() proto.Message { return &pb.ForwardResponse{} }, pb.ErrorCode_STREAM_NOT_FOUND},
 		// Deliver has no handler of its own: an unknown stream's message is
 		// checked and handed on (the node wakes or refuses it later); its
 		// "unknown" case is a message naming two different streams.
@@ -177,6 +181,9 @@ func TestDirectProtocolsSlowReader(t *testing.T) {
 	}
 	rec.RangeFunc = func(context.Context, common.Address, *pb.MiniblockRangeRequest) *pb.MiniblockRangeResponse {
 		return &pb.MiniblockRangeResponse{Miniblocks: []*pb.Miniblock{{Header: big}}}
+	}
+	rec.ForwardFunc = func(context.Context, common.Address, *pb.ForwardRequest) *pb.ForwardResponse {
+		return &pb.ForwardResponse{GetStream: &pb.GetStreamResponse{StreamId: big}}
 	}
 	var small atomic.Bool
 	rec.StatusFunc = func(context.Context, common.Address, *pb.StreamStatusRequest) *pb.StreamStatusResponse {

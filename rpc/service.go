@@ -2,14 +2,12 @@ package rpc
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"connectrpc.com/connect"
 	"connectrpc.com/grpcreflect"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/towns-node/node/actors"
 	"github.com/towns-node/node/proto/pb"
@@ -19,7 +17,7 @@ import (
 )
 
 // PageSize is the most miniblocks one GetMiniblocks call returns.
-const PageSize = 100
+const PageSize = actors.MiniblocksPage
 
 // RequestTimeout bounds a unary call whose client set no deadline.
 const RequestTimeout = 30 * time.Second
@@ -187,7 +185,8 @@ func (s *Service) GetStream(ctx context.Context, req *connect.Request[pb.GetStre
 	return connect.NewResponse(resp), nil
 }
 
-// GetMiniblocks returns up to PageSize blocks from the store.
+// GetMiniblocks returns up to PageSize stored blocks (a replica's, at a
+// node that is not a replica).
 func (s *Service) GetMiniblocks(ctx context.Context, req *connect.Request[pb.GetMiniblocksRequest]) (*connect.Response[pb.GetMiniblocksResponse], error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
@@ -200,40 +199,5 @@ func (s *Service) GetMiniblocks(ctx context.Context, req *connect.Request[pb.Get
 }
 
 func (s *Service) getMiniblocks(ctx context.Context, req *pb.GetMiniblocksRequest) (*pb.GetMiniblocksResponse, error) {
-	id, err := streams.StreamIDFromBytes(req.StreamId)
-	if err != nil {
-		return nil, err
-	}
-	last, err := s.store.LastMiniblock(ctx, id[:])
-	if errors.Is(err, store.ErrStreamNotFound) || errors.Is(err, store.ErrNotFound) {
-		return nil, streams.Errorf(pb.ErrorCode_STREAM_NOT_FOUND, "stream %s not found", id)
-	}
-	if err != nil {
-		return nil, streams.Errorf(pb.ErrorCode_UNAVAILABLE, "store: %v", err)
-	}
-	from, to := req.FromInclusive, req.ToExclusive
-	if from < 0 || (to != 0 && to < from) {
-		return nil, streams.Errorf(pb.ErrorCode_OUT_OF_RANGE, "range [%d, %d)", from, to)
-	}
-	if to == 0 || to > last.Num+1 {
-		to = last.Num + 1
-	}
-	end := min(to, from+PageSize)
-	resp := &pb.GetMiniblocksResponse{NextFrom: end, Done: end >= to}
-	if from >= end {
-		resp.NextFrom, resp.Done = from, true // an empty range: nothing returned
-		return resp, nil
-	}
-	stored, err := s.store.ReadMiniblocks(ctx, id[:], from, end)
-	if err != nil {
-		return nil, streams.Errorf(pb.ErrorCode_UNAVAILABLE, "store: %v", err)
-	}
-	for _, b := range stored {
-		mb := &pb.Miniblock{}
-		if err := proto.Unmarshal(b.Data, mb); err != nil {
-			return nil, streams.Errorf(pb.ErrorCode_DATA_LOSS, "miniblock %d: %v", b.Num, err)
-		}
-		resp.Miniblocks = append(resp.Miniblocks, mb)
-	}
-	return resp, nil
+	return s.node.GetMiniblocks(ctx, req)
 }

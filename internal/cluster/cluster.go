@@ -195,7 +195,8 @@ func (nw *Network) Node(a common.Address) *Node {
 }
 
 // Drop makes node i drop the gossip messages fn returns true for (nil:
-// none) before its actors see them.
+// none) before its actors see them; kind is "event", "pool", "block", or
+// "status" for the direct stream-status request (a creator's wake-up).
 func (nd *Node) Drop(fn func(kind string, from common.Address) bool) { nd.filter.setDrop(fn) }
 
 // Fetches is the node's fetches_total counter for reason ("announced",
@@ -378,6 +379,9 @@ func (f *filter) MiniblockRange(ctx context.Context, from common.Address, req *p
 }
 
 func (f *filter) StreamStatus(ctx context.Context, from common.Address, req *pb.StreamStatusRequest) *pb.StreamStatusResponse {
+	if f.dropped("status", from) {
+		return &pb.StreamStatusResponse{Error: &pb.Error{Code: pb.ErrorCode_UNAVAILABLE, Message: "dropped by the test"}}
+	}
 	return f.node.Load().StreamStatus(ctx, from, req)
 }
 
@@ -405,4 +409,8 @@ func (nw *Network) Bare(nd *Node) *p2p.Host {
 	h := nw.P2P.Start(nw.t, nd.i, p2ptest.Options{Config: nw.o.Host})
 	nw.P2P.Hosts[nd.i] = h
 	return h
+}
+
+func (f *filter) Forwarded(ctx context.Context, from common.Address, req *pb.ForwardRequest) *pb.ForwardResponse {
+	return f.node.Load().Forwarded(ctx, from, req)
 }

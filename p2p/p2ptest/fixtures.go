@@ -92,9 +92,13 @@ type Recorder struct {
 	VoteFunc    func(ctx context.Context, from common.Address, req *pb.VoteRequest) *pb.VoteResponse
 	RangeFunc   func(ctx context.Context, from common.Address, req *pb.MiniblockRangeRequest) *pb.MiniblockRangeResponse
 	StatusFunc  func(ctx context.Context, from common.Address, req *pb.StreamStatusRequest) *pb.StreamStatusResponse
+	ForwardFunc func(ctx context.Context, from common.Address, req *pb.ForwardRequest) *pb.ForwardResponse
 }
 
-var _ p2p.Handler = (*Recorder)(nil)
+var (
+	_ p2p.Handler        = (*Recorder)(nil)
+	_ p2p.ForwardHandler = (*Recorder)(nil)
+)
 
 // NewRecorder returns an empty Recorder.
 func NewRecorder() *Recorder {
@@ -189,6 +193,13 @@ func (r *Recorder) Miniblocks(h common.Hash) int {
 
 func notFound() *pb.Error {
 	return &pb.Error{Code: pb.ErrorCode_STREAM_NOT_FOUND, Message: "recorder: unknown stream"}
+}
+
+func (r *Recorder) Forwarded(ctx context.Context, from common.Address, req *pb.ForwardRequest) *pb.ForwardResponse {
+	if r.ForwardFunc != nil {
+		return r.ForwardFunc(ctx, from, req)
+	}
+	return &pb.ForwardResponse{Error: notFound()}
 }
 
 func (r *Recorder) FetchEvents(ctx context.Context, from common.Address, req *pb.FetchEventsRequest) *pb.FetchEventsResponse {

@@ -540,11 +540,183 @@ func (x *ValidateBlockResponse) GetError() *Error {
 	return nil
 }
 
+// ForwardRequest is a client's request that a node which is not a replica
+// of the stream hands to one that is (the forward protocol). The replica
+// serves it itself; a forwarded request is never forwarded again.
+type ForwardRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Req:
+	//
+	//	*ForwardRequest_AddEvent
+	//	*ForwardRequest_GetStream
+	//	*ForwardRequest_GetMiniblocks
+	Req           isForwardRequest_Req `protobuf_oneof:"req"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForwardRequest) Reset() {
+	*x = ForwardRequest{}
+	mi := &file_p2p_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardRequest) ProtoMessage() {}
+
+func (x *ForwardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_p2p_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardRequest.ProtoReflect.Descriptor instead.
+func (*ForwardRequest) Descriptor() ([]byte, []int) {
+	return file_p2p_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ForwardRequest) GetReq() isForwardRequest_Req {
+	if x != nil {
+		return x.Req
+	}
+	return nil
+}
+
+func (x *ForwardRequest) GetAddEvent() *AddEventRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ForwardRequest_AddEvent); ok {
+			return x.AddEvent
+		}
+	}
+	return nil
+}
+
+func (x *ForwardRequest) GetGetStream() *GetStreamRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ForwardRequest_GetStream); ok {
+			return x.GetStream
+		}
+	}
+	return nil
+}
+
+func (x *ForwardRequest) GetGetMiniblocks() *GetMiniblocksRequest {
+	if x != nil {
+		if x, ok := x.Req.(*ForwardRequest_GetMiniblocks); ok {
+			return x.GetMiniblocks
+		}
+	}
+	return nil
+}
+
+type isForwardRequest_Req interface {
+	isForwardRequest_Req()
+}
+
+type ForwardRequest_AddEvent struct {
+	AddEvent *AddEventRequest `protobuf:"bytes,1,opt,name=add_event,json=addEvent,proto3,oneof"`
+}
+
+type ForwardRequest_GetStream struct {
+	GetStream *GetStreamRequest `protobuf:"bytes,2,opt,name=get_stream,json=getStream,proto3,oneof"`
+}
+
+type ForwardRequest_GetMiniblocks struct {
+	GetMiniblocks *GetMiniblocksRequest `protobuf:"bytes,3,opt,name=get_miniblocks,json=getMiniblocks,proto3,oneof"`
+}
+
+func (*ForwardRequest_AddEvent) isForwardRequest_Req() {}
+
+func (*ForwardRequest_GetStream) isForwardRequest_Req() {}
+
+func (*ForwardRequest_GetMiniblocks) isForwardRequest_Req() {}
+
+// ForwardResponse is the replica's answer, relayed to the client as it
+// is. A refused AddEvent (QUORUM_NOT_REACHED) carries add_event too, with
+// the count of replicas that held the event.
+type ForwardResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Error         *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	AddEvent      *AddEventResponse      `protobuf:"bytes,2,opt,name=add_event,json=addEvent,proto3" json:"add_event,omitempty"`
+	GetStream     *GetStreamResponse     `protobuf:"bytes,3,opt,name=get_stream,json=getStream,proto3" json:"get_stream,omitempty"`
+	GetMiniblocks *GetMiniblocksResponse `protobuf:"bytes,4,opt,name=get_miniblocks,json=getMiniblocks,proto3" json:"get_miniblocks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ForwardResponse) Reset() {
+	*x = ForwardResponse{}
+	mi := &file_p2p_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ForwardResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ForwardResponse) ProtoMessage() {}
+
+func (x *ForwardResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_p2p_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ForwardResponse.ProtoReflect.Descriptor instead.
+func (*ForwardResponse) Descriptor() ([]byte, []int) {
+	return file_p2p_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ForwardResponse) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+func (x *ForwardResponse) GetAddEvent() *AddEventResponse {
+	if x != nil {
+		return x.AddEvent
+	}
+	return nil
+}
+
+func (x *ForwardResponse) GetGetStream() *GetStreamResponse {
+	if x != nil {
+		return x.GetStream
+	}
+	return nil
+}
+
+func (x *ForwardResponse) GetGetMiniblocks() *GetMiniblocksResponse {
+	if x != nil {
+		return x.GetMiniblocks
+	}
+	return nil
+}
+
 var File_p2p_proto protoreflect.FileDescriptor
 
 const file_p2p_proto_rawDesc = "" +
 	"\n" +
-	"\tp2p.proto\x12\btowns.v1\x1a\x0eprotocol.proto\"\xed\x01\n" +
+	"\tp2p.proto\x12\btowns.v1\x1a\x0eprotocol.proto\x1a\rservice.proto\"\xed\x01\n" +
 	"\rGossipMessage\x122\n" +
 	"\x05event\x18\x01 \x01(\v2\x1a.towns.v1.NewEventReceivedH\x00R\x05event\x122\n" +
 	"\x04pool\x18\x02 \x01(\v2\x1c.towns.v1.SignedPoolAnnounceH\x00R\x04pool\x126\n" +
@@ -569,7 +741,19 @@ const file_p2p_proto_rawDesc = "" +
 	"\x14ValidateBlockRequest\x121\n" +
 	"\tminiblock\x18\x01 \x01(\v2\x13.towns.v1.MiniblockR\tminiblock\">\n" +
 	"\x15ValidateBlockResponse\x12%\n" +
-	"\x05error\x18\x01 \x01(\v2\x0f.towns.v1.ErrorR\x05errorB(Z&github.com/towns-node/node/proto/pb;pbb\x06proto3"
+	"\x05error\x18\x01 \x01(\v2\x0f.towns.v1.ErrorR\x05error\"\xd7\x01\n" +
+	"\x0eForwardRequest\x128\n" +
+	"\tadd_event\x18\x01 \x01(\v2\x19.towns.v1.AddEventRequestH\x00R\baddEvent\x12;\n" +
+	"\n" +
+	"get_stream\x18\x02 \x01(\v2\x1a.towns.v1.GetStreamRequestH\x00R\tgetStream\x12G\n" +
+	"\x0eget_miniblocks\x18\x03 \x01(\v2\x1e.towns.v1.GetMiniblocksRequestH\x00R\rgetMiniblocksB\x05\n" +
+	"\x03req\"\xf5\x01\n" +
+	"\x0fForwardResponse\x12%\n" +
+	"\x05error\x18\x01 \x01(\v2\x0f.towns.v1.ErrorR\x05error\x127\n" +
+	"\tadd_event\x18\x02 \x01(\v2\x1a.towns.v1.AddEventResponseR\baddEvent\x12:\n" +
+	"\n" +
+	"get_stream\x18\x03 \x01(\v2\x1b.towns.v1.GetStreamResponseR\tgetStream\x12F\n" +
+	"\x0eget_miniblocks\x18\x04 \x01(\v2\x1f.towns.v1.GetMiniblocksResponseR\rgetMiniblocksB(Z&github.com/towns-node/node/proto/pb;pbb\x06proto3"
 
 var (
 	file_p2p_proto_rawDescOnce sync.Once
@@ -583,7 +767,7 @@ func file_p2p_proto_rawDescGZIP() []byte {
 	return file_p2p_proto_rawDescData
 }
 
-var file_p2p_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_p2p_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_p2p_proto_goTypes = []any{
 	(*GossipMessage)(nil),         // 0: towns.v1.GossipMessage
 	(*NewEventsReceived)(nil),     // 1: towns.v1.NewEventsReceived
@@ -594,29 +778,44 @@ var file_p2p_proto_goTypes = []any{
 	(*PushBlockResponse)(nil),     // 6: towns.v1.PushBlockResponse
 	(*ValidateBlockRequest)(nil),  // 7: towns.v1.ValidateBlockRequest
 	(*ValidateBlockResponse)(nil), // 8: towns.v1.ValidateBlockResponse
-	(*NewEventReceived)(nil),      // 9: towns.v1.NewEventReceived
-	(*NewMiniblock)(nil),          // 10: towns.v1.NewMiniblock
-	(*Envelope)(nil),              // 11: towns.v1.Envelope
-	(*Error)(nil),                 // 12: towns.v1.Error
-	(*Miniblock)(nil),             // 13: towns.v1.Miniblock
+	(*ForwardRequest)(nil),        // 9: towns.v1.ForwardRequest
+	(*ForwardResponse)(nil),       // 10: towns.v1.ForwardResponse
+	(*NewEventReceived)(nil),      // 11: towns.v1.NewEventReceived
+	(*NewMiniblock)(nil),          // 12: towns.v1.NewMiniblock
+	(*Envelope)(nil),              // 13: towns.v1.Envelope
+	(*Error)(nil),                 // 14: towns.v1.Error
+	(*Miniblock)(nil),             // 15: towns.v1.Miniblock
+	(*AddEventRequest)(nil),       // 16: towns.v1.AddEventRequest
+	(*GetStreamRequest)(nil),      // 17: towns.v1.GetStreamRequest
+	(*GetMiniblocksRequest)(nil),  // 18: towns.v1.GetMiniblocksRequest
+	(*AddEventResponse)(nil),      // 19: towns.v1.AddEventResponse
+	(*GetStreamResponse)(nil),     // 20: towns.v1.GetStreamResponse
+	(*GetMiniblocksResponse)(nil), // 21: towns.v1.GetMiniblocksResponse
 }
 var file_p2p_proto_depIdxs = []int32{
-	9,  // 0: towns.v1.GossipMessage.event:type_name -> towns.v1.NewEventReceived
+	11, // 0: towns.v1.GossipMessage.event:type_name -> towns.v1.NewEventReceived
 	2,  // 1: towns.v1.GossipMessage.pool:type_name -> towns.v1.SignedPoolAnnounce
-	10, // 2: towns.v1.GossipMessage.miniblock:type_name -> towns.v1.NewMiniblock
+	12, // 2: towns.v1.GossipMessage.miniblock:type_name -> towns.v1.NewMiniblock
 	1,  // 3: towns.v1.GossipMessage.events:type_name -> towns.v1.NewEventsReceived
-	11, // 4: towns.v1.NewEventsReceived.events:type_name -> towns.v1.Envelope
+	13, // 4: towns.v1.NewEventsReceived.events:type_name -> towns.v1.Envelope
 	0,  // 5: towns.v1.DeliverRequest.message:type_name -> towns.v1.GossipMessage
-	12, // 6: towns.v1.DeliverResponse.error:type_name -> towns.v1.Error
-	13, // 7: towns.v1.PushBlockRequest.miniblock:type_name -> towns.v1.Miniblock
-	12, // 8: towns.v1.PushBlockResponse.error:type_name -> towns.v1.Error
-	13, // 9: towns.v1.ValidateBlockRequest.miniblock:type_name -> towns.v1.Miniblock
-	12, // 10: towns.v1.ValidateBlockResponse.error:type_name -> towns.v1.Error
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	14, // 6: towns.v1.DeliverResponse.error:type_name -> towns.v1.Error
+	15, // 7: towns.v1.PushBlockRequest.miniblock:type_name -> towns.v1.Miniblock
+	14, // 8: towns.v1.PushBlockResponse.error:type_name -> towns.v1.Error
+	15, // 9: towns.v1.ValidateBlockRequest.miniblock:type_name -> towns.v1.Miniblock
+	14, // 10: towns.v1.ValidateBlockResponse.error:type_name -> towns.v1.Error
+	16, // 11: towns.v1.ForwardRequest.add_event:type_name -> towns.v1.AddEventRequest
+	17, // 12: towns.v1.ForwardRequest.get_stream:type_name -> towns.v1.GetStreamRequest
+	18, // 13: towns.v1.ForwardRequest.get_miniblocks:type_name -> towns.v1.GetMiniblocksRequest
+	14, // 14: towns.v1.ForwardResponse.error:type_name -> towns.v1.Error
+	19, // 15: towns.v1.ForwardResponse.add_event:type_name -> towns.v1.AddEventResponse
+	20, // 16: towns.v1.ForwardResponse.get_stream:type_name -> towns.v1.GetStreamResponse
+	21, // 17: towns.v1.ForwardResponse.get_miniblocks:type_name -> towns.v1.GetMiniblocksResponse
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_p2p_proto_init() }
@@ -625,11 +824,17 @@ func file_p2p_proto_init() {
 		return
 	}
 	file_protocol_proto_init()
+	file_service_proto_init()
 	file_p2p_proto_msgTypes[0].OneofWrappers = []any{
 		(*GossipMessage_Event)(nil),
 		(*GossipMessage_Pool)(nil),
 		(*GossipMessage_Miniblock)(nil),
 		(*GossipMessage_Events)(nil),
+	}
+	file_p2p_proto_msgTypes[9].OneofWrappers = []any{
+		(*ForwardRequest_AddEvent)(nil),
+		(*ForwardRequest_GetStream)(nil),
+		(*ForwardRequest_GetMiniblocks)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -637,7 +842,7 @@ func file_p2p_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_p2p_proto_rawDesc), len(file_p2p_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
