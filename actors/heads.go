@@ -16,6 +16,14 @@ import (
 // checks see the chain as it is. A stream behind the chain is polled on a
 // backoff (1, 2, 4 ... 64 heads) instead of on every head. Per-head work is
 // so proportional to the streams with work, not to the live ones.
+//
+// Unfinished: only streams of this node alone stop their heads when idle
+// and back off when behind. A stream of k > 1 replicas keeps every head
+// while live, as before: the machine
+// takes a head's arrival as the time it is stepped with it, so a head
+// delivered late (with the next event) moved a failover leader's VoteAt
+// and its registration a chain block later; feeding the machine the head's
+// arrival time needs a change in streams.Replica.
 
 // maxBehindBackoff bounds, in heads, the poll interval of a behind stream.
 const maxBehindBackoff = 64
@@ -108,11 +116,16 @@ func (r *registry) headsReported(m *headsReport) {
 // registry when it has no work for heads, or when it fell behind or caught
 // up.
 func (s *streamActor) reportHeads() {
-	idle, behind := true, false
-	if s.state == "live" {
-		idle = s.r.Idle() && s.write == nil
-		behind = s.r.Status().Behind
+	if s.state != "live" {
+		return // loading, or not found and passivating: nothing to say
 	}
+	// A stream of several replicas keeps every head (no backoff when
+	// behind either): its failover timing (rounds, VoteAt) counts from
+	// when each head arrived, which a late head skews by a chain block
+	// (TestNetworkLeaderKilled).
+	lone := len(s.r.Replicas()) == 1
+	idle := s.r.Idle() && s.write == nil && lone
+	behind := s.r.Status().Behind && lone
 	if !idle && behind == s.behindSent {
 		return
 	}
