@@ -195,8 +195,9 @@ func (nw *Network) Node(a common.Address) *Node {
 }
 
 // Drop makes node i drop the gossip messages fn returns true for (nil:
-// none) before its actors see them; kind is "event", "pool", "block", or
-// "status" for the direct stream-status request (a creator's wake-up).
+// none) before its actors see them; kind is "event", "pool", "block",
+// "status" for the direct stream-status request (a creator's wake-up), or
+// "range" for a miniblock-range request it would serve (refused UNAVAILABLE).
 func (nd *Node) Drop(fn func(kind string, from common.Address) bool) { nd.filter.setDrop(fn) }
 
 // Fetches is the node's fetches_total counter for reason ("announced",
@@ -375,6 +376,9 @@ func (f *filter) Vote(ctx context.Context, from common.Address, req *pb.VoteRequ
 }
 
 func (f *filter) MiniblockRange(ctx context.Context, from common.Address, req *pb.MiniblockRangeRequest) *pb.MiniblockRangeResponse {
+	if f.dropped("range", from) {
+		return &pb.MiniblockRangeResponse{Error: &pb.Error{Code: pb.ErrorCode_UNAVAILABLE, Message: "dropped by the test"}}
+	}
 	return f.node.Load().MiniblockRange(ctx, from, req)
 }
 
