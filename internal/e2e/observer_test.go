@@ -67,7 +67,7 @@ func TestObserverOutboxSurvivesSIGKILL(t *testing.T) {
 
 	n.start()
 	var channelEvents []string
-	require.Eventually(t, func() bool {
+	caught := func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		channelEvents = channelEvents[:0]
@@ -77,7 +77,14 @@ func TestObserverOutboxSurvivesSIGKILL(t *testing.T) {
 			}
 		}
 		return len(channelEvents) >= len(posted)
-	}, 30*time.Second, 20*time.Millisecond)
+	}
+	for deadline := time.Now().Add(60 * time.Second); !caught(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			mu.Lock()
+			t.Fatalf("after the restart the receiver got %d payloads, %d of the channel's %d posts; node log:\n%s",
+				len(got), len(channelEvents), len(posted), n.logs())
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	for i, p := range got {
