@@ -654,15 +654,26 @@ func loadViewRejects(ctx context.Context, st store.Store, id streams.StreamID, w
 	return v, rec, rejects, nil
 }
 
-// decodeStored parses a stored block, putting back the snapshot when the
-// store kept it apart from the block bytes.
-func decodeStored(b store.Miniblock) (*streams.ParsedMiniblock, error) {
+// decodeStoredProto decodes a stored block, putting back the snapshot when
+// the store kept it apart from the block bytes: the store's copy is the
+// exact bytes the header hashes. Not parsed: for serving to a peer that
+// verifies it itself.
+func decodeStoredProto(b store.Miniblock) (*pb.Miniblock, error) {
 	pmb := &pb.Miniblock{}
 	if err := proto.Unmarshal(b.Data, pmb); err != nil {
 		return nil, err
 	}
-	if len(b.Snapshot) > 0 { // the store's copy: the exact bytes the header hashes
+	if len(b.Snapshot) > 0 {
 		pmb.Snapshot = b.Snapshot
+	}
+	return pmb, nil
+}
+
+// decodeStored decodes and parses a stored block.
+func decodeStored(b store.Miniblock) (*streams.ParsedMiniblock, error) {
+	pmb, err := decodeStoredProto(b)
+	if err != nil {
+		return nil, err
 	}
 	return streams.ParseMiniblock(pmb)
 }
@@ -671,12 +682,9 @@ func decodeStored(b store.Miniblock) (*streams.ParsedMiniblock, error) {
 // signature is recovered (streams.ParseStoredMiniblock), the hashes and the
 // hash chain (RestoreView applies each block to its parent) are checked.
 func decodeOwn(b store.Miniblock) (*streams.ParsedMiniblock, error) {
-	pmb := &pb.Miniblock{}
-	if err := proto.Unmarshal(b.Data, pmb); err != nil {
+	pmb, err := decodeStoredProto(b)
+	if err != nil {
 		return nil, err
-	}
-	if len(pmb.Snapshot) == 0 && len(b.Snapshot) > 0 {
-		pmb.Snapshot = b.Snapshot
 	}
 	return streams.ParseStoredMiniblock(pmb)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/towns-node/node/proto/pb"
 	"github.com/towns-node/node/store"
@@ -150,17 +149,4 @@ func (s *streamActor) applyBlocks(st *syncState, e streams.SyncApply) {
 		}
 		s.n.sys.Root.Send(self, &syncMsg{inc: inc, epoch: epoch, in: out})
 	})
-}
-
-// decodeStoredProto is decodeStored without the parse: the block as stored,
-// snapshot put back, for serving to a peer that verifies it itself.
-func decodeStoredProto(b store.Miniblock) (*pb.Miniblock, error) {
-	pmb := &pb.Miniblock{}
-	if err := proto.Unmarshal(b.Data, pmb); err != nil {
-		return nil, err
-	}
-	if len(pmb.Snapshot) == 0 && len(b.Snapshot) > 0 {
-		pmb.Snapshot = b.Snapshot // the bytes the header hashes
-	}
-	return pmb, nil
 }

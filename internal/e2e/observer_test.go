@@ -46,6 +46,7 @@ func TestObserverOutboxSurvivesSIGKILL(t *testing.T) {
 		StreamID  string `json:"stream_id"`
 		EventHash string `json:"event_hash"`
 	}
+	arrived := make(chan struct{}, 1) // a payload came in since the last look
 	ln, err := net.Listen("tcp", hook)
 	require.NoError(t, err)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -61,6 +62,10 @@ func TestObserverOutboxSurvivesSIGKILL(t *testing.T) {
 		mu.Lock()
 		got = append(got, p)
 		mu.Unlock()
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
 	})}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
@@ -78,8 +83,11 @@ func TestObserverOutboxSurvivesSIGKILL(t *testing.T) {
 		}
 		return len(channelEvents) >= len(posted)
 	}
-	for deadline := time.Now().Add(60 * time.Second); !caught(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
+	deadline := time.After(60 * time.Second)
+	for !caught() {
+		select {
+		case <-arrived:
+		case <-deadline:
 			mu.Lock()
 			t.Fatalf("after the restart the receiver got %d payloads, %d of the channel's %d posts; node log:\n%s",
 				len(got), len(channelEvents), len(posted), n.logs())
