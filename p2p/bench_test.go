@@ -25,7 +25,11 @@ func benchNetwork(b *testing.B, n int) (*p2ptest.Network, []*p2ptest.Recorder, [
 		recs[i] = p2ptest.NewRecorder()
 		ms[i] = p2p.NewMetrics(prometheus.NewRegistry())
 	}
-	nw := p2ptest.New(b, n, p2ptest.Options{Deps: func(i int, d *p2p.Deps) { d.Handler, d.Metrics = recs[i], ms[i] }})
+	nw := p2ptest.New(b, n, p2ptest.Options{
+		Deps: func(i int, d *p2p.Deps) { d.Handler, d.Metrics = recs[i], ms[i] },
+		// The round-trip benchmarks measure the protocol, not the per-peer rate limit.
+		Config: func(_ int, c *p2p.Config) { c.PeerRequestRate = 0 },
+	})
 	nw.WaitMesh(b, 20*time.Second)
 	return nw, recs, ms
 }

@@ -80,6 +80,14 @@ type Config struct {
 	MaxResponseBytes int
 	RequestTimeout   time.Duration
 	MaxPeerRequests  int
+	// PeerRequestRate and PeerRequestBurst are a token bucket per peer
+	// over all direct protocols (peerrate.go): requests past it are
+	// answered RESOURCE_EXHAUSTED before they are read. 0 turns it off.
+	// The default is sized to honest traffic with room to spare: a peer
+	// sharing 2,500 busy streams at 1 s blocks sends about a vote and a
+	// delivery per stream per block.
+	PeerRequestRate  float64
+	PeerRequestBurst int
 }
 
 // DefaultConfig returns the defaults: loopback TCP and QUIC on port 7102,
@@ -104,6 +112,8 @@ func DefaultConfig() Config {
 		MaxResponseBytes:  32 << 20,
 		RequestTimeout:    10 * time.Second,
 		MaxPeerRequests:   16,
+		PeerRequestRate:   5000,
+		PeerRequestBurst:  10000,
 	}
 }
 
@@ -152,6 +162,8 @@ func (c Config) Validate() error {
 		return bad("request timeout must be positive")
 	case c.MaxPeerRequests <= 0:
 		return bad("MaxPeerRequests must be positive")
+	case c.PeerRequestRate < 0 || (c.PeerRequestRate > 0 && c.PeerRequestBurst <= 0):
+		return bad("peer request rate %v, burst %d: want a rate >= 0 and, with a rate, a positive burst", c.PeerRequestRate, c.PeerRequestBurst)
 	}
 	return nil
 }

@@ -71,6 +71,7 @@ type Host struct {
 
 	inflightMu sync.Mutex
 	inflight   map[peer.ID]int // direct requests in progress per peer
+	rates      *peerRates      // direct requests per peer per second (nil: no limit)
 
 	mdnsMu    sync.Mutex
 	mdnsPeers map[peer.ID]peer.AddrInfo // found by mDNS, redialed when not connected

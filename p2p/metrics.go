@@ -15,13 +15,16 @@ type Metrics struct {
 	FilteredSubs   prometheus.Counter     // peer subscriptions dropped by the subscription filter
 	Requests       *prometheus.CounterVec // direct requests served, by protocol and code
 	RequestSeconds *prometheus.HistogramVec
+	// PeerRateRefused counts direct requests refused because their peer
+	// was over PeerRequestRate.
+	PeerRateRefused prometheus.Counter
 }
 
 // NewMetrics registers the p2p metrics on reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := newMetrics()
 	reg.MustRegister(m.GaterRefused, m.PeerDials, m.Gossip, m.GossipRejected, m.Published,
-		m.JoinedTopics, m.TopicLeaves, m.FilteredSubs, m.Requests, m.RequestSeconds)
+		m.JoinedTopics, m.TopicLeaves, m.FilteredSubs, m.Requests, m.RequestSeconds, m.PeerRateRefused)
 	return m
 }
 
@@ -61,5 +64,8 @@ func newMetrics() *Metrics {
 			Name: "p2p_request_seconds", Help: "Direct protocol round trips made by this node.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 9),
 		}, []string{"protocol"}),
+		PeerRateRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "p2p_peer_rate_refused_total", Help: "Direct requests refused RESOURCE_EXHAUSTED because their peer was over its request rate.",
+		}),
 	}
 }

@@ -25,7 +25,8 @@ import (
 // frame. A frame is a uvarint length and that many bytes of protobuf. The
 // server reads the length first and refuses a frame over MaxRequestBytes
 // before reading it; the whole exchange has RequestTimeout; each peer may
-// have MaxPeerRequests exchanges in progress. Every refusal is a response
+// have MaxPeerRequests exchanges in progress and open PeerRequestRate a
+// second (peerrate.go). Every refusal is a response
 // whose Error carries a code: RESOURCE_EXHAUSTED (too large, too many at
 // once), INVALID_ARGUMENT (malformed), BAD_STREAM_ID, DEADLINE_EXCEEDED,
 // UNAVAILABLE (no handler yet); the handler adds its own (STREAM_NOT_FOUND,
@@ -259,6 +260,7 @@ func frameErrCode(err error) pb.ErrorCode {
 
 func (n *Host) startProtocols() {
 	n.inflight = map[peer.ID]int{}
+	n.rates = newPeerRates(n.cfg.PeerRequestRate, n.cfg.PeerRequestBurst)
 	for _, sp := range append(specs(), blockSpecs()...) {
 		n.h.SetStreamHandler(n.cfg.ProtocolID(sp.name), n.serve(sp))
 	}
@@ -305,6 +307,11 @@ func (n *Host) serve(sp spec) network.StreamHandler {
 		if !ok {
 			code = pb.ErrorCode_PERMISSION_DENIED
 			_ = s.Reset()
+			return
+		}
+		if !n.rates.allow(p) {
+			n.m.PeerRateRefused.Inc()
+			refuse(perr(pb.ErrorCode_RESOURCE_EXHAUSTED, "peer is over its request rate (%v/s, burst %d): slow down", n.cfg.PeerRequestRate, n.cfg.PeerRequestBurst))
 			return
 		}
 		if !n.acquire(p) {
