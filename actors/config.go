@@ -38,6 +38,13 @@ type Config struct {
 	// waiting for their chain block) in flight; past it, registrations
 	// queue until one returns. 0: no cap.
 	MaxChainSubmissions int
+	// MaxRegistryQueue caps the requests from outside the actors waiting
+	// in the registry's mailbox; MaxStreamQueue caps those waiting for one
+	// stream actor (in its mailbox, or held while it loads or writes a
+	// block). Past either the request is refused RESOURCE_EXHAUSTED at
+	// once (gossip is dropped), never queued; see admission.go. 0: no cap.
+	MaxRegistryQueue int
+	MaxStreamQueue   int
 	// SubscriberBuffer is the per-subscription queue; a subscriber further
 	// behind is dropped rather than slowing the stream.
 	SubscriberBuffer int
@@ -76,6 +83,8 @@ func DefaultConfig() Config {
 		// Limits (docs/reliability.md).
 		MaxPendingClients:   10000,
 		MaxChainSubmissions: 8,
+		MaxRegistryQueue:    200000,
+		MaxStreamQueue:      20000,
 	}
 }
 
@@ -97,6 +106,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("actors: chain batch settings must be positive")
 	case c.MaxWriteBatch <= 0:
 		return fmt.Errorf("actors: MaxWriteBatch must be positive")
+	case c.MaxRegistryQueue < 0 || c.MaxStreamQueue < 0 || c.MaxPendingClients < 0 || c.MaxChainSubmissions < 0:
+		return fmt.Errorf("actors: queue limits must not be negative")
 	case c.SubscriberBuffer <= 0:
 		return fmt.Errorf("actors: SubscriberBuffer must be positive")
 	case c.IOTimeout <= 0:

@@ -20,6 +20,9 @@ import (
 type toStream struct {
 	id  streams.StreamID
 	msg any
+	// counted: the request holds a place in the registry's queue
+	// (admission.go), which the registry frees when it takes it.
+	counted bool
 }
 
 // addEventReq carries an event that was parsed and signature-checked by the

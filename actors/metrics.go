@@ -40,6 +40,9 @@ type Metrics struct {
 	// Forwards counts client requests forwarded to a replica, by outcome
 	// (ok, refused: the replica's coded refusal, failed: no replica answered).
 	Forwards *prometheus.CounterVec
+	// QueueRefused counts requests refused (gossip dropped) at a full
+	// queue, by queue: registry, stream, loading, deferred (admission.go).
+	QueueRefused *prometheus.CounterVec
 }
 
 // NewMetrics creates the collectors and registers them with reg.
@@ -47,7 +50,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := NopMetrics()
 	reg.MustRegister(m.EventsAdded, m.EventsRejected, m.MiniblocksSealed, m.SealLatency,
 		m.MinipoolEvents, m.MinipoolTotal, m.LiveActors, m.ChainBatch, m.Fetches, m.BlocksReceived, m.BlocksRejected, m.VoteLatency,
-		m.WakeChainReads, m.HeadStreams, m.Forwards)
+		m.WakeChainReads, m.HeadStreams, m.Forwards, m.QueueRefused)
 	reg.MustRegister(m.Sync.collectors()...)
 	return m
 }
@@ -106,5 +109,8 @@ func NopMetrics() *Metrics {
 		Forwards: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "forwarded_requests_total", Help: "Client requests forwarded to a replica, by outcome.",
 		}, []string{"outcome"}),
+		QueueRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "queue_refused_total", Help: "Requests refused RESOURCE_EXHAUSTED (gossip dropped) at a full actor queue, by queue.",
+		}, []string{"queue"}),
 	}
 }

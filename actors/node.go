@@ -62,6 +62,8 @@ type Node struct {
 	registry *actor.PID
 	// spawned, if set, is called with every stream actor made (tests).
 	spawned atomic.Pointer[func(*streamActor)]
+	// regQueue counts requests waiting in the registry's mailbox (admission.go).
+	regQueue registryQueue
 
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -236,7 +238,14 @@ func (n *Node) toStream(id streams.StreamID, msg any) {
 	if n.stopping.Load() {
 		return // the caller's await ends with UNAVAILABLE once the node stopped
 	}
-	n.sys.Root.Send(n.registry, &toStream{id: id, msg: msg})
+	counted := refusable(msg)
+	if counted {
+		if held, ok := n.regQueue.admit(n.cfg.MaxRegistryQueue); !ok {
+			n.refuse(msg, queueRegistry, held, n.cfg.MaxRegistryQueue, id)
+			return
+		}
+	}
+	n.sys.Root.Send(n.registry, &toStream{id: id, msg: msg, counted: counted})
 }
 
 var errStopped = streams.Errorf(pb.ErrorCode_UNAVAILABLE, "node is stopping")

@@ -109,6 +109,9 @@ func (r *registry) Receive(ctx actor.Context) {
 		r.closed()
 
 	case *toStream:
+		if msg.counted {
+			r.n.regQueue.taken()
+		}
 		e := r.streams[msg.id]
 		if e == nil {
 			if r.closing {
@@ -116,6 +119,10 @@ func (r *registry) Receive(ctx actor.Context) {
 				return
 			}
 			e = r.spawnStream(ctx, msg.id)
+		}
+		if held, full := r.streamQueueFull(e); full && refusable(msg.msg) {
+			r.n.refuse(msg.msg, queueStream, held, r.n.cfg.MaxStreamQueue, msg.id)
+			return
 		}
 		if e.stopping {
 			e.buffer = append(e.buffer, msg.msg)
@@ -192,6 +199,9 @@ func (r *registry) Receive(ctx actor.Context) {
 
 	case *describeReq:
 		msg.reply <- r.describe(msg.name)
+
+	case *holdMsg:
+		msg.hold()
 	}
 }
 

@@ -144,6 +144,9 @@ func (s *streamActor) Receive(ctx actor.Context) {
 	case *crashMsg:
 		s.cell.seen.Add(1)
 		panic("stream actor: crash requested")
+	case *holdMsg:
+		s.cell.seen.Add(1)
+		msg.hold()
 	case *addEventReq, *viewReq, *getStreamReq, *subscribeReq, *unsubscribeReq,
 		*peerEventMsg, *poolMsg, *blockMsg, *blockRawMsg, *voteReqMsg, *registeredMsg:
 		// Requests the registry forwarded (and counted). Each is
@@ -160,6 +163,9 @@ func (s *streamActor) Receive(ctx actor.Context) {
 			}
 		}
 		if s.state == "loading" {
+			if s.queueFull(msg, s.early, queueLoading) {
+				return
+			}
 			if _, ok := msg.(*addEventReq); ok {
 				s.earlyAdds++
 			}
@@ -192,7 +198,9 @@ func (s *streamActor) request(m any) {
 			return
 		}
 		if s.write != nil && s.write.block {
-			s.deferred = append(s.deferred, msg)
+			if !s.queueFull(msg, s.deferred, queueDeferred) {
+				s.deferred = append(s.deferred, msg)
+			}
 			return
 		}
 		msg.reply <- viewResp{view: s.r.View(), replicas: s.r.Replicas()}
@@ -202,7 +210,9 @@ func (s *streamActor) request(m any) {
 			return
 		}
 		if s.write != nil && s.write.block {
-			s.deferred = append(s.deferred, msg)
+			if !s.queueFull(msg, s.deferred, queueDeferred) {
+				s.deferred = append(s.deferred, msg)
+			}
 			return
 		}
 		s.readStream(msg)
@@ -212,7 +222,9 @@ func (s *streamActor) request(m any) {
 			return
 		}
 		if msg.withView && s.write != nil && s.write.block {
-			s.deferred = append(s.deferred, msg)
+			if !s.queueFull(msg, s.deferred, queueDeferred) {
+				s.deferred = append(s.deferred, msg)
+			}
 			return
 		}
 		s.subs[msg.sub] = struct{}{}
