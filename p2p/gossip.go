@@ -45,7 +45,7 @@ func (n *Host) startGossip(ctx context.Context) error {
 		pubsub.WithMessageIdFn(func(m *pubsubpb.Message) string { return MessageID(m.Data) }),
 		pubsub.WithFloodPublish(true),
 		pubsub.WithPeerExchange(false), // peers come from our discovery, not from PX
-		pubsub.WithPeerScore(scoreParams(), scoreThresholds()),
+		pubsub.WithPeerScore(scoreParams(n.rates.penalty), scoreThresholds()),
 		pubsub.WithSubscriptionFilter(n.subs),
 		pubsub.WithDefaultValidator(pubsub.ValidatorEx(n.validate), pubsub.WithValidatorTimeout(5*time.Second)),
 		pubsub.WithPeerOutboundQueueSize(peerOutboundQueue),
@@ -70,13 +70,16 @@ func (n *Host) startGossip(ctx context.Context) error {
 }
 
 // scoreParams: peer scoring. Invalid messages (a bad hash or signature)
-// are what we penalise; mesh-delivery penalties are off because a stream
-// topic has only k-1 other peers and quiet streams are normal.
-func scoreParams() *pubsub.PeerScoreParams {
+// are what we penalise, and (app, the app-specific score) direct requests
+// refused over the peer's rate (peerrate.go); mesh-delivery penalties are
+// off because a stream topic has only k-1 other peers and quiet streams
+// are normal.
+func scoreParams(app func(peer.ID) float64) *pubsub.PeerScoreParams {
 	return &pubsub.PeerScoreParams{
-		Topics:           map[string]*pubsub.TopicScoreParams{}, // per topic at join
-		TopicScoreCap:    50,
-		AppSpecificScore: func(peer.ID) float64 { return 0 },
+		Topics:            map[string]*pubsub.TopicScoreParams{}, // per topic at join
+		TopicScoreCap:     50,
+		AppSpecificScore:  app,
+		AppSpecificWeight: 1,
 		// Many nodes behind one address is suspicious on the internet but
 		// normal on loopback devnets and tests.
 		IPColocationFactorWeight:    -10,

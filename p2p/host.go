@@ -114,6 +114,7 @@ func Start(ctx context.Context, cfg Config, d Deps) (_ *Host, err error) {
 		book:   newAddrBook(),
 		seen:   newSeenSet(),
 		known:  newKnownEvents(),
+		rates:  newPeerRates(cfg.PeerRequestRate, cfg.PeerRequestBurst),
 		ctx:    hctx,
 		cancel: cancel,
 	}

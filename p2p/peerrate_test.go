@@ -16,10 +16,15 @@ import (
 	"github.com/towns-node/node/streams"
 )
 
+// gossipThreshold is the gossip score below which no gossip goes to or
+// comes from a peer (scoreThresholds in gossip.go).
+const gossipThreshold = -40
+
 // TestLimitPeerRequestRate: a peer that opens direct requests faster than
 // PeerRequestRate is answered RESOURCE_EXHAUSTED once its burst is spent,
-// while another peer is served at the same time; the flooder is served
-// again once its bucket refills.
+// while another peer is served at the same time; kept up, the refusals
+// push its gossip score below the gossip threshold while the other peer's
+// stays clear of it; the flooder is served again once its bucket refills.
 func TestLimitPeerRequestRate(t *testing.T) {
 	const burst = 10
 	id := p2ptest.StreamID(t)
@@ -61,6 +66,32 @@ func TestLimitPeerRequestRate(t *testing.T) {
 		require.NoError(t, err)
 		require.EqualValues(t, 5, resp.LastMiniblockNum)
 	}
+
+	// Kept up, the refusals score the flooder down.
+	score := func(of *p2p.Host) (float64, bool) {
+		for _, p := range nw.Hosts[2].DebugInfo().Peers {
+			if p.PeerID == of.ID().String() {
+				return p.Score, true
+			}
+		}
+		return 0, false
+	}
+	p2ptest.WaitFor(t, 30*time.Second, "the flooder's score below the gossip threshold", func() bool {
+		for range 200 {
+			// Served or refused: the bucket gains a token every 500 ms.
+			if _, err := flooder.StreamStatus(ctx, server, req); err != nil {
+				require.Equal(t, pb.ErrorCode_RESOURCE_EXHAUSTED, streams.CodeOf(err), "%v", err)
+			}
+		}
+		s, ok := score(flooder)
+		return ok && s < gossipThreshold
+	})
+	s, ok := score(honest)
+	require.True(t, ok, "the honest peer is scored")
+	require.Greater(t, s, float64(gossipThreshold), "the honest peer's score")
+	resp, err := honest.StreamStatus(ctx, server, req)
+	require.NoError(t, err)
+	require.EqualValues(t, 5, resp.LastMiniblockNum)
 
 	// The flooder's bucket refills: it is served again.
 	p2ptest.WaitFor(t, 20*time.Second, "the flooder served again", func() bool {

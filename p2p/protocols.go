@@ -260,7 +260,6 @@ func frameErrCode(err error) pb.ErrorCode {
 
 func (n *Host) startProtocols() {
 	n.inflight = map[peer.ID]int{}
-	n.rates = newPeerRates(n.cfg.PeerRequestRate, n.cfg.PeerRequestBurst)
 	for _, sp := range append(specs(), blockSpecs()...) {
 		n.h.SetStreamHandler(n.cfg.ProtocolID(sp.name), n.serve(sp))
 	}
