@@ -1,9 +1,11 @@
 package actors_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/towns-node/node/actors"
 	"github.com/towns-node/node/actors/actorstest"
 	"github.com/towns-node/node/proto/pb"
+	"github.com/towns-node/node/store"
 	"github.com/towns-node/node/streams"
 )
 
@@ -39,9 +42,13 @@ type postResult struct {
 	err error
 }
 
-func newAdmissionFixture(t *testing.T, cfg actors.Config) *admissionFixture {
+func newAdmissionFixture(t *testing.T, cfg actors.Config, st ...store.Store) *admissionFixture {
 	m := actors.NewMetrics(prometheus.NewRegistry())
-	n := actorstest.StartNode(t, actorstest.Options{Config: cfg, Metrics: m})
+	o := actorstest.Options{Config: cfg, Metrics: m}
+	if len(st) > 0 {
+		o.Store = st[0]
+	}
+	n := actorstest.StartNode(t, o)
 	u := actorstest.NewUser(t)
 	space, stuck := n.Channel(t, u)
 	free, evs := u.ChannelGenesis(t, space)
@@ -175,4 +182,154 @@ func TestLimitRegistryQueue(t *testing.T) {
 	_, err = f.n.AddEvent(ctxT(t), f.u.Event(t, f.free, f.n.Last(t, f.free), actorstest.Message("after")))
 	require.NoError(t, err)
 	require.Zero(t, f.n.RegistryQueued())
+}
+
+// heldStore holds a stream's loads (LatestSnapshot) or block writes
+// (WriteMiniblock) while armed, until open closes.
+type heldStore struct {
+	store.Store
+	mu            sync.Mutex
+	load, write   []byte // the stream whose loads, block writes are held
+	open          chan struct{}
+	loads, writes atomic.Int32 // calls held so far
+}
+
+func (h *heldStore) armed(which *[]byte, id []byte) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return *which != nil && bytes.Equal(*which, id)
+}
+
+func (h *heldStore) arm(which *[]byte, id streams.StreamID) {
+	h.mu.Lock()
+	*which = id.Bytes()
+	h.mu.Unlock()
+}
+
+func (h *heldStore) wait(ctx context.Context) error {
+	select {
+	case <-h.open:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *heldStore) LatestSnapshot(ctx context.Context, id []byte) (store.Miniblock, error) {
+	if h.armed(&h.load, id) {
+		h.loads.Add(1)
+		if err := h.wait(ctx); err != nil {
+			return store.Miniblock{}, err
+		}
+	}
+	return h.Store.LatestSnapshot(ctx, id)
+}
+
+func (h *heldStore) WriteMiniblock(ctx context.Context, id []byte, mb store.Miniblock) error {
+	if h.armed(&h.write, id) {
+		h.writes.Add(1)
+		if err := h.wait(ctx); err != nil {
+			return err
+		}
+	}
+	return h.Store.WriteMiniblock(ctx, id, mb)
+}
+
+// TestLimitLoadingQueue: a stream actor whose load is slow (its store read
+// held after a restart) holds at most MaxStreamQueue requests until it is
+// loaded; the next is refused RESOURCE_EXHAUSTED at once, another stream is
+// served, and once the load returns every request it held is answered.
+func TestLimitLoadingQueue(t *testing.T) {
+	cfg := actors.DefaultConfig()
+	cfg.MaxStreamQueue = 5
+	hs := &heldStore{Store: store.NewMemory(), open: make(chan struct{})}
+	f := newAdmissionFixture(t, cfg, hs)
+	t.Cleanup(func() {
+		select {
+		case <-hs.open:
+		default:
+			close(hs.open)
+		}
+	})
+	hs.arm(&hs.load, f.stuck)
+	f.n.Crash(f.stuck) // restarted, it loads again
+	require.Eventually(t, func() bool { return hs.loads.Load() == 1 }, 20*time.Second, 10*time.Millisecond, "the reload held")
+
+	sent := f.postUntilRefused(t, "loading")
+	_, _, err := f.n.View(ctxT(t), f.stuck)
+	require.Equal(t, pb.ErrorCode_RESOURCE_EXHAUSTED, streams.CodeOf(err), "%v", err)
+	_, err = f.n.AddEvent(ctxT(t), f.u.Event(t, f.free, f.n.Last(t, f.free), actorstest.Message("elsewhere")))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, testutil.ToFloat64(f.m.QueueRefused.WithLabelValues("loading")), 2.0)
+
+	close(hs.open)
+	f.drain(t, sent, cfg.MaxStreamQueue)
+}
+
+// TestLimitDeferredQueue: while a stream's block write is in flight (held
+// in the store) its reads wait for it, at most MaxStreamQueue of them; the
+// next read is refused RESOURCE_EXHAUSTED at once, while another stream is
+// served. Once the write returns every waiting read is answered.
+func TestLimitDeferredQueue(t *testing.T) {
+	cfg := actors.DefaultConfig()
+	cfg.MaxStreamQueue = 4
+	hs := &heldStore{Store: store.NewMemory(), open: make(chan struct{})}
+	f := newAdmissionFixture(t, cfg, hs)
+	t.Cleanup(func() {
+		select {
+		case <-hs.open:
+		default:
+			close(hs.open)
+		}
+	})
+	hs.arm(&hs.write, f.stuck)
+	ctx := ctxT(t)
+	_, err := f.n.AddEvent(ctx, f.u.Event(t, f.stuck, f.prev, actorstest.Message("sealed")))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return hs.writes.Load() == 1 }, 20*time.Second, 10*time.Millisecond, "the block write held")
+
+	type viewResult struct{ err error }
+	views := make(chan viewResult, 64)
+	sent := 0
+	var refused error
+	require.Eventually(t, func() bool {
+		select {
+		case r := <-views:
+			require.Error(t, r.err, "a read answered while the block write is held")
+			refused = r.err
+			return true
+		default:
+			sent++
+			go func() {
+				vctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				_, _, err := f.n.View(vctx, f.stuck)
+				views <- viewResult{err}
+			}()
+			return false
+		}
+	}, 20*time.Second, 20*time.Millisecond)
+	require.Equal(t, pb.ErrorCode_RESOURCE_EXHAUSTED, streams.CodeOf(refused), "%v", refused)
+	require.Contains(t, refused.Error(), "deferred queue")
+
+	// Another stream is served.
+	_, err = f.n.AddEvent(ctx, f.u.Event(t, f.free, f.n.Last(t, f.free), actorstest.Message("elsewhere")))
+	require.NoError(t, err)
+
+	close(hs.open)
+	answered, refusedN := 0, 1
+	for range sent - 1 {
+		select {
+		case r := <-views:
+			if r.err == nil {
+				answered++
+				continue
+			}
+			require.Equal(t, pb.ErrorCode_RESOURCE_EXHAUSTED, streams.CodeOf(r.err), "%v", r.err)
+			refusedN++
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%d of %d reads unanswered", sent-answered-refusedN, sent)
+		}
+	}
+	require.Equal(t, cfg.MaxStreamQueue, answered, "%d reads, %d refused", sent, refusedN)
 }
