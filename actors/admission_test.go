@@ -333,3 +333,56 @@ func TestLimitDeferredQueue(t *testing.T) {
 	}
 	require.Equal(t, cfg.MaxStreamQueue, answered, "%d reads, %d refused", sent, refusedN)
 }
+
+// TestLimitSubscriberBuffer: a subscriber that does not read falls more
+// than SubscriberBuffer updates behind and is dropped with
+// RESOURCE_EXHAUSTED (it resumes with its cursor), without slowing the
+// stream: every event is acked, and a subscriber that reads gets them all.
+func TestLimitSubscriberBuffer(t *testing.T) {
+	cfg := actors.DefaultConfig()
+	cfg.SubscriberBuffer = 4 // an event update and at most a block or two per post, between reads
+	f := newAdmissionFixture(t, cfg)
+	ctx := ctxT(t)
+	slow, err := f.n.Subscribe(ctx, []streams.StreamID{f.stuck})
+	require.NoError(t, err)
+	defer slow.Close()
+	reader, err := f.n.Subscribe(ctx, []streams.StreamID{f.stuck})
+	require.NoError(t, err)
+	defer reader.Close()
+	seen := map[common.Hash]bool{}
+	read := func() {
+		for {
+			select {
+			case u := <-reader.C:
+				if u.Event != nil {
+					seen[common.BytesToHash(u.Event.Hash)] = true
+				}
+			default:
+				return
+			}
+		}
+	}
+
+	var acked []common.Hash
+	for i := range 2 * cfg.SubscriberBuffer {
+		ev := f.u.Event(t, f.stuck, f.prev, actorstest.Message(fmt.Sprint("m", i)))
+		_, err := f.n.AddEvent(ctx, ev)
+		require.NoError(t, err, "event %d", i)
+		acked = append(acked, ev.Hash)
+		read()
+	}
+	waitClosed(t, slow.Done(), "the slow subscriber dropped")
+	require.Equal(t, pb.ErrorCode_RESOURCE_EXHAUSTED, streams.CodeOf(slow.Err()), "%v", slow.Err())
+	require.Eventually(t, func() bool {
+		read()
+		return len(seen) == len(acked)
+	}, 20*time.Second, 10*time.Millisecond, "the reading subscriber got every event")
+	for _, h := range acked {
+		require.True(t, seen[h], "event %s not delivered to the reading subscriber", h)
+	}
+	select {
+	case <-reader.Done():
+		t.Fatalf("the reading subscriber was dropped: %v", reader.Err())
+	default:
+	}
+}
