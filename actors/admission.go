@@ -34,6 +34,9 @@ import (
 // A refused request with a reply channel gets RESOURCE_EXHAUSTED; a refused
 // gossip message (an event, an announcement, a block) is dropped and
 // counted: gossip is lossy by design and a replica fetches what it misses.
+// A pushed block (PushBlock) is answered before the registry takes it, so a
+// push refused at a full stream queue is dropped the same way; the block is
+// fetched once its registration is seen.
 // Nothing acked is ever refused: an ack is an answer to a request that was
 // admitted. Never refused, so that no actor waits on a message that was
 // turned away: what an actor sends itself (I/O completions, timers), chain
