@@ -37,6 +37,9 @@ type Limits struct {
 	ClientRate     float64
 	ClientBurst    int
 	ExemptLoopback bool
+	// RequestTimeout is the deadline of a unary call whose client set none
+	// (0: none added); past it the call ends DEADLINE_EXCEEDED.
+	RequestTimeout time.Duration
 }
 
 // DefaultLimits are the limits `node run` uses.
@@ -52,7 +55,33 @@ func DefaultLimits() Limits {
 		ClientRate:        500,
 		ClientBurst:       1000,
 		ExemptLoopback:    true,
+		RequestTimeout:    RequestTimeout,
 	}
+}
+
+// deadline gives a unary call with no deadline of its client one of d.
+type deadline time.Duration
+
+func (d deadline) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, time.Duration(d))
+			defer cancel()
+		}
+		return next(ctx, req)
+	}
+}
+
+// WrapStreamingClient is not used: it is a server interceptor.
+func (d deadline) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return next
+}
+
+// WrapStreamingHandler leaves streams alone: SyncStreams runs until the
+// client leaves.
+func (d deadline) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return next
 }
 
 // rateLimiter is a token bucket per client IP address. The table is

@@ -18,6 +18,7 @@ import (
 	"github.com/towns-node/node/proto/pb"
 	"github.com/towns-node/node/proto/pb/pbconnect"
 	"github.com/towns-node/node/rpc"
+	"github.com/towns-node/node/store"
 	"github.com/towns-node/node/streams"
 )
 
@@ -31,9 +32,13 @@ type limited struct {
 	node  *actorstest.Node
 }
 
-func startLimited(t *testing.T, l rpc.Limits) *limited {
+func startLimited(t *testing.T, l rpc.Limits, st ...store.Store) *limited {
 	t.Helper()
-	n := actorstest.StartNode(t, actorstest.Options{BlockTime: 30 * time.Millisecond})
+	o := actorstest.Options{BlockTime: 30 * time.Millisecond}
+	if len(st) > 0 {
+		o.Store = st[0]
+	}
+	n := actorstest.StartNode(t, o)
 	svc := rpc.NewService(n.Node, n.Store, nil, nil)
 	svc.SetLimits(l)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -61,6 +61,9 @@ func (s *Service) Handler() http.Handler {
 	if rl := newRateLimiter(s.limits); rl != nil {
 		opts = append(opts, connect.WithInterceptors(rl))
 	}
+	if s.limits.RequestTimeout > 0 {
+		opts = append(opts, connect.WithInterceptors(deadline(s.limits.RequestTimeout)))
+	}
 	mux.Handle(pbconnect.NewStreamServiceHandler(s, opts...))
 	reflector := grpcreflect.NewStaticReflector(pbconnect.StreamServiceName)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
