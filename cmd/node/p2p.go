@@ -21,6 +21,8 @@ import (
 type p2pConfig struct {
 	network, listen, announce, allow, bootstrap, peerstore string
 	mdns, dht, registry                                    bool
+	peerRate                                               float64
+	peerBurst                                              int
 }
 
 func (c *p2pConfig) register(fs *flag.FlagSet) {
@@ -34,6 +36,8 @@ func (c *p2pConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.mdns, "p2p.mdns", d.MDNS, "discover peers by multicast DNS on the LAN")
 	fs.BoolVar(&c.dht, "p2p.dht", d.DHT, "run the network's private DHT and its rendezvous")
 	fs.BoolVar(&c.registry, "p2p.registry", d.Registry, "register our peer id and addresses on the node registry and dial registered nodes")
+	fs.Float64Var(&c.peerRate, "p2p.peer-rate", d.PeerRequestRate, "direct requests per second one peer may open (0: no limit); past it and its burst they are refused RESOURCE_EXHAUSTED")
+	fs.IntVar(&c.peerBurst, "p2p.peer-burst", d.PeerRequestBurst, "burst of --p2p.peer-rate")
 }
 
 func splitList(s string) []string {
@@ -54,6 +58,7 @@ func (c *p2pConfig) config(dataDir string) (p2p.Config, error) {
 	cfg.Announce = splitList(c.announce)
 	cfg.Bootstrap = splitList(c.bootstrap)
 	cfg.MDNS, cfg.DHT, cfg.Registry = c.mdns, c.dht, c.registry
+	cfg.PeerRequestRate, cfg.PeerRequestBurst = c.peerRate, c.peerBurst
 	for _, s := range splitList(c.allow) {
 		id, err := peer.Decode(s)
 		if err != nil {
