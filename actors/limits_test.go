@@ -205,3 +205,52 @@ func TestLimitChainSubmissions(t *testing.T) {
 	}
 	require.LessOrEqual(t, gc.most.Load(), int32(cfg.MaxChainSubmissions))
 }
+
+// batchChain records the size of every RegisterMiniblocks batch.
+type batchChain struct {
+	chainlink.Chain
+	mu      sync.Mutex
+	batches []int
+}
+
+func (b *batchChain) RegisterMiniblocks(ctx context.Context, regs []chainlink.Registration) ([]chainlink.RegistrationResult, error) {
+	b.mu.Lock()
+	b.batches = append(b.batches, len(regs))
+	b.mu.Unlock()
+	return b.Chain.RegisterMiniblocks(ctx, regs)
+}
+
+// TestLimitChainBatchMax: with a batch delay far longer than the test, the
+// chain-writer submits a batch as soon as it holds ChainBatchMax
+// registrations, and never a larger one: four streams' blocks are sealed in
+// two batches of two.
+func TestLimitChainBatchMax(t *testing.T) {
+	cfg := actors.DefaultConfig()
+	cfg.ChainBatchMax = 2
+	cfg.ChainBatchDelay = time.Hour
+	bc := &batchChain{}
+	n := actorstest.StartNode(t, actorstest.Options{Config: cfg, WrapChain: func(c chainlink.Chain) chainlink.Chain {
+		bc.Chain = c
+		return bc
+	}})
+	u := actorstest.NewUser(t)
+	space, ch0 := n.Channel(t, u)
+	chans := []streams.StreamID{ch0}
+	for range 3 {
+		id, evs := u.ChannelGenesis(t, space)
+		_, _, err := n.CreateStream(ctxT(t), id, evs)
+		require.NoError(t, err)
+		chans = append(chans, id)
+	}
+	for i, id := range chans {
+		_, err := n.AddEvent(ctxT(t), u.Event(t, id, n.Last(t, id), actorstest.Message(fmt.Sprint("m", i))))
+		require.NoError(t, err)
+	}
+	for _, id := range chans {
+		v := n.WaitSealed(t, id, 20*time.Second)
+		require.GreaterOrEqual(t, v.LastBlock().Header.MiniblockNum, int64(1))
+	}
+	bc.mu.Lock()
+	defer bc.mu.Unlock()
+	require.Equal(t, []int{2, 2}, bc.batches)
+}
