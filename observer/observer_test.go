@@ -182,7 +182,7 @@ func TestOutboxCutsATornTail(t *testing.T) {
 	dir := t.TempDir()
 	ob, err := openOutbox(dir, 10)
 	require.NoError(t, err)
-	_, err = ob.append(2, func(seq uint64, i int) []byte { return encode(Payload{Type: TypeEvent}, seq) })
+	_, err = ob.append(2, func(buf []byte, seq uint64, i int) []byte { return encode(buf, &Payload{Type: TypeEvent}, seq) })
 	require.NoError(t, err)
 	require.NoError(t, ob.close())
 	f, err := os.OpenFile(filepath.Join(dir, logName), os.O_APPEND|os.O_WRONLY, 0)
@@ -195,7 +195,7 @@ func TestOutboxCutsATornTail(t *testing.T) {
 	require.NoError(t, err)
 	defer ob.close()
 	require.Equal(t, 2, ob.len())
-	_, err = ob.append(1, func(seq uint64, i int) []byte { return encode(Payload{Type: TypeEvent}, seq) })
+	_, err = ob.append(1, func(buf []byte, seq uint64, i int) []byte { return encode(buf, &Payload{Type: TypeEvent}, seq) })
 	require.NoError(t, err)
 	for want := uint64(0); want < 3; want++ {
 		b, seq, ok, err := ob.head()

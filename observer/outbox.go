@@ -11,7 +11,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
+
+// outboxSyncs counts the outboxes' fsyncs, for BenchmarkWriterObserverDown.
+var outboxSyncs atomic.Uint64
 
 // outbox is one observer's durable queue: payloads appended to a log file,
 // one JSON object a line, each with its sequence number ("seq"), and a cursor
@@ -31,6 +35,7 @@ type outbox struct {
 	nextSeq uint64
 	max     int
 	ready   chan struct{} // signalled when a payload is appended
+	buf     []byte        // append's write buffer, reused
 }
 
 type span struct {
@@ -127,37 +132,54 @@ func seqOf(line []byte) (uint64, bool) {
 	return n, err == nil
 }
 
-// append writes payloads built by mk (given their sequence numbers) and
-// syncs them; it returns how many old payloads the cap dropped.
-func (o *outbox) append(n int, mk func(seq uint64, i int) []byte) (dropped int, err error) {
+// append writes the n payloads mk appends (given their sequence numbers)
+// with one write and one fsync; it returns how many old payloads the cap
+// dropped. The cursor file is not rewritten here: the next sequence number
+// is recovered from the log when it opens, and the cap's drops reach the
+// disk with the next delivery or compaction (until then a restart would
+// offer the dropped payloads again, still at most max plus what one
+// compaction holds).
+func (o *outbox) append(n int, mk func(buf []byte, seq uint64, i int) []byte) (dropped int, err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var buf bytes.Buffer
-	var spans []span
+	buf := o.buf[:0]
 	off := o.end
 	for i := 0; i < n; i++ {
-		b := mk(o.nextSeq, i)
-		buf.Write(b)
-		buf.WriteByte('\n')
-		spans = append(spans, span{off, int64(len(b) + 1), o.nextSeq})
+		at := len(buf)
+		buf = mk(buf, o.nextSeq, i)
+		buf = append(buf, '\n')
+		o.recs = append(o.recs, span{off + int64(at), int64(len(buf) - at), o.nextSeq})
 		o.nextSeq++
-		off += int64(len(b) + 1)
 	}
-	if _, err := o.log.WriteAt(buf.Bytes(), o.end); err != nil {
+	if cap(buf) <= 1<<20 {
+		o.buf = buf
+	}
+	outboxSyncs.Add(1)
+	_, err = o.log.WriteAt(buf, o.end)
+	if err == nil {
+		err = o.log.Sync()
+	}
+	if err != nil {
+		o.recs = o.recs[:len(o.recs)-n] // the next append writes over them
+		o.nextSeq -= uint64(n)
 		return 0, err
 	}
-	if err := o.log.Sync(); err != nil {
-		return 0, err
-	}
-	o.end = off
-	o.recs = append(o.recs, spans...)
+	o.end = off + int64(len(buf))
 	if over := len(o.recs) - o.max; over > 0 {
 		dropped = over
-		o.recs = append([]span(nil), o.recs[over:]...)
+		o.recs = o.recs[over:]
 	}
 	o.advance()
-	if err := o.saveCursor(); err != nil {
-		return dropped, err
+	// Dropped payloads before the cursor are cut off once they outweigh the
+	// live ones, so a full outbox's log stays under about twice its payloads
+	// and each byte is rewritten at most about once.
+	if dropped > 0 && o.start >= compactAt && o.start >= o.end-o.start {
+		if err := o.saveCursor(); err != nil {
+			return dropped, err
+		}
+		if err := o.compact(); err != nil {
+			return dropped, err
+		}
 	}
 	select {
 	case o.ready <- struct{}{}:
@@ -261,6 +283,7 @@ func writeSync(path string, b []byte) error {
 		f.Close()
 		return err
 	}
+	outboxSyncs.Add(1)
 	if err := f.Sync(); err != nil {
 		f.Close()
 		return err

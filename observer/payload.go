@@ -45,7 +45,10 @@ func hx(b []byte) string {
 
 // payloads appends what u means for this observer.
 func (w *worker) payloads(out []Payload, u Update) []Payload {
-	base := Payload{Node: hx(w.node), StreamID: hx(u.StreamID)}
+	if w.nodeHex == "" {
+		w.nodeHex = hx(w.node)
+	}
+	base := Payload{Node: w.nodeHex, StreamID: hx(u.StreamID)}
 	switch {
 	case u.Event != nil:
 		if !w.cfg.wants(TypeEvent) {
@@ -53,7 +56,8 @@ func (w *worker) payloads(out []Payload, u Update) []Payload {
 		}
 		p := base
 		p.Type = TypeEvent
-		describeEvent(&p, u.Event)
+		kind := describeEvent(&p, u.Event)
+		w.remember(u.Event.Hash, kind == streams.KindMembership)
 		return append(out, p)
 	case u.Miniblock != nil:
 		hdr := &pb.MiniblockHeader{}
@@ -80,6 +84,12 @@ func (w *worker) payloads(out []Payload, u Update) []Payload {
 		}
 		if w.cfg.wants(TypeMembership) {
 			for _, env := range u.Miniblock.Events {
+				if m, ok := w.members[string(env.Hash)]; ok {
+					delete(w.members, string(env.Hash))
+					if !m {
+						continue // described as an event: not a join or leave
+					}
+				}
 				ev := &pb.StreamEvent{}
 				if proto.Unmarshal(env.Event, ev) != nil {
 					continue
@@ -103,23 +113,37 @@ func (w *worker) payloads(out []Payload, u Update) []Payload {
 	return out
 }
 
-func describeEvent(p *Payload, env *pb.Envelope) {
+// remember notes whether the event hashed h is a membership change, for its
+// miniblock. Events that never reach a block here would pile up, so past
+// a bound the memory is emptied (their blocks then decode them again).
+func (w *worker) remember(h []byte, member bool) {
+	if w.members == nil || len(w.members) >= 1<<16 {
+		w.members = make(map[string]bool)
+	}
+	w.members[string(h)] = member
+}
+
+// describeEvent fills p from env and returns its payload kind.
+func describeEvent(p *Payload, env *pb.Envelope) streams.Kind {
 	p.EventHash = hx(env.Hash)
 	ev := &pb.StreamEvent{}
 	if proto.Unmarshal(env.Event, ev) != nil {
 		p.Kind = "undecodable"
-		return
+		return streams.KindUnknown
 	}
+	kind := streams.PayloadOf(ev).Kind
 	p.Creator = hx(ev.CreatorAddress)
-	p.Kind = streams.PayloadOf(ev).Kind.String()
+	p.Kind = kind.String()
 	p.CreatedAtMs = ev.CreatedAtMs
+	return kind
 }
 
-func encode(p Payload, seq uint64) []byte {
+// encode appends p's JSON, numbered seq, to buf.
+func encode(buf []byte, p *Payload, seq uint64) []byte {
 	p.Seq = seq
 	b, err := json.Marshal(p)
 	if err != nil {
 		panic(err) // plain strings and numbers always marshal
 	}
-	return b
+	return append(buf, b...)
 }
