@@ -277,3 +277,41 @@ func TestRemovedObserverOutboxIsDropped(t *testing.T) {
 	require.NoDirExists(t, outboxDir(dir, a))
 	require.DirExists(t, outboxDir(dir, b))
 }
+
+// An outbox that stays full (its observer down) cuts the dropped payloads
+// off its log, so the file stays bounded; reopened, it continues the
+// sequence and still ends with the newest payloads.
+func TestFullOutboxLogStaysBounded(t *testing.T) {
+	dir := t.TempDir()
+	ob, err := openOutbox(dir, 10)
+	require.NoError(t, err)
+	pad := string(make([]byte, 1000))
+	mk := func(buf []byte, seq uint64, i int) []byte {
+		return encode(buf, &Payload{Type: TypeEvent, Kind: fmt.Sprintf("%x", pad)}, seq)
+	}
+	for range 100 { // 100 × 100 payloads of ~2 kB: 20 MB in all
+		_, err := ob.append(100, mk)
+		require.NoError(t, err)
+	}
+	require.Equal(t, 10, ob.len())
+	fi, err := os.Stat(filepath.Join(dir, logName))
+	require.NoError(t, err)
+	require.Less(t, fi.Size(), int64(2*compactAt+200*2100), "the log must be compacted")
+	require.NoError(t, ob.close())
+
+	ob, err = openOutbox(dir, 10)
+	require.NoError(t, err)
+	defer ob.close()
+	_, err = ob.append(1, mk)
+	require.NoError(t, err)
+	var last uint64
+	for ob.len() > 0 {
+		_, seq, ok, err := ob.head()
+		require.NoError(t, err)
+		require.True(t, ok)
+		require.Greater(t, seq+1, last)
+		last = seq
+		require.NoError(t, ob.pop(seq))
+	}
+	require.EqualValues(t, 10_000, last, "the appended payload continues the sequence")
+}
