@@ -1,6 +1,7 @@
 // Package observer pushes what a node does to other programs: for each
 // `--observer URL[,events=TYPE+TYPE]` it POSTs one JSON Payload per new
-// miniblock, event, stream creation or membership change.
+// miniblock, event, stream creation, membership change or catch-up step
+// (sync_progress: started, every 5 s of progress, caught up).
 //
 // An observer never slows the node. Observe, on the actor's goroutine, only
 // hands the update (pointers the node already holds) to each observer's
@@ -30,6 +31,4 @@
 // Delivery is at least once: a crash between a 2xx and the cursor write
 // sends that payload again, with the same seq, so receivers deduplicate by
 // seq. At start the outboxes of observers no longer configured are removed.
-// Unfinished: sync-progress payloads (the actors report no sync progress
-// to observers yet).
 package observer

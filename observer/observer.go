@@ -27,10 +27,11 @@ const (
 	TypeEvent         = "event"          // an event entered a minipool (durable)
 	TypeStreamCreated = "stream_created" // a stream was created here (its genesis)
 	TypeMembership    = "membership"     // a join or leave took effect (its miniblock applied)
+	TypeSync          = "sync_progress"  // a stream's catch-up started, progressed or caught up
 )
 
 // AllTypes is what an observer gets without events=.
-var AllTypes = []string{TypeMiniblock, TypeEvent, TypeStreamCreated, TypeMembership}
+var AllTypes = []string{TypeMiniblock, TypeEvent, TypeStreamCreated, TypeMembership, TypeSync}
 
 // Config is one observer.
 type Config struct {
@@ -93,12 +94,13 @@ func DefaultOptions(dir string) Options {
 		MinBackoff: 100 * time.Millisecond, MaxBackoff: 30 * time.Second}
 }
 
-// Update is what the node reports: exactly one of Event and Miniblock is
-// set; a miniblock numbered 0 is a stream's genesis (its creation).
+// Update is what the node reports: exactly one of Event, Miniblock and
+// Sync is set; a miniblock numbered 0 is a stream's genesis (its creation).
 type Update struct {
 	StreamID  []byte
 	Event     *pb.Envelope
 	Miniblock *pb.Miniblock
+	Sync      *SyncInfo
 }
 
 // Observers fans the node's updates out to each observer's worker. Observe

@@ -218,9 +218,9 @@ func TestParseConfig(t *testing.T) {
 	require.True(t, c.wants(TypeMiniblock) && c.wants(TypeMembership))
 	require.False(t, c.wants(TypeEvent))
 	for _, bad := range []struct{ in, msg string }{
-		{"127.0.0.1:9", `observer "127.0.0.1:9": want an http(s) URL, then optionally ,events=miniblock+event+stream_created+membership`},
-		{"http://h/x,events=blocks", `observer "http://h/x,events=blocks": unknown event type "blocks"; types are miniblock, event, stream_created, membership`},
-		{"http://h/x,retry=3", `observer "http://h/x,retry=3": unknown option "retry"; the only option is events=miniblock+event+stream_created+membership`},
+		{"127.0.0.1:9", `observer "127.0.0.1:9": want an http(s) URL, then optionally ,events=miniblock+event+stream_created+membership+sync_progress`},
+		{"http://h/x,events=blocks", `observer "http://h/x,events=blocks": unknown event type "blocks"; types are miniblock, event, stream_created, membership, sync_progress`},
+		{"http://h/x,retry=3", `observer "http://h/x,retry=3": unknown option "retry"; the only option is events=miniblock+event+stream_created+membership+sync_progress`},
 	} {
 		_, err := ParseConfig(bad.in)
 		require.EqualError(t, err, bad.msg)
@@ -314,4 +314,18 @@ func TestFullOutboxLogStaysBounded(t *testing.T) {
 		require.NoError(t, ob.pop(seq))
 	}
 	require.EqualValues(t, 10_000, last, "the appended payload continues the sequence")
+}
+
+// A catch-up report becomes a sync_progress payload; events=... filters it.
+func TestSyncProgressPayload(t *testing.T) {
+	all := &worker{node: []byte{0xaa}}
+	si := &SyncInfo{Phase: "caught_up", Local: 40, Target: 40, Reason: "loaded behind the chain"}
+	got := all.payloads(nil, Update{StreamID: []byte{0x20, 0x01}, Sync: si})
+	require.Len(t, got, 1)
+	b := encode(nil, &got[0], 7)
+	require.JSONEq(t, `{"seq":7,"type":"sync_progress","node":"0xaa","stream_id":"0x2001","sync":{"phase":"caught_up",`+
+		`"local":40,"target":40,"remaining":0,"blocks_per_second":0,"peers":0,"banned":0,"reason":"loaded behind the chain"}}`, string(b))
+	c, err := ParseConfig("http://h/x,events=event")
+	require.NoError(t, err)
+	require.Empty(t, (&worker{cfg: c}).payloads(nil, Update{StreamID: []byte{0x20}, Sync: si}))
 }

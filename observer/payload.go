@@ -34,6 +34,20 @@ type Payload struct {
 	Leader      string   `json:"leader,omitempty"`
 	EventHashes []string `json:"event_hashes,omitempty"`
 	StreamType  string   `json:"stream_type,omitempty"`
+	// sync_progress
+	Sync *SyncInfo `json:"sync,omitempty"`
+}
+
+// SyncInfo is a sync_progress payload's state of one stream's catch-up.
+type SyncInfo struct {
+	Phase     string  `json:"phase"`     // "started", "progress" or "caught_up"
+	Local     int64   `json:"local"`     // the last block applied here
+	Target    int64   `json:"target"`    // the chain's registered head
+	Remaining int64   `json:"remaining"` // blocks still to apply
+	BlocksPS  float64 `json:"blocks_per_second"`
+	Peers     int     `json:"peers"`  // peers asked
+	Banned    int     `json:"banned"` // of them banned
+	Reason    string  `json:"reason"` // why the stream syncs
 }
 
 func hx(b []byte) string {
@@ -50,6 +64,15 @@ func (w *worker) payloads(out []Payload, u Update) []Payload {
 	}
 	base := Payload{Node: w.nodeHex, StreamID: hx(u.StreamID)}
 	switch {
+	case u.Sync != nil:
+		if !w.cfg.wants(TypeSync) {
+			return out
+		}
+		p := base
+		p.Type = TypeSync
+		si := *u.Sync
+		p.Sync = &si
+		return append(out, p)
 	case u.Event != nil:
 		if !w.cfg.wants(TypeEvent) {
 			return out
