@@ -527,6 +527,9 @@ func (c *Console) peers() PeersView {
 		v.Peers = append(v.Peers, pv)
 	}
 	v.Refused = c.d.P2P.Refused()
+	for i := range v.Refused {
+		v.Refused[i].Address = strings.ToLower(v.Refused[i].Address)
+	}
 	return v
 }
 
