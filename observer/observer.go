@@ -311,6 +311,9 @@ func (w *worker) send(ctx context.Context) {
 			w.log.Error("observer outbox read failed", "err", err)
 		}
 		if !ok || err != nil {
+			if err := w.box.flush(); err != nil { // idle: the cursor reaches the disk
+				w.log.Error("observer outbox cursor write failed", "err", err)
+			}
 			select {
 			case <-ctx.Done():
 				return

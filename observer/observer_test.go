@@ -329,3 +329,42 @@ func TestSyncProgressPayload(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, (&worker{cfg: c}).payloads(nil, Update{StreamID: []byte{0x20}, Sync: si}))
 }
+
+// Deliveries write the cursor lazily (at most every 50 ms, at idle and at
+// close): after a crash the delivered payloads may come again, but a
+// sequence number is never given twice; after a clean close none comes
+// again.
+func TestLazyCursorNeverReusesASeq(t *testing.T) {
+	mk := func(buf []byte, seq uint64, i int) []byte { return encode(buf, &Payload{Type: TypeEvent}, seq) }
+	dir := t.TempDir()
+	ob, err := openOutbox(dir, 100)
+	require.NoError(t, err)
+	_, err = ob.append(10, mk)
+	require.NoError(t, err)
+	for seq := uint64(0); seq < 10; seq++ {
+		require.NoError(t, ob.pop(seq))
+	}
+	// A crash: the log and cursor as they are, without close.
+	crashed, err := openOutbox(dir, 100)
+	require.NoError(t, err)
+	require.LessOrEqual(t, crashed.len(), 10, "at most the delivered payloads again")
+	_, err = crashed.append(1, mk)
+	require.NoError(t, err)
+	for crashed.len() > 1 {
+		_, seq, _, err := crashed.head()
+		require.NoError(t, err)
+		require.NoError(t, crashed.pop(seq))
+	}
+	_, seq, ok, err := crashed.head()
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.EqualValues(t, 10, seq, "the next payload gets a new seq")
+	require.NoError(t, crashed.pop(seq))
+	require.NoError(t, crashed.close())
+	require.NoError(t, ob.log.Close())
+
+	again, err := openOutbox(dir, 100)
+	require.NoError(t, err)
+	defer again.close()
+	require.Zero(t, again.len(), "after a clean close nothing is sent again")
+}

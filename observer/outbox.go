@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // outboxSyncs counts the outboxes' fsyncs, for BenchmarkWriterObserverDown.
@@ -36,6 +37,8 @@ type outbox struct {
 	max     int
 	ready   chan struct{} // signalled when a payload is appended
 	buf     []byte        // append's write buffer, reused
+	dirty   bool          // the cursor moved since it was written
+	savedAt time.Time     // when it was written
 }
 
 type span struct {
@@ -203,6 +206,12 @@ func (o *outbox) head() ([]byte, uint64, bool, error) {
 	return bytes.TrimSuffix(b, []byte("\n")), s.seq, true, nil
 }
 
+// cursorEvery: while payloads are being delivered, the cursor file is
+// rewritten (and fsynced) at most this often, and when the sender goes
+// idle (flush). A crash in between sends the payloads delivered since
+// again, with their seq: delivery is at least once.
+const cursorEvery = 50 * time.Millisecond
+
 // pop removes payload seq once delivered (a no-op if the cap dropped it
 // meanwhile).
 func (o *outbox) pop(seq uint64) error {
@@ -213,13 +222,28 @@ func (o *outbox) pop(seq uint64) error {
 	}
 	o.recs = o.recs[1:]
 	o.advance()
-	if err := o.saveCursor(); err != nil {
-		return err
-	}
-	if o.start >= compactAt || (len(o.recs) == 0 && o.end > 0) {
+	o.dirty = true
+	if o.start >= compactAt {
+		// The cursor first: a log compacted empty must not lose nextSeq.
+		if err := o.saveCursor(); err != nil {
+			return err
+		}
 		return o.compact()
 	}
+	if time.Since(o.savedAt) >= cursorEvery {
+		return o.saveCursor()
+	}
 	return nil
+}
+
+// flush writes the cursor if deliveries moved it since it was written.
+func (o *outbox) flush() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.dirty {
+		return nil
+	}
+	return o.saveCursor()
 }
 
 // advance moves the cursor to the first remaining payload.
@@ -271,7 +295,11 @@ func (o *outbox) saveCursor() error {
 	if err := writeSync(tmp, fmt.Appendf(nil, "%d %d\n", o.first, o.nextSeq)); err != nil {
 		return err
 	}
-	return os.Rename(tmp, filepath.Join(o.dir, cursorName))
+	if err := os.Rename(tmp, filepath.Join(o.dir, cursorName)); err != nil {
+		return err
+	}
+	o.dirty, o.savedAt = false, time.Now()
+	return nil
 }
 
 func writeSync(path string, b []byte) error {
@@ -291,8 +319,13 @@ func writeSync(path string, b []byte) error {
 	return f.Close()
 }
 
+// close writes the cursor, if it moved, and closes the log.
 func (o *outbox) close() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.log.Close()
+	var err error
+	if o.dirty {
+		err = o.saveCursor()
+	}
+	return errors.Join(err, o.log.Close())
 }
