@@ -81,7 +81,7 @@ func newStreamActor(n *Node, id streams.StreamID, cell *statusCell, writer *acto
 		id:       id,
 		cell:     cell,
 		writer:   writer,
-		log:      n.log.With("stream", id.String()),
+		log:      n.log.With("stream", id),
 		head:     head,
 		clients:  map[streams.ReqID]*clientReq{},
 		voters:   map[streams.ReqID]chan *pb.VoteResponse{},

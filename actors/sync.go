@@ -123,6 +123,7 @@ func (s *streamActor) enterSync(v *streams.View, replicas []common.Address, last
 	s.armSyncTicker()
 	s.syncEffects(st, m.Start(now))
 	s.syncPublish()
+	s.observeSync(SyncStarted)
 }
 
 // leaveLiveForSync drops the live replica and starts sync mode; called
@@ -218,6 +219,7 @@ func (s *streamActor) onSync(msg *syncMsg) {
 		}
 		if now.Sub(st.lastLog) >= syncLogEvery {
 			s.syncLog(now)
+			s.observeSync(SyncProgressed)
 		}
 	case streams.SyncChainHead:
 		st.headAsk = false
@@ -314,6 +316,7 @@ func (s *streamActor) caughtUp(st *syncState) {
 	ss := st.m.Status()
 	now := s.n.now()
 	s.syncPublish() // the last writes count too
+	s.observeSync(SyncCaughtUp)
 	s.stopSync()
 	s.log.Info("stream caught up; going live", "head", ss.Durable, "synced", ss.Durable-st.startNum,
 		"took", now.Sub(st.started).Round(time.Millisecond))

@@ -330,7 +330,7 @@ func (c *Console) stream(ctx context.Context, id streams.StreamID) (StreamView, 
 	live := c.liveActors(ctx)
 	s := StreamView{StreamRow: c.row(ctx, id, live), Blocks: []BlockView{}, Pool: []PoolEvent{}, ReplicaInfo: []ReplicaView{}}
 	if a, ok := live[id.String()]; ok {
-		s.Actor = asMap(a)
+		s.Actor = asMap(a.HumanIDs())
 	}
 	var inTopic []common.Address
 	if c.d.P2P != nil {
@@ -450,7 +450,7 @@ func (c *Console) actors(ctx context.Context) ActorsView {
 	now := c.d.Now()
 	byName := map[string]*ActorNode{}
 	for _, a := range list {
-		byName[a.Name] = &ActorNode{ActorInfo: a, AgeMs: now.Sub(a.Started).Milliseconds()}
+		byName[a.Name] = &ActorNode{ActorInfo: a.HumanIDs(), AgeMs: now.Sub(a.Started).Milliseconds()}
 	}
 	v := ActorsView{Count: len(list)}
 	var orphans []*ActorNode
@@ -527,6 +527,9 @@ func (c *Console) peers() PeersView {
 		v.Peers = append(v.Peers, pv)
 	}
 	v.Refused = c.d.P2P.Refused()
+	for i := range v.Refused {
+		v.Refused[i].Address = strings.ToLower(v.Refused[i].Address)
+	}
 	return v
 }
 

@@ -33,7 +33,7 @@ func FuzzOutboxOpen(f *testing.F) {
 			}
 			require.NoError(t, ob.pop(seq))
 		}
-		_, err = ob.append(3, func(seq uint64, i int) []byte { return encode(Payload{Type: TypeEvent}, seq) })
+		_, err = ob.append(3, func(buf []byte, seq uint64, i int) []byte { return encode(buf, &Payload{Type: TypeEvent}, seq) })
 		require.NoError(t, err)
 		var last uint64
 		for i := 0; i < 3; i++ {

@@ -27,10 +27,11 @@ const (
 	TypeEvent         = "event"          // an event entered a minipool (durable)
 	TypeStreamCreated = "stream_created" // a stream was created here (its genesis)
 	TypeMembership    = "membership"     // a join or leave took effect (its miniblock applied)
+	TypeSync          = "sync_progress"  // a stream's catch-up started, progressed or caught up
 )
 
 // AllTypes is what an observer gets without events=.
-var AllTypes = []string{TypeMiniblock, TypeEvent, TypeStreamCreated, TypeMembership}
+var AllTypes = []string{TypeMiniblock, TypeEvent, TypeStreamCreated, TypeMembership, TypeSync}
 
 // Config is one observer.
 type Config struct {
@@ -78,6 +79,7 @@ type Options struct {
 	Dir        string        // outboxes live in Dir/<hash of URL>/
 	MaxOutbox  int           // payloads kept per observer; past it the oldest are dropped
 	QueueLen   int           // updates waiting to be written per observer; past it they are dropped
+	Linger     time.Duration // group commit: how long the writer gathers updates before one fsync
 	Timeout    time.Duration // per POST
 	MinBackoff time.Duration
 	MaxBackoff time.Duration
@@ -88,16 +90,17 @@ type Options struct {
 
 // DefaultOptions are what `node run` uses.
 func DefaultOptions(dir string) Options {
-	return Options{Dir: dir, MaxOutbox: 100_000, QueueLen: 10_000, Timeout: 10 * time.Second,
+	return Options{Dir: dir, MaxOutbox: 100_000, QueueLen: 10_000, Linger: 20 * time.Millisecond, Timeout: 10 * time.Second,
 		MinBackoff: 100 * time.Millisecond, MaxBackoff: 30 * time.Second}
 }
 
-// Update is what the node reports: exactly one of Event and Miniblock is
-// set; a miniblock numbered 0 is a stream's genesis (its creation).
+// Update is what the node reports: exactly one of Event, Miniblock and
+// Sync is set; a miniblock numbered 0 is a stream's genesis (its creation).
 type Update struct {
 	StreamID  []byte
 	Event     *pb.Envelope
 	Miniblock *pb.Miniblock
+	Sync      *SyncInfo
 }
 
 // Observers fans the node's updates out to each observer's worker. Observe
@@ -216,44 +219,86 @@ type worker struct {
 	in   chan Update
 	log  *slog.Logger
 	st   stats // health.go
+	// members remembers, for events this worker described, whether each is
+	// a join or leave, so their miniblock need not decode them again
+	// (payload.go). Keyed by event hash; emptied when it grows past bounds.
+	members map[string]bool
+	nodeHex string
 }
 
-// write persists queued updates in batches.
+// maxBatch bounds the payloads one append writes.
+const maxBatch = 4096
+
+// write persists queued updates with group commit: woken by the first
+// update, it sleeps Linger, then takes everything queued (so it wakes once
+// per batch, not once per update) and writes and fsyncs it as one append.
+// A busy node thus costs the disk at most one observer fsync per Linger,
+// and the node's store does not queue its own syncs behind a stream of
+// small ones. When the observers close, what is queued is written before
+// the writer returns.
 func (w *worker) write(ctx context.Context) {
 	var batch []Payload
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
 	for {
+		var u Update
 		select {
 		case <-ctx.Done():
+			w.commit(w.drain(batch[:0]))
 			return
-		case u := <-w.in:
-			batch = w.payloads(batch[:0], u)
-		drain:
-			for len(batch) < 1024 {
-				select {
-				case u := <-w.in:
-					batch = w.payloads(batch, u)
-				default:
-					break drain
-				}
-			}
+		case u = <-w.in:
 		}
-		if len(batch) == 0 {
-			continue
+		linger.Reset(w.opts.Linger)
+		stopping := false
+		select {
+		case <-linger.C:
+		case <-ctx.Done():
+			linger.Stop()
+			stopping = true
 		}
-		dropped, err := w.box.append(len(batch), func(seq uint64, i int) []byte { return encode(batch[i], seq) })
-		if err != nil {
-			w.log.Error("observer outbox write failed; payloads lost", "n", len(batch), "err", err)
-			w.opts.Metrics.Dropped.WithLabelValues(w.cfg.URL, "write").Add(float64(len(batch)))
-			w.st.dropped.Add(uint64(len(batch)))
-			w.st.failed(err)
-			continue
+		batch = w.drain(w.payloads(batch[:0], u))
+		for len(batch) > maxBatch {
+			w.commit(batch[:maxBatch])
+			batch = append(batch[:0], batch[maxBatch:]...)
 		}
-		if dropped > 0 {
-			w.opts.Metrics.Dropped.WithLabelValues(w.cfg.URL, "outbox_full").Add(float64(dropped))
-			w.st.dropped.Add(uint64(dropped))
+		w.commit(batch)
+		if stopping {
+			return
 		}
-		w.opts.Metrics.Queue.WithLabelValues(w.cfg.URL).Set(float64(w.box.len()))
 	}
+}
+
+// drain adds what is queued now (at most a queue's worth), without waiting.
+func (w *worker) drain(batch []Payload) []Payload {
+	for range cap(w.in) {
+		select {
+		case u := <-w.in:
+			batch = w.payloads(batch, u)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// commit appends batch to the outbox (one write, one fsync).
+func (w *worker) commit(batch []Payload) {
+	if len(batch) == 0 {
+		return
+	}
+	dropped, err := w.box.append(len(batch), func(buf []byte, seq uint64, i int) []byte { return encode(buf, &batch[i], seq) })
+	if err != nil {
+		w.log.Error("observer outbox write failed; payloads lost", "n", len(batch), "err", err)
+		w.opts.Metrics.Dropped.WithLabelValues(w.cfg.URL, "write").Add(float64(len(batch)))
+		w.st.dropped.Add(uint64(len(batch)))
+		w.st.failed(err)
+		return
+	}
+	if dropped > 0 {
+		w.opts.Metrics.Dropped.WithLabelValues(w.cfg.URL, "outbox_full").Add(float64(dropped))
+		w.st.dropped.Add(uint64(dropped))
+	}
+	w.opts.Metrics.Queue.WithLabelValues(w.cfg.URL).Set(float64(w.box.len()))
 }
 
 // send delivers the outbox in order, one POST at a time, backing off with
@@ -266,6 +311,9 @@ func (w *worker) send(ctx context.Context) {
 			w.log.Error("observer outbox read failed", "err", err)
 		}
 		if !ok || err != nil {
+			if err := w.box.flush(); err != nil { // idle: the cursor reaches the disk
+				w.log.Error("observer outbox cursor write failed", "err", err)
+			}
 			select {
 			case <-ctx.Done():
 				return

@@ -182,7 +182,7 @@ func TestOutboxCutsATornTail(t *testing.T) {
 	dir := t.TempDir()
 	ob, err := openOutbox(dir, 10)
 	require.NoError(t, err)
-	_, err = ob.append(2, func(seq uint64, i int) []byte { return encode(Payload{Type: TypeEvent}, seq) })
+	_, err = ob.append(2, func(buf []byte, seq uint64, i int) []byte { return encode(buf, &Payload{Type: TypeEvent}, seq) })
 	require.NoError(t, err)
 	require.NoError(t, ob.close())
 	f, err := os.OpenFile(filepath.Join(dir, logName), os.O_APPEND|os.O_WRONLY, 0)
@@ -195,7 +195,7 @@ func TestOutboxCutsATornTail(t *testing.T) {
 	require.NoError(t, err)
 	defer ob.close()
 	require.Equal(t, 2, ob.len())
-	_, err = ob.append(1, func(seq uint64, i int) []byte { return encode(Payload{Type: TypeEvent}, seq) })
+	_, err = ob.append(1, func(buf []byte, seq uint64, i int) []byte { return encode(buf, &Payload{Type: TypeEvent}, seq) })
 	require.NoError(t, err)
 	for want := uint64(0); want < 3; want++ {
 		b, seq, ok, err := ob.head()
@@ -218,9 +218,9 @@ func TestParseConfig(t *testing.T) {
 	require.True(t, c.wants(TypeMiniblock) && c.wants(TypeMembership))
 	require.False(t, c.wants(TypeEvent))
 	for _, bad := range []struct{ in, msg string }{
-		{"127.0.0.1:9", `observer "127.0.0.1:9": want an http(s) URL, then optionally ,events=miniblock+event+stream_created+membership`},
-		{"http://h/x,events=blocks", `observer "http://h/x,events=blocks": unknown event type "blocks"; types are miniblock, event, stream_created, membership`},
-		{"http://h/x,retry=3", `observer "http://h/x,retry=3": unknown option "retry"; the only option is events=miniblock+event+stream_created+membership`},
+		{"127.0.0.1:9", `observer "127.0.0.1:9": want an http(s) URL, then optionally ,events=miniblock+event+stream_created+membership+sync_progress`},
+		{"http://h/x,events=blocks", `observer "http://h/x,events=blocks": unknown event type "blocks"; types are miniblock, event, stream_created, membership, sync_progress`},
+		{"http://h/x,retry=3", `observer "http://h/x,retry=3": unknown option "retry"; the only option is events=miniblock+event+stream_created+membership+sync_progress`},
 	} {
 		_, err := ParseConfig(bad.in)
 		require.EqualError(t, err, bad.msg)
@@ -276,4 +276,95 @@ func TestRemovedObserverOutboxIsDropped(t *testing.T) {
 	defer o.Close()
 	require.NoDirExists(t, outboxDir(dir, a))
 	require.DirExists(t, outboxDir(dir, b))
+}
+
+// An outbox that stays full (its observer down) cuts the dropped payloads
+// off its log, so the file stays bounded; reopened, it continues the
+// sequence and still ends with the newest payloads.
+func TestFullOutboxLogStaysBounded(t *testing.T) {
+	dir := t.TempDir()
+	ob, err := openOutbox(dir, 10)
+	require.NoError(t, err)
+	pad := string(make([]byte, 1000))
+	mk := func(buf []byte, seq uint64, i int) []byte {
+		return encode(buf, &Payload{Type: TypeEvent, Kind: fmt.Sprintf("%x", pad)}, seq)
+	}
+	for range 100 { // 100 × 100 payloads of ~2 kB: 20 MB in all
+		_, err := ob.append(100, mk)
+		require.NoError(t, err)
+	}
+	require.Equal(t, 10, ob.len())
+	fi, err := os.Stat(filepath.Join(dir, logName))
+	require.NoError(t, err)
+	require.Less(t, fi.Size(), int64(2*compactAt+200*2100), "the log must be compacted")
+	require.NoError(t, ob.close())
+
+	ob, err = openOutbox(dir, 10)
+	require.NoError(t, err)
+	defer ob.close()
+	_, err = ob.append(1, mk)
+	require.NoError(t, err)
+	var last uint64
+	for ob.len() > 0 {
+		_, seq, ok, err := ob.head()
+		require.NoError(t, err)
+		require.True(t, ok)
+		require.Greater(t, seq+1, last)
+		last = seq
+		require.NoError(t, ob.pop(seq))
+	}
+	require.EqualValues(t, 10_000, last, "the appended payload continues the sequence")
+}
+
+// A catch-up report becomes a sync_progress payload; events=... filters it.
+func TestSyncProgressPayload(t *testing.T) {
+	all := &worker{node: []byte{0xaa}}
+	si := &SyncInfo{Phase: "caught_up", Local: 40, Target: 40, Reason: "loaded behind the chain"}
+	got := all.payloads(nil, Update{StreamID: []byte{0x20, 0x01}, Sync: si})
+	require.Len(t, got, 1)
+	b := encode(nil, &got[0], 7)
+	require.JSONEq(t, `{"seq":7,"type":"sync_progress","node":"0xaa","stream_id":"0x2001","sync":{"phase":"caught_up",`+
+		`"local":40,"target":40,"remaining":0,"blocks_per_second":0,"peers":0,"banned":0,"reason":"loaded behind the chain"}}`, string(b))
+	c, err := ParseConfig("http://h/x,events=event")
+	require.NoError(t, err)
+	require.Empty(t, (&worker{cfg: c}).payloads(nil, Update{StreamID: []byte{0x20}, Sync: si}))
+}
+
+// Deliveries write the cursor lazily (at most every 50 ms, at idle and at
+// close): after a crash the delivered payloads may come again, but a
+// sequence number is never given twice; after a clean close none comes
+// again.
+func TestLazyCursorNeverReusesASeq(t *testing.T) {
+	mk := func(buf []byte, seq uint64, i int) []byte { return encode(buf, &Payload{Type: TypeEvent}, seq) }
+	dir := t.TempDir()
+	ob, err := openOutbox(dir, 100)
+	require.NoError(t, err)
+	_, err = ob.append(10, mk)
+	require.NoError(t, err)
+	for seq := uint64(0); seq < 10; seq++ {
+		require.NoError(t, ob.pop(seq))
+	}
+	// A crash: the log and cursor as they are, without close.
+	crashed, err := openOutbox(dir, 100)
+	require.NoError(t, err)
+	require.LessOrEqual(t, crashed.len(), 10, "at most the delivered payloads again")
+	_, err = crashed.append(1, mk)
+	require.NoError(t, err)
+	for crashed.len() > 1 {
+		_, seq, _, err := crashed.head()
+		require.NoError(t, err)
+		require.NoError(t, crashed.pop(seq))
+	}
+	_, seq, ok, err := crashed.head()
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.EqualValues(t, 10, seq, "the next payload gets a new seq")
+	require.NoError(t, crashed.pop(seq))
+	require.NoError(t, crashed.close())
+	require.NoError(t, ob.log.Close())
+
+	again, err := openOutbox(dir, 100)
+	require.NoError(t, err)
+	defer again.close()
+	require.Zero(t, again.len(), "after a clean close nothing is sent again")
 }

@@ -11,7 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 )
+
+// outboxSyncs counts the outboxes' fsyncs, for BenchmarkWriterObserverDown.
+var outboxSyncs atomic.Uint64
 
 // outbox is one observer's durable queue: payloads appended to a log file,
 // one JSON object a line, each with its sequence number ("seq"), and a cursor
@@ -31,6 +36,9 @@ type outbox struct {
 	nextSeq uint64
 	max     int
 	ready   chan struct{} // signalled when a payload is appended
+	buf     []byte        // append's write buffer, reused
+	dirty   bool          // the cursor moved since it was written
+	savedAt time.Time     // when it was written
 }
 
 type span struct {
@@ -127,37 +135,54 @@ func seqOf(line []byte) (uint64, bool) {
 	return n, err == nil
 }
 
-// append writes payloads built by mk (given their sequence numbers) and
-// syncs them; it returns how many old payloads the cap dropped.
-func (o *outbox) append(n int, mk func(seq uint64, i int) []byte) (dropped int, err error) {
+// append writes the n payloads mk appends (given their sequence numbers)
+// with one write and one fsync; it returns how many old payloads the cap
+// dropped. The cursor file is not rewritten here: the next sequence number
+// is recovered from the log when it opens, and the cap's drops reach the
+// disk with the next delivery or compaction (until then a restart would
+// offer the dropped payloads again, still at most max plus what one
+// compaction holds).
+func (o *outbox) append(n int, mk func(buf []byte, seq uint64, i int) []byte) (dropped int, err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var buf bytes.Buffer
-	var spans []span
+	buf := o.buf[:0]
 	off := o.end
 	for i := 0; i < n; i++ {
-		b := mk(o.nextSeq, i)
-		buf.Write(b)
-		buf.WriteByte('\n')
-		spans = append(spans, span{off, int64(len(b) + 1), o.nextSeq})
+		at := len(buf)
+		buf = mk(buf, o.nextSeq, i)
+		buf = append(buf, '\n')
+		o.recs = append(o.recs, span{off + int64(at), int64(len(buf) - at), o.nextSeq})
 		o.nextSeq++
-		off += int64(len(b) + 1)
 	}
-	if _, err := o.log.WriteAt(buf.Bytes(), o.end); err != nil {
+	if cap(buf) <= 1<<20 {
+		o.buf = buf
+	}
+	outboxSyncs.Add(1)
+	_, err = o.log.WriteAt(buf, o.end)
+	if err == nil {
+		err = o.log.Sync()
+	}
+	if err != nil {
+		o.recs = o.recs[:len(o.recs)-n] // the next append writes over them
+		o.nextSeq -= uint64(n)
 		return 0, err
 	}
-	if err := o.log.Sync(); err != nil {
-		return 0, err
-	}
-	o.end = off
-	o.recs = append(o.recs, spans...)
+	o.end = off + int64(len(buf))
 	if over := len(o.recs) - o.max; over > 0 {
 		dropped = over
-		o.recs = append([]span(nil), o.recs[over:]...)
+		o.recs = o.recs[over:]
 	}
 	o.advance()
-	if err := o.saveCursor(); err != nil {
-		return dropped, err
+	// Dropped payloads before the cursor are cut off once they outweigh the
+	// live ones, so a full outbox's log stays under about twice its payloads
+	// and each byte is rewritten at most about once.
+	if dropped > 0 && o.start >= compactAt && o.start >= o.end-o.start {
+		if err := o.saveCursor(); err != nil {
+			return dropped, err
+		}
+		if err := o.compact(); err != nil {
+			return dropped, err
+		}
 	}
 	select {
 	case o.ready <- struct{}{}:
@@ -181,6 +206,12 @@ func (o *outbox) head() ([]byte, uint64, bool, error) {
 	return bytes.TrimSuffix(b, []byte("\n")), s.seq, true, nil
 }
 
+// cursorEvery: while payloads are being delivered, the cursor file is
+// rewritten (and fsynced) at most this often, and when the sender goes
+// idle (flush). A crash in between sends the payloads delivered since
+// again, with their seq: delivery is at least once.
+const cursorEvery = 50 * time.Millisecond
+
 // pop removes payload seq once delivered (a no-op if the cap dropped it
 // meanwhile).
 func (o *outbox) pop(seq uint64) error {
@@ -191,13 +222,28 @@ func (o *outbox) pop(seq uint64) error {
 	}
 	o.recs = o.recs[1:]
 	o.advance()
-	if err := o.saveCursor(); err != nil {
-		return err
-	}
-	if o.start >= compactAt || (len(o.recs) == 0 && o.end > 0) {
+	o.dirty = true
+	if o.start >= compactAt {
+		// The cursor first: a log compacted empty must not lose nextSeq.
+		if err := o.saveCursor(); err != nil {
+			return err
+		}
 		return o.compact()
 	}
+	if time.Since(o.savedAt) >= cursorEvery {
+		return o.saveCursor()
+	}
 	return nil
+}
+
+// flush writes the cursor if deliveries moved it since it was written.
+func (o *outbox) flush() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.dirty {
+		return nil
+	}
+	return o.saveCursor()
 }
 
 // advance moves the cursor to the first remaining payload.
@@ -249,7 +295,11 @@ func (o *outbox) saveCursor() error {
 	if err := writeSync(tmp, fmt.Appendf(nil, "%d %d\n", o.first, o.nextSeq)); err != nil {
 		return err
 	}
-	return os.Rename(tmp, filepath.Join(o.dir, cursorName))
+	if err := os.Rename(tmp, filepath.Join(o.dir, cursorName)); err != nil {
+		return err
+	}
+	o.dirty, o.savedAt = false, time.Now()
+	return nil
 }
 
 func writeSync(path string, b []byte) error {
@@ -261,6 +311,7 @@ func writeSync(path string, b []byte) error {
 		f.Close()
 		return err
 	}
+	outboxSyncs.Add(1)
 	if err := f.Sync(); err != nil {
 		f.Close()
 		return err
@@ -268,8 +319,13 @@ func writeSync(path string, b []byte) error {
 	return f.Close()
 }
 
+// close writes the cursor, if it moved, and closes the log.
 func (o *outbox) close() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.log.Close()
+	var err error
+	if o.dirty {
+		err = o.saveCursor()
+	}
+	return errors.Join(err, o.log.Close())
 }

@@ -34,6 +34,20 @@ type Payload struct {
 	Leader      string   `json:"leader,omitempty"`
 	EventHashes []string `json:"event_hashes,omitempty"`
 	StreamType  string   `json:"stream_type,omitempty"`
+	// sync_progress
+	Sync *SyncInfo `json:"sync,omitempty"`
+}
+
+// SyncInfo is a sync_progress payload's state of one stream's catch-up.
+type SyncInfo struct {
+	Phase     string  `json:"phase"`     // "started", "progress" or "caught_up"
+	Local     int64   `json:"local"`     // the last block applied here
+	Target    int64   `json:"target"`    // the chain's registered head
+	Remaining int64   `json:"remaining"` // blocks still to apply
+	BlocksPS  float64 `json:"blocks_per_second"`
+	Peers     int     `json:"peers"`  // peers asked
+	Banned    int     `json:"banned"` // of them banned
+	Reason    string  `json:"reason"` // why the stream syncs
 }
 
 func hx(b []byte) string {
@@ -45,15 +59,28 @@ func hx(b []byte) string {
 
 // payloads appends what u means for this observer.
 func (w *worker) payloads(out []Payload, u Update) []Payload {
-	base := Payload{Node: hx(w.node), StreamID: hx(u.StreamID)}
+	if w.nodeHex == "" {
+		w.nodeHex = hx(w.node)
+	}
+	base := Payload{Node: w.nodeHex, StreamID: hx(u.StreamID)}
 	switch {
+	case u.Sync != nil:
+		if !w.cfg.wants(TypeSync) {
+			return out
+		}
+		p := base
+		p.Type = TypeSync
+		si := *u.Sync
+		p.Sync = &si
+		return append(out, p)
 	case u.Event != nil:
 		if !w.cfg.wants(TypeEvent) {
 			return out
 		}
 		p := base
 		p.Type = TypeEvent
-		describeEvent(&p, u.Event)
+		kind := describeEvent(&p, u.Event)
+		w.remember(u.Event.Hash, kind == streams.KindMembership)
 		return append(out, p)
 	case u.Miniblock != nil:
 		hdr := &pb.MiniblockHeader{}
@@ -80,6 +107,12 @@ func (w *worker) payloads(out []Payload, u Update) []Payload {
 		}
 		if w.cfg.wants(TypeMembership) {
 			for _, env := range u.Miniblock.Events {
+				if m, ok := w.members[string(env.Hash)]; ok {
+					delete(w.members, string(env.Hash))
+					if !m {
+						continue // described as an event: not a join or leave
+					}
+				}
 				ev := &pb.StreamEvent{}
 				if proto.Unmarshal(env.Event, ev) != nil {
 					continue
@@ -103,23 +136,37 @@ func (w *worker) payloads(out []Payload, u Update) []Payload {
 	return out
 }
 
-func describeEvent(p *Payload, env *pb.Envelope) {
+// remember notes whether the event hashed h is a membership change, for its
+// miniblock. Events that never reach a block here would pile up, so past
+// a bound the memory is emptied (their blocks then decode them again).
+func (w *worker) remember(h []byte, member bool) {
+	if w.members == nil || len(w.members) >= 1<<16 {
+		w.members = make(map[string]bool)
+	}
+	w.members[string(h)] = member
+}
+
+// describeEvent fills p from env and returns its payload kind.
+func describeEvent(p *Payload, env *pb.Envelope) streams.Kind {
 	p.EventHash = hx(env.Hash)
 	ev := &pb.StreamEvent{}
 	if proto.Unmarshal(env.Event, ev) != nil {
 		p.Kind = "undecodable"
-		return
+		return streams.KindUnknown
 	}
+	kind := streams.PayloadOf(ev).Kind
 	p.Creator = hx(ev.CreatorAddress)
-	p.Kind = streams.PayloadOf(ev).Kind.String()
+	p.Kind = kind.String()
 	p.CreatedAtMs = ev.CreatedAtMs
+	return kind
 }
 
-func encode(p Payload, seq uint64) []byte {
+// encode appends p's JSON, numbered seq, to buf.
+func encode(buf []byte, p *Payload, seq uint64) []byte {
 	p.Seq = seq
 	b, err := json.Marshal(p)
 	if err != nil {
 		panic(err) // plain strings and numbers always marshal
 	}
-	return b
+	return append(buf, b...)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/towns-node/node/actors"
+	"github.com/towns-node/node/client"
 )
 
 // DebugHandler serves /debug/actors, /debug/actors/{name}, /debug/sync, /debug/ (HTML),
@@ -30,7 +31,7 @@ func DebugHandler(node *actors.Node, gatherer prometheus.Gatherer) http.Handler 
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		writeJSON(w, list)
+		writeJSON(w, humanActors(list))
 	})
 	mux.HandleFunc("GET /debug/actors/{name...}", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
@@ -44,7 +45,7 @@ func DebugHandler(node *actors.Node, gatherer prometheus.Gatherer) http.Handler 
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		writeJSON(w, info)
+		writeJSON(w, info.HumanIDs())
 	})
 	mux.HandleFunc("GET /debug/{$}", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
@@ -58,10 +59,10 @@ func DebugHandler(node *actors.Node, gatherer prometheus.Gatherer) http.Handler 
 		_ = page.Execute(w, struct {
 			Node   string
 			Actors []actors.ActorInfo
-		}{node.Address().Hex(), list})
+		}{client.FormatHex(node.Address().Bytes()), humanActors(list)})
 	})
 	mux.HandleFunc("GET /debug/sync", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, node.SyncStatus()) // catch-up: streams syncing, rate, ETA, bans
+		writeJSON(w, node.SyncStatus().HumanIDs()) // catch-up: streams syncing, rate, ETA, bans
 	})
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
@@ -70,6 +71,15 @@ func DebugHandler(node *actors.Node, gatherer prometheus.Gatherer) http.Handler 
 	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	return mux
+}
+
+// humanActors is list with its ids as a person reads them (0x, lower case).
+func humanActors(list []actors.ActorInfo) []actors.ActorInfo {
+	out := make([]actors.ActorInfo, len(list))
+	for i, a := range list {
+		out[i] = a.HumanIDs()
+	}
+	return out
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

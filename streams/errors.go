@@ -17,7 +17,7 @@ type Error struct {
 
 // Errorf builds an *Error with a formatted message.
 func Errorf(code pb.ErrorCode, format string, args ...any) *Error {
-	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Msg: fmt.Sprintf(format, humanArgs(args)...)}
 }
 
 func (e *Error) Error() string {

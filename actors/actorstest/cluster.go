@@ -207,18 +207,18 @@ func StartCluster(tb testing.TB, k int, o Options) *Cluster {
 		require.NoError(tb, err)
 		st := store.NewMemory()
 		tb.Cleanup(func() { _ = st.Close() })
-		c.Nodes = append(c.Nodes, c.start(tb, key, st))
+		c.Nodes = append(c.Nodes, c.start(tb, key, st, nil))
 	}
 	return c
 }
 
 // start runs a node of the cluster on key and st; it stops at cleanup.
-func (c *Cluster) start(tb testing.TB, key *ecdsa.PrivateKey, st store.Store) *Node {
+func (c *Cluster) start(tb testing.TB, key *ecdsa.PrivateKey, st store.Store, obs actors.Observer) *Node {
 	tb.Helper()
 	addr := crypto.PubkeyToAddress(key.PublicKey)
 	cl := c.Chain.Client(addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	n, err := actors.Start(ctx, c.cfg, actors.Deps{Key: key, Store: st, Chain: cl, Network: c.Hub.Network(addr)})
+	n, err := actors.Start(ctx, c.cfg, actors.Deps{Key: key, Store: st, Chain: cl, Network: c.Hub.Network(addr), Observer: obs})
 	cancel()
 	require.NoError(tb, err)
 	c.Hub.Attach(n)
@@ -238,11 +238,14 @@ func (c *Cluster) Stop(i int) {
 }
 
 // Restart starts node i again on its key and store.
-func (c *Cluster) Restart(tb testing.TB, i int) {
+func (c *Cluster) Restart(tb testing.TB, i int) { c.RestartObserved(tb, i, nil) }
+
+// RestartObserved restarts node i as Restart does, with obs as its observer.
+func (c *Cluster) RestartObserved(tb testing.TB, i int, obs actors.Observer) {
 	tb.Helper()
 	old := c.Nodes[i]
 	old.Stop()
-	c.Nodes[i] = c.start(tb, old.Key, old.Store)
+	c.Nodes[i] = c.start(tb, old.Key, old.Store, obs)
 }
 
 // Node returns the cluster node with address a.

@@ -156,7 +156,10 @@ func TestCommandLine(t *testing.T) {
 		{"read --since not a number", cl("read", "--stream", channel, "--since", "yesterday"), "", 2,
 			"error: --since \"yesterday\": want a miniblock number, 0 or more\n", ""},
 		{"read unknown stream", cl("read", "--stream", "0x20"+strings.Repeat("00", 31)), "", 1,
-			`^error: STREAM_NOT_FOUND: stream (0x)?20(00){31} not found\n$`, ""},
+			`^error: STREAM_NOT_FOUND: stream 0x20(00){31} not found\n$`, ""},
+		// the node's own errors name ids, hashes and addresses as 0x and lower case
+		{"post by a non-member", []string{"client", "--api", api, "--key", filepath.Join(t.TempDir(), "bob.key"), "post", "--stream", strings.ToUpper(channel[2:]), "--text", "hi"}, "", 1,
+			"^error: PERMISSION_DENIED: 0x[0-9a-f]{40} is not a member of " + channel + "\n$", ""},
 		{"miniblocks --since negative", cl("miniblocks", "--stream", channel, "--since", "-3"), "", 2,
 			"error: --since \"-3\": want a miniblock number, 0 or more\n", ""},
 		{"join stray argument", cl("join", "--stream", channel, "extra"), "", 2,

@@ -18,6 +18,7 @@ import (
 
 	"github.com/towns-node/node/chainlink"
 	"github.com/towns-node/node/chainlink/evm"
+	"github.com/towns-node/node/client"
 )
 
 // chainFlags are the flags that name the registry contracts on a chain
@@ -125,7 +126,7 @@ func contracts(args []string) error {
 	if err := evm.SaveDeployment(out, d); err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
 	}
-	fmt.Printf("stream-registry %s\nnode-registry %s\n", d.StreamRegistry.Hex(), d.NodeRegistry.Hex())
+	fmt.Printf("stream-registry %s\nnode-registry %s\n", client.FormatHex(d.StreamRegistry[:]), client.FormatHex(d.NodeRegistry[:]))
 	fmt.Fprintf(os.Stderr, "deployed on chain id %d at block %d (R %d, open registration %v); wrote %s\n", d.ChainID, d.Block, d.RoundBlocks, d.OpenRegistration, out)
 	return nil
 }
@@ -172,7 +173,7 @@ func registerCmd(args []string) error {
 		if err := c.Approve(ctx, common.HexToAddress(approve)); err != nil {
 			return err
 		}
-		fmt.Printf("approved %s in node registry %s\n", common.HexToAddress(approve).Hex(), c.NodeRegistry().Hex())
+		fmt.Printf("approved %s in node registry %s\n", client.FormatHex(common.HexToAddress(approve).Bytes()), client.FormatHex(c.NodeRegistry().Bytes()))
 		return nil
 	}
 	rec := chainlink.NodeRecord{PeerID: peerID, Status: chainlink.NodeStatusActive}
@@ -184,11 +185,11 @@ func registerCmd(args []string) error {
 	}
 	if err := c.RegisterNode(ctx, rec); err != nil {
 		if errors.Is(err, chainlink.ErrNotRegistered) {
-			return fmt.Errorf("%w: registration is closed: the registry owner runs `node register --approve %s` first", err, c.Address())
+			return fmt.Errorf("%w: registration is closed: the registry owner runs `node register --approve %s` first", err, client.FormatHex(c.Address().Bytes()))
 		}
 		return err
 	}
-	fmt.Printf("registered %s in node registry %s\n", c.Address().Hex(), c.NodeRegistry().Hex())
+	fmt.Printf("registered %s in node registry %s\n", client.FormatHex(c.Address().Bytes()), client.FormatHex(c.NodeRegistry().Bytes()))
 	return nil
 }
 

@@ -61,6 +61,16 @@ func (h observerHook) Observe(u actors.Update) {
 	h.o.Observe(observer.Update{StreamID: u.StreamID.Bytes(), Event: u.Event, Miniblock: u.Miniblock})
 }
 
+// ObserveSync makes the hook an actors.SyncObserver: catch-up progress
+// becomes sync_progress payloads.
+func (h observerHook) ObserveSync(r actors.SyncReport) {
+	p := r.Progress
+	h.o.Observe(observer.Update{StreamID: r.StreamID.Bytes(), Sync: &observer.SyncInfo{Phase: r.Phase, Local: p.Local,
+		Target: p.Target, Remaining: p.Remaining, BlocksPS: p.BlocksPS, Peers: p.Peers, Banned: p.Banned, Reason: p.Reason}})
+}
+
+var _ actors.SyncObserver = observerHook{}
+
 // actorsObserver is the hook for actors.Deps: nil without observers.
 func actorsObserver(o *observer.Observers) actors.Observer {
 	if o == nil {

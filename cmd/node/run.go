@@ -57,7 +57,7 @@ func run(args []string) error {
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&c.idle, "idle-timeout", actors.DefaultConfig().IdleTimeout, "idle time after which a stream actor passivates")
 	c.registry.register(fs)
-	fs.Var(&c.observers, "observer", "POST JSON of what the node does to URL[,events=miniblock+event+stream_created+membership]; repeatable (env: several, space-separated)")
+	fs.Var(&c.observers, "observer", "POST JSON of what the node does to URL[,events=miniblock+event+stream_created+membership+sync_progress]; repeatable (env: several, space-separated)")
 	c.p2p.register(fs)
 	envUsage(fs, "NODE_", "node run [flags]")
 	if err := parseFlags(fs, args, "NODE_"); err != nil {
