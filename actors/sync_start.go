@@ -118,6 +118,9 @@ func (n *Node) catchUpScan(ctx context.Context) (checked, behind int, err error)
 func (n *Node) catchUpOne(ctx context.Context, id streams.StreamID) bool {
 	cctx, cancel := context.WithTimeout(ctx, n.cfg.IOTimeout)
 	defer cancel()
+	if sr, err := n.store.StreamRecord(cctx, id[:]); err == nil && len(sr.Nodes) < 2 {
+		return false // this node's alone: no chain read
+	}
 	rec, err := n.chain.Stream(cctx, id)
 	if err != nil || len(rec.Nodes) < 2 || !slices.Contains(rec.Nodes, n.addr) {
 		return false
