@@ -60,6 +60,8 @@ type Config struct {
 	FetchDelay   time.Duration
 	FetchTimeout time.Duration
 	BlockDelay   time.Duration
+	// SyncTune, when set, adjusts each stream's catch-up settings (tests).
+	SyncTune func(*streams.SyncConfig)
 }
 
 // DefaultConfig returns the settings `node run` uses.

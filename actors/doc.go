@@ -84,11 +84,13 @@
 // Caught up, the stream reloads from the store and goes live. Bans are
 // node-wide (Node.SyncStatus, GET /debug/sync); progress is logged every
 // 5 s and exported as node_sync_* metrics. Push-block and validate-block
-// (sync_push.go) serve p2p.BlockHandler. Unfinished: status is asked when
-// sync starts and every 10 s, not when a peer connects; a quiet stream
-// that is behind after a restart stays asleep until a message about it
-// arrives; staged blocks are not fed back to the Syncer after a restart
-// (they are fetched again).
+// (sync_push.go) serve p2p.BlockHandler. A peer's status is asked when
+// sync starts, every 10 s while syncing, and when the peer connects
+// (sync_peers.go). At start, a node compares every replicated stream it
+// hosts with the chain and wakes those behind, so a quiet stream does not
+// stay behind until somebody writes to it (sync_start.go). Blocks staged
+// by a catch-up that a restart cut short are written from staging, not
+// fetched again (sync_staged.go).
 //
 // A node that is not a replica of a stream forwards AddEvent, GetStream
 // and GetMiniblocks to a replica over the p2p forward protocol and relays

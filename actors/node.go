@@ -152,6 +152,10 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 		if err := n.startWatch(hctx, from); err != nil {
 			n.log.Warn("not watching the chain's allocations", "err", err)
 		}
+		if w, ok := n.net.(peerWatcher); ok {
+			w.WatchPeers(n.peerChange)
+		}
+		n.startCatchUp(hctx)
 	}
 	n.wg.Add(1)
 	go func() {

@@ -37,7 +37,8 @@ type P2PNetwork struct {
 
 	mu     sync.Mutex
 	host   *p2p.Host
-	wanted map[streams.StreamID]bool // joins made before Attach
+	wanted map[streams.StreamID]bool  // joins made before Attach
+	onPeer func(common.Address, bool) // WatchPeers (sync_peers.go)
 
 	replicas *lru.Cache[streams.StreamID, []common.Address]
 }
@@ -73,6 +74,9 @@ func (p *P2PNetwork) Attach(h *p2p.Host) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.host = h
+	if p.onPeer != nil {
+		h.OnPeerChange(p.onPeer)
+	}
 	for id := range p.wanted {
 		if err := h.JoinStream(id); err != nil {
 			p.log.Warn("joining stream topic", "stream", id, "err", err)

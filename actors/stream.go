@@ -313,7 +313,7 @@ func (s *streamActor) loaded(ctx actor.Context, msg *loadedMsg) {
 		}
 		if shouldSync(msg.view.LastBlock().Num(), msg.chain.LastNum, msg.replicas) && msg.chain.Err == nil {
 			s.joined = true // the loader joined the topic
-			s.enterSync(msg.view, msg.replicas, syncRegisteredAt(msg), "loaded behind the chain")
+			s.enterSync(msg.view, msg.replicas, syncRegisteredAt(msg), "loaded behind the chain", msg.staged)
 			break
 		}
 		r.AddRejects(msg.rejects)

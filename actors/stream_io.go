@@ -32,6 +32,7 @@ type loadedMsg struct {
 	randao    common.Hash
 	randaoAt  uint64
 	randaoOK  bool
+	staged    []*pb.Miniblock // staged blocks past the view, when it loads behind (sync_staged.go)
 	err       error
 }
 
@@ -90,6 +91,9 @@ func (s *streamActor) startLoad() {
 		}
 		if r, err := n.randao.get(ctx, n.chain, at); err == nil {
 			msg.randao, msg.randaoAt, msg.randaoOK = r, at, true
+		}
+		if msg.chain.Err == nil && shouldSync(v.LastBlock().Num(), msg.chain.LastNum, msg.replicas) {
+			msg.staged = n.readStaged(ctx, id, v.Generation())
 		}
 		n.sys.Root.Send(self, msg)
 	})

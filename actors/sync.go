@@ -94,6 +94,9 @@ func (n *Node) syncConfig(replicas []common.Address) streams.SyncConfig {
 	// Below a peer's p2p MaxPeerRequests (16 by default), leaving room for
 	// its votes and fetches: more would be refused RESOURCE_EXHAUSTED.
 	c.MaxInFlightPerPeer = 12
+	if n.cfg.SyncTune != nil {
+		n.cfg.SyncTune(&c)
+	}
 	now := n.now()
 	for _, a := range replicas {
 		if a != n.addr && !n.syncs().banned(a, now) {
@@ -105,8 +108,9 @@ func (n *Node) syncConfig(replicas []common.Address) streams.SyncConfig {
 
 // enterSync puts the loaded actor into sync mode from view v, whose last
 // block the chain registered at lastRegisteredAt (0: unknown, taken from
-// the next block's header).
-func (s *streamActor) enterSync(v *streams.View, replicas []common.Address, lastRegisteredAt uint64, reason string) {
+// the next block's header); staged are this node's staged blocks past v
+// (sync_staged.go), used before any peer is asked.
+func (s *streamActor) enterSync(v *streams.View, replicas []common.Address, lastRegisteredAt uint64, reason string, staged []*pb.Miniblock) {
 	now := s.n.now()
 	m, err := streams.NewSyncer(s.n.syncConfig(replicas), v, lastRegisteredAt)
 	if err != nil {
@@ -118,10 +122,15 @@ func (s *streamActor) enterSync(v *streams.View, replicas []common.Address, last
 	st := &syncState{epoch: s.syncEpoch, m: m, reason: reason, replicas: replicas, started: now,
 		startNum: v.LastBlock().Num(), lastLog: now, logNum: v.LastBlock().Num()}
 	s.sync, s.state = st, "syncing"
+	s.n.syncs().addSyncing(s.id.String(), syncing{pid: s.self, inc: s, epoch: st.epoch, replicas: replicas})
 	s.n.m.Sync.Syncing.Inc()
-	s.log.Info("stream syncing from peers", "reason", reason, "local", v.LastBlock().Num())
+	s.log.Info("stream syncing from peers", "reason", reason, "local", v.LastBlock().Num(), "staged", len(staged))
 	s.armSyncTicker()
 	s.syncEffects(st, m.Start(now))
+	if len(staged) > 0 && !st.done {
+		// Before the chain's head is read, so before any range is asked.
+		s.syncStep(st, streams.SyncLocalBlocks{Blocks: staged})
+	}
 	s.syncPublish()
 	s.observeSync(SyncStarted)
 }
@@ -148,7 +157,7 @@ func (s *streamActor) leaveLiveForSync(reason string) {
 	s.n.m.MinipoolTotal.Sub(float64(s.pool))
 	s.pool = 0
 	s.r = nil
-	s.enterSync(v, replicas, 0, reason)
+	s.enterSync(v, replicas, 0, reason, nil)
 }
 
 // maybeSync is checked after each input of a live stream: a replica that

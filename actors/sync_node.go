@@ -16,7 +16,8 @@ type syncShared struct {
 	mu       sync.Mutex
 	bans     map[common.Address]Ban
 	progress map[string]SyncProgress
-	applied  int64 // blocks applied by catch-up since start
+	active   map[string]syncing // the streams syncing now (sync_peers.go)
+	applied  int64              // blocks applied by catch-up since start
 	t0       time.Time
 	// push and validate (sync_push.go)
 	pushed     map[common.Hash]time.Time
@@ -61,7 +62,7 @@ type SyncStatus struct {
 func (n *Node) syncs() *syncShared {
 	n.syncOnce.Do(func() {
 		n.syncSh = &syncShared{
-			bans: map[common.Address]Ban{}, progress: map[string]SyncProgress{}, t0: time.Now(),
+			bans: map[common.Address]Ban{}, progress: map[string]SyncProgress{}, active: map[string]syncing{}, t0: time.Now(),
 			pushed: map[common.Hash]time.Time{}, validating: make(chan struct{}, validateSlots()),
 		}
 	})
@@ -99,6 +100,7 @@ func (sh *syncShared) done(id string) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	delete(sh.progress, id)
+	delete(sh.active, id)
 }
 
 func (sh *syncShared) addApplied(k int) int64 {

@@ -27,6 +27,7 @@
 //	h.FetchEvents / RequestVote / MiniblockRange / StreamStatus / Forward(ctx, to, req) (resp, err)
 //	h.PushBlock / ValidateBlock(ctx, to, req) // served by a Handler that is also a BlockHandler (blocks.go)
 //	h.Connect(ctx, to); h.Connected(); h.DebugHandler() // GET /debug/p2p
+//	h.OnPeerChange(fn)                       // connects and disconnects, by chain address
 //
 // Publish* return ErrNotJoined when the topic is not joined: the caller then
 // uses Deliver to each replica. A direct call returns the response and, when

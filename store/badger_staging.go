@@ -5,6 +5,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -140,6 +141,51 @@ func (b *Badger) MarkStaged(ctx context.Context, streamID, hash []byte, processe
 		sb.Processed, sb.Orphaned = processed, orphaned
 		return w.set(key, encodeStaged(sb))
 	})
+}
+
+// StagedRange implements Staging.
+func (b *Badger) StagedRange(ctx context.Context, streamID []byte, from, to int64, limit int) ([]StagedBlock, error) {
+	if err := checkStreamID(streamID); err != nil {
+		return nil, err
+	}
+	var out []StagedBlock
+	err := b.view(ctx, func(txn *badger.Txn) error {
+		o := badger.DefaultIteratorOptions
+		o.PrefetchValues = false
+		o.Prefix = streamKey(pfxStageIdx, streamID, 0)
+		it := txn.NewIterator(o)
+		defer it.Close()
+		for it.Seek(numKey(pfxStageIdx, streamID, max(from, 0))); it.Valid(); it.Next() {
+			k := it.Item().KeyCopy(nil)[len(o.Prefix):]
+			if len(k) < 8 {
+				continue
+			}
+			if int64(binary.BigEndian.Uint64(k[:8])) >= to {
+				return nil
+			}
+			h := k[8:]
+			v, ok, err := getValue(txn, hashKey(pfxStaged, streamID, h))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			sb, err := decodeStaged(streamID, h, v)
+			if err != nil {
+				return err
+			}
+			if sb.Processed || sb.Orphaned {
+				continue
+			}
+			out = append(out, sb)
+			if limit > 0 && len(out) >= limit {
+				return nil
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // --- Meta ---------------------------------------------------------------

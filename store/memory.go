@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -352,6 +353,36 @@ func (m *Memory) NextProcessable(ctx context.Context, streamID []byte) (StagedBl
 	// hash, as Badger's key order does.
 	slices.SortFunc(found, func(a, b StagedBlock) int { return bytes.Compare(a.Hash, b.Hash) })
 	return cloneStaged(found[0]), nil
+}
+
+// StagedRange implements Staging.
+func (m *Memory) StagedRange(ctx context.Context, streamID []byte, from, to int64, limit int) ([]StagedBlock, error) {
+	if err := checkStreamID(streamID); err != nil {
+		return nil, err
+	}
+	if err := m.rlock(ctx); err != nil {
+		return nil, err
+	}
+	defer m.mu.RUnlock()
+	var out []StagedBlock
+	for _, b := range m.staged[string(streamID)] {
+		if b.Num >= from && b.Num < to && !b.Processed && !b.Orphaned {
+			out = append(out, b)
+		}
+	}
+	slices.SortFunc(out, func(a, b StagedBlock) int {
+		if a.Num != b.Num {
+			return cmp.Compare(a.Num, b.Num)
+		}
+		return bytes.Compare(a.Hash, b.Hash)
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	for i := range out {
+		out[i] = cloneStaged(out[i])
+	}
+	return out, nil
 }
 
 // MarkStaged implements Staging.

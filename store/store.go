@@ -100,6 +100,11 @@ type Staging interface {
 	// MarkStaged sets an entry's flags. ErrNotFound if absent, as after the
 	// block is written: callers that mark after WriteMiniblock may ignore it.
 	MarkStaged(ctx context.Context, streamID, hash []byte, processed, orphaned bool) error
+	// StagedRange returns the unprocessed, non-orphaned staged blocks of
+	// the stream numbered from <= num < to, by number then hash, at most
+	// limit of them (limit <= 0: all): what a catch-up cut short by a
+	// restart takes up again without fetching it twice.
+	StagedRange(ctx context.Context, streamID []byte, from, to int64, limit int) ([]StagedBlock, error)
 }
 
 // Meta holds small node-wide values (peerstore, chain cursor, ...).

@@ -23,8 +23,10 @@ import (
 //   - The chain, not peers, says where the head is (SyncChainHead). A
 //     peer's status only says whom to ask; a peer claiming a height it
 //     does not serve is skipped, never followed.
-//   - A status with lowest > highest, or a highest below the peer's last,
-//     bans the peer (BanLyingHeight).
+//   - Every peer's status is asked at Start, every StatusEvery while
+//     syncing, and at once when the peer connects (SyncPeerConnected).
+//     A status with lowest > highest, or a highest below the peer's
+//     last, bans the peer (BanLyingHeight).
 //   - Ranges of RangeSize blocks are asked within Window blocks of the
 //     first missing one, at most MaxInFlightPerPeer per peer, in height
 //     order; a range near the chain's head is asked of two peers, and the
@@ -212,6 +214,10 @@ func (s *Syncer) Step(now time.Time, in SyncInput) []SyncEffect {
 	case SyncPeerGone:
 		if p := s.peers[in.Peer]; p != nil {
 			p.haveStatus = false
+		}
+	case SyncPeerConnected:
+		if p := s.peer(in.Peer); s.phase == SyncPhaseSyncing && !p.banned(now) {
+			s.askStatusOf(p.addr)
 		}
 	case SyncChainHead:
 		s.chainHead(now, in)

@@ -23,7 +23,9 @@ import (
 //     (blocks, DontHave, or Err for a transport failure). The machine keeps
 //     its own deadline (RequestTimeout): a late answer is still used.
 //   - SyncAskStatus: ask each peer for its (lowest, highest) block; answer
-//     each with a SyncPeerStatus (Err set when the call failed).
+//     each with a SyncPeerStatus (Err set when the call failed). Feed
+//     SyncPeerConnected when a peer connects (its status is asked then)
+//     and SyncPeerGone when it disconnects.
 //   - SyncReadChainHead: read the stream's chain record; answer with a
 //     SyncChainHead. Feed a SyncChainHead too whenever the chain registers
 //     a block of the stream (a chain watch), unasked.
@@ -31,8 +33,10 @@ import (
 //     [From, To); answer with one SyncRegistered (what was found, or Err).
 //   - SyncStage / SyncOrphan: store.Staging's StageBlock and MarkStaged
 //     (orphaned); no answer. The machine keeps its own copy in memory, so
-//     these are for crash recovery and the debug page; a shell may feed
-//     NextProcessable's blocks back after a restart as SyncLocalBlocks.
+//     these are for crash recovery and the debug page: after a restart,
+//     feed the staged blocks (store StagedRange) as SyncLocalBlocks right
+//     after Start, before the chain's head is answered, and none of them
+//     is asked of a peer (no range is asked before the head is known).
 //   - SyncApply: write the blocks in order (store WriteMiniblock, which also
 //     drops their staged copies); answer with one SyncApplied giving how
 //     many were written. At most one SyncApply is in flight.
@@ -185,6 +189,10 @@ type SyncPeerStatus struct {
 // status.
 type SyncPeerGone struct{ Peer common.Address }
 
+// SyncPeerConnected reports a peer (re)connected: a syncing machine asks
+// its status at once instead of waiting for StatusEvery.
+type SyncPeerConnected struct{ Peer common.Address }
+
 // SyncChainHead is the chain's record of the stream: its last registered
 // block (Num, Hash), registered in chain block ChainBlock.
 type SyncChainHead struct {
@@ -242,16 +250,17 @@ type SyncBlockSeen struct {
 // harmless.
 type SyncTick struct{}
 
-func (SyncPeerStatus) isSyncInput()  {}
-func (SyncPeerGone) isSyncInput()    {}
-func (SyncChainHead) isSyncInput()   {}
-func (SyncRegistered) isSyncInput()  {}
-func (SyncRange) isSyncInput()       {}
-func (SyncLocalBlocks) isSyncInput() {}
-func (SyncApplied) isSyncInput()     {}
-func (SyncLiveApplied) isSyncInput() {}
-func (SyncBlockSeen) isSyncInput()   {}
-func (SyncTick) isSyncInput()        {}
+func (SyncPeerStatus) isSyncInput()    {}
+func (SyncPeerGone) isSyncInput()      {}
+func (SyncPeerConnected) isSyncInput() {}
+func (SyncChainHead) isSyncInput()     {}
+func (SyncRegistered) isSyncInput()    {}
+func (SyncRange) isSyncInput()         {}
+func (SyncLocalBlocks) isSyncInput()   {}
+func (SyncApplied) isSyncInput()       {}
+func (SyncLiveApplied) isSyncInput()   {}
+func (SyncBlockSeen) isSyncInput()     {}
+func (SyncTick) isSyncInput()          {}
 
 // SyncEffect is something the shell must do for a Syncer.
 type SyncEffect interface{ isSyncEffect() }

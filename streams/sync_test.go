@@ -489,3 +489,34 @@ func TestSyncDeterministic(t *testing.T) {
 	}
 	require.Equal(t, run(), run())
 }
+
+// A peer that connects is asked its status at once, not at the next
+// StatusEvery; a banned one, or one connecting once the stream is live,
+// is not.
+func TestSyncStatusOnConnect(t *testing.T) {
+	c := buildSyncChain(t, 3, 1)
+	cfg := testSyncConfig()
+	cfg.Replicas = c.w.replicas
+	s, err := NewSyncer(cfg, c.v0, 0)
+	require.NoError(t, err)
+	a, b := common.Address{1}, common.Address{2}
+	asked := func(effs []SyncEffect) []common.Address {
+		var out []common.Address
+		for _, e := range effs {
+			if as, ok := e.(SyncAskStatus); ok {
+				out = append(out, as.Peers...)
+			}
+		}
+		return out
+	}
+	require.Empty(t, asked(s.Start(t0)), "no peer known yet")
+	at := t0.Add(time.Millisecond)
+	require.Equal(t, []common.Address{a}, asked(s.Step(at, SyncPeerConnected{Peer: a})))
+	s.Step(at, SyncPeerStatus{Peer: b, Lowest: 3, Highest: 1})
+	require.Equal(t, 1, s.Status().PeersBanned)
+	require.Empty(t, asked(s.Step(at, SyncPeerConnected{Peer: b})), "banned: not asked")
+	s.Step(at, SyncPeerStatus{Peer: a, Lowest: 0, Highest: 3})
+	s.Step(at, SyncPeerGone{Peer: a})
+	require.Equal(t, 0, s.Status().PeersUsable, "gone: unusable until its next status")
+	require.Equal(t, []common.Address{a}, asked(s.Step(at, SyncPeerConnected{Peer: a})), "back: asked again")
+}

@@ -4,10 +4,9 @@
 // on one shared memchain. Tests of replication over the real network build
 // on it; actorstest.Cluster is the same without libp2p.
 //
-// Restart waits until the restarted node's host is connected again.
-// Unfinished (seen in TestNetworkLeaderKilled, about 1 run in 10): a
-// restarted replica can stay behind while the stream is quiet, catching
-// up only when the next messages about the stream arrive.
+// Restart waits until the restarted node's host is connected again; a
+// restarted replica behind the chain catches up at start, without traffic
+// (TestNetworkRestartQuietCatchesUp).
 package cluster
 
 import (

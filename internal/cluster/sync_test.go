@@ -21,23 +21,29 @@ import (
 // stream's last block at reps[0] reaches height.
 func build(t *testing.T, u *actorstest.User, ch streams.StreamID, reps []*cluster.Node, height int64) {
 	t.Helper()
-	unavailable := 0
+	// since a replica has refused every post UNAVAILABLE (it is syncing)
+	refusing := make([]time.Time, len(reps))
 	for i := 0; ; i++ {
 		last := reps[0].Last(t, ch)
 		if last.Num() >= height {
 			return
 		}
-		at := reps[i%len(reps)]
+		k := i % len(reps)
+		at := reps[k]
 		ev := u.Event(t, ch, at.Last(t, ch), actorstest.Message(fmt.Sprint(i)))
 		_, _, err := at.AddEventHeld(ctxT(t), ev)
 		if streams.CodeOf(err) == pb.ErrorCode_UNAVAILABLE {
-			// The replica went back to sync (it could not fetch a block it
-			// lacked, as on a loaded machine): a client tries elsewhere.
-			unavailable++
-			require.Less(t, unavailable, 100, "posts refused UNAVAILABLE: %v", err)
+			// The replica went back to sync (it fell behind, as on a loaded
+			// machine): a client tries elsewhere. One that stays in sync
+			// for minutes is stuck.
+			if refusing[k].IsZero() {
+				refusing[k] = time.Now()
+			}
+			require.Less(t, time.Since(refusing[k]), 3*time.Minute, "%s refused posts UNAVAILABLE for 3 minutes: %v", at, err)
 			continue
 		}
 		require.NoError(t, err, "post %d at %s", i, at)
+		refusing[k] = time.Time{}
 	}
 }
 

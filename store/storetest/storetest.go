@@ -55,6 +55,7 @@ func Run(t *testing.T, b Backend) {
 		{"LatestSnapshot", testLatestSnapshot},
 		{"Staging", testStaging},
 		{"StagingAfterWrite", testStagingAfterWrite},
+		{"StagedRange", testStagedRange},
 		{"Meta", testMeta},
 		{"Closed", testClosed},
 		{"CancelledContext", testCancelledContext},
