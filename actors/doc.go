@@ -101,7 +101,9 @@
 // gossip and from the chain's registrations (watch.go feeds
 // chainlink.Chain.Watch into OnStreamAllocated and OnRegistered).
 //
-// Unfinished: SyncStreams at a non-replica is not forwarded; a channel's
+// SyncStreams at a non-replica is refused NOT_REPLICA, naming the replicas.
+//
+// Unfinished: a channel's
 // space must be local to the node creating the channel; the chain watch
 // starts at the head when the node starts, so a stream allocated while the
 // node was down is adopted only when something asks for it.

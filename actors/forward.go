@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
 	"google.golang.org/protobuf/proto"
@@ -21,8 +22,15 @@ import (
 // GetMiniblocks to a replica over the forward protocol and relays the
 // answer as it came. The replica serves a forwarded request itself
 // (Forwarded) and never forwards it again, so a request makes at most one
-// hop. Unfinished: SyncStreams at a non-replica is not forwarded (it
-// answers as before).
+// hop.
+//
+// SyncStreams is not forwarded: a subscription lives as long as the
+// client's connection, and relaying it would put a second node's
+// connection, buffers and failure between the client and the stream, with
+// no way for the client to tell. A non-replica refuses it NOT_REPLICA and
+// names the replicas (chain addresses), so the client subscribes at one of
+// them; before this it subscribed to whatever copy the node had (the
+// creator's genesis), which never moved.
 
 // forwarder is a Network that carries the forward protocol (P2PNetwork).
 type forwarder interface {
@@ -50,6 +58,21 @@ func (n *Node) forwardTargets(ctx context.Context, id streams.StreamID) []common
 		return nil
 	}
 	return rec.Nodes
+}
+
+// notReplica is NOT_REPLICA, naming the replicas, when this node is not
+// a replica of stream id and the chain places it elsewhere; nil otherwise.
+func (n *Node) notReplica(ctx context.Context, id streams.StreamID) error {
+	targets := n.forwardTargets(ctx, id)
+	if targets == nil {
+		return nil
+	}
+	names := make([]string, len(targets))
+	for i, a := range targets {
+		names[i] = a.Hex()
+	}
+	return streams.Errorf(pb.ErrorCode_NOT_REPLICA, "%s is not a replica of %s; subscribe at one of its replicas: %s",
+		n.addr.Hex(), id, strings.Join(names, ", "))
 }
 
 // forward sends req to the replicas in turn until one answers: a replica

@@ -13,7 +13,14 @@ import (
 // SubscribeViews is Subscribe that also returns each stream's durable view
 // as of its subscription: the updates on C are exactly those after the
 // view, which is what lets a client resume without a gap or a duplicate.
+// At a node that is not a replica of one of the streams it refuses
+// NOT_REPLICA, naming the replicas (notReplica, forward.go).
 func (n *Node) SubscribeViews(ctx context.Context, ids []streams.StreamID) (*Subscription, []*streams.View, error) {
+	for _, id := range ids {
+		if err := n.notReplica(ctx, id); err != nil {
+			return nil, nil, err
+		}
+	}
 	ch := make(chan Update, n.cfg.SubscriberBuffer)
 	s := &Subscription{C: ch, n: n, ch: ch, done: make(chan struct{})}
 	views := make([]*streams.View, 0, len(ids))

@@ -55,6 +55,12 @@ type Replica struct {
 	head     ChainHead
 	headAt   time.Time
 	haveHead bool
+	// regAt is when the registration of block regAtNum was first seen:
+	// a leader that learns of its parent's registration before the head
+	// that mined it (its own RegisterDone returns as the block is mined)
+	// counts its vote time from here, not from the older head.
+	regAt    time.Time
+	regAtNum int64
 
 	nextWrite WriteID
 	writing   *writeJob

@@ -321,6 +321,9 @@ func (r *Replica) registeredFrom(now time.Time, in Registered, fromSync bool) {
 		return
 	}
 	r.regs[in.Num] = in
+	if in.Num == gen && r.regAtNum != gen {
+		r.regAt, r.regAtNum = now, gen
+	}
 	// Candidates that are not the registered block can go.
 	keep := r.blocks[in.Num][:0]
 	for _, c := range r.blocks[in.Num] {

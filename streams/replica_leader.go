@@ -66,13 +66,31 @@ func (r *Replica) maybeLead(now time.Time) {
 	r.leader = &leading{num: gen, round: round, chainBlock: r.lastRegisteredAt, randao: r.randao,
 		since: now, votes: make([]*pb.Vote, k), failed: make([]bool, k)}
 	if r.head.Interval > 0 {
-		at := r.headAt.Add(time.Duration(float64(r.head.Interval) * r.cfg.VoteAt))
+		at := r.voteFrom(now).Add(time.Duration(float64(r.head.Interval) * r.cfg.VoteAt))
 		if at.After(now) {
 			r.leader.phase, r.leader.deadline = PhaseWaiting, at
 			return
 		}
 	}
 	r.askVotes(now)
+}
+
+// voteFrom is when the block interval of generation Generation() began,
+// as this node saw it: the arrival of the head that registered the parent,
+// or, when that head has not arrived yet, of the registration itself. A
+// leader of two blocks in a row learns of its first one's registration
+// from the chain-writer, before the head: counting VoteAt from the older
+// head would have it ask for votes at once, and seal a block of the few
+// events that came since its last one, while every later event waits a
+// whole block more.
+func (r *Replica) voteFrom(now time.Time) time.Time {
+	if r.lastRegisteredAt <= r.head.Number {
+		return r.headAt
+	}
+	if r.regAtNum == r.v.Generation()-1 && !r.regAt.IsZero() {
+		return r.regAt
+	}
+	return now
 }
 
 func (r *Replica) askVotes(now time.Time) {
@@ -371,6 +389,12 @@ func (r *Replica) voteRequested(now time.Time, in VoteRequested) {
 		return
 	}
 	gen := r.v.Generation()
+	if req.MiniblockNum == gen+1 && r.applyingNext() && len(r.votesQ) < maxQueuedVotes {
+		// The leader's parent is registered and held here, only not yet
+		// applied: answer once it is, rather than fail the vote.
+		r.votesQ = append(r.votesQ, in)
+		return
+	}
 	if req.MiniblockNum != gen || common.BytesToHash(req.PrevMiniblockHash) != r.v.LastBlock().Hash {
 		if req.MiniblockNum > gen {
 			r.wantBlocks(now, req.MiniblockNum, r.replicaIndex(in.From), now)
@@ -394,6 +418,25 @@ func (r *Replica) voteRequested(now time.Time, in VoteRequested) {
 		r.votedGen, r.votedHead = gen, r.head.Number
 	}
 	answer(err, vote)
+}
+
+// applyingNext reports whether block Generation() is registered and a
+// copy with the registered hash is held (being verified or written).
+func (r *Replica) applyingNext() bool {
+	gen := r.v.Generation()
+	if w := r.writing; w != nil && w.block != nil && w.block.mb.Header.MiniblockNum == gen {
+		return true
+	}
+	reg, ok := r.regs[gen]
+	if !ok {
+		return false
+	}
+	for _, c := range r.blocks[gen] {
+		if c.mb.Hash == reg.Hash {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Replica) serveQueuedVotes(now time.Time) {

@@ -20,6 +20,7 @@ import (
 // fourth node forwards AddEvent, GetStream and GetMiniblocks to a replica
 // and relays the answers: its posts are acked by a majority and sealed,
 // its reads are the replicas' stream, and a refusal comes back as it is.
+// SyncStreams there is refused NOT_REPLICA, naming the replicas.
 func TestNetworkForwardsAtNonReplica(t *testing.T) {
 	nw := cluster.New(t, 4, cluster.Options{})
 	u := actorstest.NewUser(t)
@@ -70,6 +71,18 @@ func TestNetworkForwardsAtNonReplica(t *testing.T) {
 	for i, mb := range gm.Miniblocks {
 		require.Equal(t, blocks[i].Hash, common.BytesToHash(mb.Hash), "block %d", i)
 	}
+
+	// SyncStreams is not forwarded: the non-replica refuses it, naming
+	// the replicas to subscribe at; a replica subscribes.
+	_, _, err = outside.SubscribeViews(ctxT(t), []streams.StreamID{ch})
+	require.Equal(t, pb.ErrorCode_NOT_REPLICA, streams.CodeOf(err), "%v", err)
+	for _, r := range reps {
+		require.Contains(t, err.Error(), r.Address().Hex(), "the refusal names replica %s", r)
+	}
+	sub, views, err := reps[0].SubscribeViews(ctxT(t), []streams.StreamID{ch})
+	require.NoError(t, err)
+	require.Equal(t, blocks[len(blocks)-1].Hash, views[0].LastBlock().Hash)
+	sub.Close()
 
 	// A replica's refusal is relayed with its code.
 	_, _, err = outside.AddEventHeld(ctxT(t), first)

@@ -1,0 +1,95 @@
+package streams
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/towns-node/node/proto/pb"
+)
+
+// Timing of a leader's vote within the chain's block interval, and a
+// voter that is a block behind for a moment.
+
+// TestReplicaRepeatLeaderCountsVoteAtFromRegistration: a leader of two
+// blocks in a row learns that its first one is registered from the
+// chain-writer, before the head that mined it arrives. It waits VoteAt
+// of the interval from that registration before it asks for votes for
+// the second, as it does from a head: asking at once (VoteAt counted from
+// the older head, long past) would seal a block of the events that came
+// in the last instant and leave every later one a whole block more.
+func TestReplicaRepeatLeaderCountsVoteAtFromRegistration(t *testing.T) {
+	const interval = time.Second
+	p := newPump(t, 1)
+	n := p.nodes[0]
+	p.head++
+	p.send(-1, 0, ChainHead{Number: p.head, Time: uint64(p.now.Unix()), Interval: interval})
+	p.run()
+	p.post(0, "one")
+	require.Equal(t, PhaseWaiting, n.r.Status().Leader, "the leader waits VoteAt after the head")
+	p.advance(interval / 2)
+	require.Equal(t, int64(1), n.r.View().LastBlock().Num(), "block 1 sealed at VoteAt")
+	require.Greater(t, n.r.Status().LastRegisteredAt, p.head, "registered in a chain block whose head has not arrived")
+
+	p.post(0, "two")
+	require.Equal(t, PhaseWaiting, n.r.Status().Leader, "block 2 waits VoteAt from block 1's registration")
+	p.advance(interval/2 - time.Millisecond)
+	require.Equal(t, int64(1), n.r.View().LastBlock().Num(), "not before VoteAt")
+	p.advance(time.Millisecond)
+	require.Equal(t, int64(2), n.r.View().LastBlock().Num(), "block 2 sealed VoteAt after block 1's registration")
+}
+
+// TestReplicaVoterAnswersOnceParentApplied: a vote request for block n+1
+// reaches a replica that holds block n registered but is still writing
+// it. It answers with its vote once the block is applied, not with
+// BAD_MINIBLOCK_NUM (which would cost the leader that vote, and with it
+// maybe the majority of the round).
+func TestReplicaVoterAnswersOnceParentApplied(t *testing.T) {
+	p := newPump(t, 3)
+	id := p.w.view.StreamID()
+	// Block 1 is led from the genesis' randao and registers at chain
+	// block 12 (the pump registers at head+1, the next head is 11).
+	leader2 := p.index(ElectLeader(pumpRandao(12), id, 2, 0, p.w.replicas))
+	x := p.nodes[(leader2+1)%3]
+	var held []delivery
+	p.drop = func(d delivery) bool {
+		wd, ok := d.in.(WriteDone)
+		if !ok || d.to != x.idx {
+			return false
+		}
+		for _, pbk := range effectsOf[PersistBlock](x) {
+			if pbk.Write == wd.Write && pbk.Block.Num() == 1 {
+				held = append(held, d)
+				return true
+			}
+		}
+		return false
+	}
+	p.post(0, "one")
+	p.newHead()
+	require.Len(t, held, 1, "replica %d is writing block 1", x.idx)
+	require.Equal(t, int64(0), x.r.View().LastBlock().Num())
+	require.Equal(t, int64(1), p.nodes[leader2].r.View().LastBlock().Num())
+
+	p.post(leader2, "two")
+	require.Equal(t, PhaseVoting, p.nodes[leader2].r.Status().Leader, "block 2's leader waits for the last vote")
+	for _, a := range effectsOf[AnswerVote](x) {
+		require.NotEqual(t, pb.ErrorCode_BAD_MINIBLOCK_NUM, a.Response.GetError().GetCode(), "the voter a block behind does not refuse")
+	}
+
+	p.drop = nil
+	p.queue = append(p.queue, held...)
+	p.run()
+	require.Equal(t, int64(1), x.r.View().LastBlock().Num())
+	var voted bool
+	for _, a := range effectsOf[AnswerVote](x) {
+		if a.Response.GetVote() != nil && a.Response.GetError() == nil {
+			voted = true
+		}
+	}
+	require.True(t, voted, "the voter answers with its vote once block 1 is applied")
+	p.advance(time.Second)
+	p.newHead()
+	require.Equal(t, int64(2), p.converged())
+}
