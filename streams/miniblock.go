@@ -294,6 +294,10 @@ type Proposal struct {
 	Round      uint32
 	Now        time.Time
 	Votes      []*pb.Vote // votes collected for Generation(); the leader's own is added if absent
+	// Parsed, when non-nil, stands for Votes: the same votes already
+	// parsed by the caller (ParseVote, or the leader's own), so their
+	// signatures are not recovered again.
+	Parsed []*ParsedVote
 	// Rejected are events the leader knows can no longer be sealed (see
 	// MiniblockHeader.rejected_event_hashes); those held by a majority of
 	// the votes are listed in the header.
@@ -317,9 +321,16 @@ func (v *View) Propose(cfg Config, p Proposal) (*ParsedMiniblock, error) {
 	}
 	var votes []*ParsedVote
 	seen := map[common.Address]bool{}
-	for _, raw := range p.Votes {
-		pv, err := ParseVote(raw)
-		if err != nil || seen[pv.Voter] || voteFits(v.id, num, prev, p.Replicas, pv) != nil {
+	parsed := p.Parsed
+	if parsed == nil {
+		for _, raw := range p.Votes {
+			if pv, err := ParseVote(raw); err == nil {
+				parsed = append(parsed, pv)
+			}
+		}
+	}
+	for _, pv := range parsed {
+		if pv == nil || seen[pv.Voter] || voteFits(v.id, num, prev, p.Replicas, pv) != nil {
 			continue
 		}
 		seen[pv.Voter] = true
@@ -330,7 +341,7 @@ func (v *View) Propose(cfg Config, p Proposal) (*ParsedMiniblock, error) {
 		if err != nil {
 			return nil, err
 		}
-		pv, err := ParseVote(raw)
+		pv, err := parseOwnVote(raw)
 		if err != nil {
 			return nil, err
 		}

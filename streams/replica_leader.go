@@ -1,6 +1,7 @@
 package streams
 
 import (
+	"slices"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -32,7 +33,8 @@ type leading struct {
 	phase      string
 	since      time.Time
 	deadline   time.Time
-	votes      []*pb.Vote // by replica index
+	votes      []*pb.Vote    // by replica index
+	parsed     []*ParsedVote // votes[i] parsed (its signature checked once)
 	failed     []bool
 	block      *ParsedMiniblock
 }
@@ -64,7 +66,7 @@ func (r *Replica) maybeLead(now time.Time) {
 	}
 	k := len(r.replicas)
 	r.leader = &leading{num: gen, round: round, chainBlock: r.lastRegisteredAt, randao: r.randao,
-		since: now, votes: make([]*pb.Vote, k), failed: make([]bool, k)}
+		since: now, votes: make([]*pb.Vote, k), parsed: make([]*ParsedVote, k), failed: make([]bool, k)}
 	if r.head.Interval > 0 {
 		at := r.voteFrom(now).Add(time.Duration(float64(r.head.Interval) * r.cfg.VoteAt))
 		if at.After(now) {
@@ -100,7 +102,7 @@ func (r *Replica) askVotes(now time.Time) {
 		r.abandon(err)
 		return
 	}
-	l.votes[r.selfIdx] = own
+	l.votes[r.selfIdx], l.parsed[r.selfIdx] = own.Vote, own
 	req := &pb.VoteRequest{
 		StreamId:          r.id.Bytes(),
 		MiniblockNum:      l.num,
@@ -133,13 +135,15 @@ func (r *Replica) voteAnswered(now time.Time, in VoteAnswered) {
 		r.syncing = true
 		r.emit(SyncChain{After: r.v.LastBlock().Num()})
 	}
+	var pv *ParsedVote
 	if ok {
-		pv, err := ParseVote(in.Response.Vote)
+		var err error
+		pv, err = ParseVote(in.Response.Vote)
 		ok = err == nil && pv.Voter == in.From &&
 			voteFits(r.id, l.num, r.v.LastBlock().Hash, r.replicas, pv) == nil
 	}
 	if ok {
-		l.votes[idx] = in.Response.Vote
+		l.votes[idx], l.parsed[idx] = in.Response.Vote, pv
 	} else {
 		l.failed[idx] = true // one failed vote does not end the round
 	}
@@ -177,9 +181,12 @@ func (r *Replica) countVotes(now time.Time, deadline bool) {
 	}
 }
 
-func (r *Replica) collected() []*pb.Vote {
-	var out []*pb.Vote
-	for _, v := range r.leader.votes { // replica order: a deterministic votes hash
+// collectedParsed is the votes in, in replica order (a deterministic votes
+// hash), parsed: the signatures were checked as the votes arrived (the own
+// vote is this node's signature).
+func (r *Replica) collectedParsed() []*ParsedVote {
+	var out []*ParsedVote
+	for _, v := range r.leader.parsed {
 		if v != nil {
 			out = append(out, v)
 		}
@@ -201,8 +208,8 @@ func (r *Replica) gather(now time.Time) {
 			continue // being written
 		}
 		var holders []int
-		for i, raw := range l.votes {
-			if raw != nil && i != r.selfIdx && voteHolds(raw, h) {
+		for i, pv := range l.parsed {
+			if pv != nil && i != r.selfIdx && slices.Contains(pv.Hashes, h) {
 				holders = append(holders, i)
 			}
 		}
@@ -215,19 +222,6 @@ func (r *Replica) gather(now time.Time) {
 	}
 	l.phase, l.deadline = PhaseFetching, now.Add(r.cfg.FetchTimeout)
 	r.fetchTick(now)
-}
-
-func voteHolds(raw *pb.Vote, h common.Hash) bool {
-	pv, err := ParseVote(raw)
-	if err != nil {
-		return false
-	}
-	for _, x := range pv.Hashes {
-		if x == h {
-			return true
-		}
-	}
-	return false
 }
 
 // leaderEventsDurable proposes once the events a fetching leader waited
@@ -244,7 +238,7 @@ func (r *Replica) propose(now time.Time) {
 	// A fresh own vote: events that became durable since the request
 	// count too (Propose keeps only those a majority holds).
 	if own, err := r.vote(); err == nil {
-		l.votes[r.selfIdx] = own
+		l.votes[r.selfIdx], l.parsed[r.selfIdx] = own.Vote, own
 	}
 	mb, err := r.v.Propose(r.cfg.Streams, Proposal{
 		Key:        r.cfg.Key,
@@ -253,7 +247,7 @@ func (r *Replica) propose(now time.Time) {
 		Randao:     l.randao,
 		Round:      l.round,
 		Now:        now,
-		Votes:      r.collected(),
+		Parsed:     r.collectedParsed(),
 		Rejected:   r.rejectHashes(),
 	})
 	if err != nil {
@@ -414,10 +408,12 @@ func (r *Replica) voteRequested(now time.Time, in VoteRequested) {
 		}
 	}
 	vote, err := r.vote()
-	if err == nil {
-		r.votedGen, r.votedHead = gen, r.head.Number
+	if err != nil {
+		answer(err, nil)
+		return
 	}
-	answer(err, vote)
+	r.votedGen, r.votedHead = gen, r.head.Number
+	answer(nil, vote.Vote)
 }
 
 // applyingNext reports whether block Generation() is registered and a

@@ -1,6 +1,8 @@
 package streams
 
 import (
+	"slices"
+
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/towns-node/node/proto/pb"
@@ -84,21 +86,33 @@ func (r *Replica) rejectsDue() bool {
 
 // vote is this replica's vote for its generation: the durable minipool, in
 // arrival order, then its rejects.
-func (r *Replica) vote() (*pb.Vote, error) {
+func (r *Replica) vote() (*ParsedVote, error) {
 	evs := r.v.Minipool()
 	hashes := make([]common.Hash, 0, len(evs)+len(r.rejects))
 	for _, ev := range evs {
 		hashes = append(hashes, ev.Hash)
 	}
 	hashes = append(hashes, r.rejectHashes()...)
-	return MakeVote(r.cfg.Key, r.id, r.v.Generation(), r.v.LastBlock().Hash, hashes)
+	if l := r.leader; l != nil && r.selfIdx >= 0 {
+		// The vote this leader signed for the round holds the same hashes:
+		// no second signature.
+		if pv := l.parsed[r.selfIdx]; pv != nil && pv.Body.MiniblockNum == r.v.Generation() &&
+			common.BytesToHash(pv.Body.PrevMiniblockHash) == r.v.LastBlock().Hash && slices.Equal(pv.Hashes, hashes) {
+			return pv, nil
+		}
+	}
+	raw, err := MakeVote(r.cfg.Key, r.id, r.v.Generation(), r.v.LastBlock().Hash, hashes)
+	if err != nil {
+		return nil, err
+	}
+	return parseOwnVote(raw)
 }
 
 // missingVoted is what a majority voted for that this leader lacks and does
 // not know to be a reject.
 func (r *Replica) missingVoted() []common.Hash {
 	var out []common.Hash
-	for _, h := range r.v.MissingFromVotes(r.collected(), len(r.replicas)) {
+	for _, h := range r.v.MissingFromParsed(r.collectedParsed(), len(r.replicas)) {
 		if r.rejects[h] == nil {
 			out = append(out, h)
 		}

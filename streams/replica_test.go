@@ -555,7 +555,7 @@ func TestVerifyRejectedList(t *testing.T) {
 	for _, n := range p.nodes {
 		vote, err := n.r.vote()
 		require.NoError(t, err)
-		votes = append(votes, vote)
+		votes = append(votes, vote.Vote)
 	}
 	ghost := common.HexToHash("0x77")
 	prop := Proposal{Key: elected.key, Replicas: p.w.replicas, ChainBlock: 10, Randao: randao, Now: p.now, Votes: votes, Rejected: []common.Hash{ghost, ev.Hash}}

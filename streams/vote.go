@@ -49,6 +49,13 @@ func ParseVote(v *pb.Vote) (*ParsedVote, error) {
 	return parseVote(v, recoverSigner)
 }
 
+// parseOwnVote parses a vote this process just signed with its own key
+// (MakeVote): every check but the signature recovery. Never for a vote
+// that came over the network.
+func parseOwnVote(v *pb.Vote) (*ParsedVote, error) {
+	return parseVote(v, trustStored)
+}
+
 func parseVote(v *pb.Vote, signer signerFunc) (*ParsedVote, error) {
 	if v == nil {
 		return nil, Errorf(pb.ErrorCode_BAD_VOTES, "nil vote")
@@ -149,12 +156,23 @@ func voteFits(id StreamID, num int64, prev common.Hash, replicas []common.Addres
 // minipool lacks, in first-seen order: the leader fetches them before
 // proposing.
 func (v *View) MissingFromVotes(votes []*pb.Vote, k int) []common.Hash {
+	parsed := make([]*ParsedVote, 0, len(votes))
+	for _, raw := range votes {
+		if pv, err := ParseVote(raw); err == nil {
+			parsed = append(parsed, pv)
+		}
+	}
+	return v.MissingFromParsed(parsed, k)
+}
+
+// MissingFromParsed is MissingFromVotes for votes already parsed (their
+// signatures checked by ParseVote).
+func (v *View) MissingFromParsed(votes []*ParsedVote, k int) []common.Hash {
 	counts := map[common.Hash]int{}
 	var order []common.Hash
 	seen := map[common.Address]bool{}
-	for _, raw := range votes {
-		pv, err := ParseVote(raw)
-		if err != nil || seen[pv.Voter] {
+	for _, pv := range votes {
+		if pv == nil || seen[pv.Voter] {
 			continue
 		}
 		b := pv.Body

@@ -21,7 +21,9 @@
 // by every write.
 //
 // Open persists the state to a file, rewritten atomically (temp file and
-// rename) after every sealed block. The whole state is rewritten each time:
-// this suits tests and single dev nodes, not large deployments; the EVM
-// devchain is the durable backend.
+// rename) at Open, at Close and whenever its journal outgrows it; every
+// sealed block in between appends one synced line of what it changed to
+// the journal (path + ".log"), which Open replays. A block so costs what it
+// changed, not the whole state. Still a fake for tests and dev nodes; the
+// EVM devchain is the durable backend.
 package memchain

@@ -83,6 +83,13 @@ type Chain struct {
 	tick     chan struct{} // closed and replaced at every sealed block (watchers)
 	sealMu   sync.Mutex    // serialises seal so heads go out in order
 
+	// Persistence (journal.go): what the block being sealed changed, the
+	// open journal, its size and the state file's at the last rewrite.
+	dirty       changes
+	journal     *os.File
+	journalSize int64
+	stateSize   int64
+
 	quit chan struct{}
 	wg   sync.WaitGroup
 }
@@ -189,13 +196,19 @@ func open(path string, cfg Config) (*Chain, error) {
 		if loaded, err = c.load(); err != nil {
 			return nil, err
 		}
+		if loaded {
+			if _, err := c.replay(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if !loaded {
 		c.times = []uint64{uint64(c.now().Unix())}
-		if path != "" {
-			if err := c.save(); err != nil {
-				return nil, err
-			}
+	}
+	if path != "" {
+		// The state as loaded (or new) in one file, and an empty journal.
+		if err := c.compactLocked(); err != nil {
+			return nil, err
 		}
 	}
 	if cfg.BlockTime > 0 {
@@ -230,6 +243,7 @@ func (c *Chain) Approve(addr common.Address) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.approved[addr] = true
+	c.dirty.approved = true
 }
 
 // Head returns the latest sealed block.
@@ -261,8 +275,13 @@ func (c *Chain) Mine() chainlink.Head {
 		results[i] = c.applyLocked(n, o)
 	}
 	if c.path != "" {
-		if err := c.save(); err != nil {
-			// The block stands in memory; the next seal retries the write.
+		if err := c.persistLocked(n); err != nil {
+			// The block stands in memory; the next seal rewrites the state.
+			c.dirty = changes{}
+			if c.journal != nil {
+				_ = c.journal.Close()
+				c.journal = nil
+			}
 			c.log.Error("memchain: saving state", "path", c.path, "block", n, "err", err)
 		}
 	}
@@ -298,6 +317,7 @@ func (c *Chain) applyLocked(n uint64, o *op) opResult {
 		} else {
 			c.nodes[i] = rec
 		}
+		c.dirty.nodes = true
 		return opResult{block: n}
 	case opCreate:
 		if !c.registeredLocked(o.from) {
@@ -309,7 +329,7 @@ func (c *Chain) applyLocked(n uint64, o *op) opResult {
 		if _, ok := c.streams[o.streamID]; ok {
 			return opResult{err: fmt.Errorf("%w: %x", chainlink.ErrStreamExists, o.streamID)}
 		}
-		c.streams[o.streamID] = &stream{
+		s := &stream{
 			Seq:    uint64(len(c.streams)),
 			ID:     common.Hash(o.streamID),
 			Nodes:  slices.Clone(o.nodes),
@@ -317,6 +337,9 @@ func (c *Chain) applyLocked(n uint64, o *op) opResult {
 			Hashes: []common.Hash{o.genesis},
 			Blocks: []uint64{n},
 		}
+		c.streams[o.streamID] = s
+		j := *s // as created: registrations in this block are journaled apart
+		c.dirty.created = append(c.dirty.created, &j)
 		return opResult{block: n}
 	case opRegister:
 		if !c.registeredLocked(o.from) {
@@ -347,6 +370,7 @@ func (c *Chain) applyLocked(n uint64, o *op) opResult {
 			s.Hashes = append(s.Hashes, r.Hash)
 			s.Blocks = append(s.Blocks, n)
 			res[i].OK = true
+			c.dirty.regs = append(c.dirty.regs, journalReg{ID: common.Hash(r.StreamID), Num: r.PrevNum + 1, Hash: r.Hash})
 		}
 		return opResult{block: n, results: res}
 	}
@@ -412,7 +436,21 @@ func (c *Chain) Close() error {
 		o.done <- opResult{err: chainlink.ErrClosed}
 	}
 	c.wg.Wait()
-	return nil
+	if c.path == "" {
+		return nil
+	}
+	// A clean stop leaves the whole state in the state file, no journal.
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	err := c.compactLocked()
+	if c.journal != nil {
+		_ = c.journal.Close()
+		c.journal = nil
+		if err == nil {
+			err = os.Remove(journalPath(c.path))
+		}
+	}
+	return err
 }
 
 func (c *Chain) submit(ctx context.Context, cl *Client, o *op) (opResult, error) {
@@ -439,7 +477,7 @@ func (c *Chain) submit(ctx context.Context, cl *Client, o *op) (opResult, error)
 	}
 }
 
-func (c *Chain) save() error {
+func (c *Chain) save() (int64, error) {
 	p := persisted{
 		Version:  stateVersion,
 		Seed:     c.seed,
@@ -448,17 +486,15 @@ func (c *Chain) save() error {
 		Approved: make([]common.Address, 0, len(c.approved)),
 		Streams:  make([]*stream, 0, len(c.streams)),
 	}
-	for a := range c.approved {
-		p.Approved = append(p.Approved, a)
-	}
+	p.Approved = append(p.Approved, c.approvedList()...)
 	for _, s := range c.streams {
 		p.Streams = append(p.Streams, s)
 	}
 	data, err := json.Marshal(&p)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return writeFileAtomic(c.path, data)
+	return int64(len(data)), writeFileAtomic(c.path, data)
 }
 
 func (c *Chain) load() (bool, error) {
