@@ -92,7 +92,21 @@ func (r *Replica) vote() (*ParsedVote, error) {
 	for _, ev := range evs {
 		hashes = append(hashes, ev.Hash)
 	}
-	hashes = append(hashes, r.rejectHashes()...)
+	if rej := r.rejectHashes(); len(rej) > 0 {
+		// An event back in the minipool (it fit again after a prune) can
+		// still sit among the rejects; a vote names each hash once, and a
+		// pooled event as pooled. (A vote naming one twice is refused
+		// BAD_VOTES by every leader: the stream stalled, seeds 141 and 871.)
+		inPool := make(map[common.Hash]bool, len(evs))
+		for _, ev := range evs {
+			inPool[ev.Hash] = true
+		}
+		for _, h := range rej {
+			if !inPool[h] {
+				hashes = append(hashes, h)
+			}
+		}
+	}
 	if l := r.leader; l != nil && r.selfIdx >= 0 {
 		// The vote this leader signed for the round holds the same hashes:
 		// no second signature.
