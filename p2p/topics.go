@@ -23,22 +23,55 @@ import (
 // ~30 s black-holes a topic for 13-30 s (MEASURED.md). A joined topic is
 // relayed, not subscribed: the validator hands checked messages to the
 // Handler, so no goroutine or buffer is kept per topic.
+//
+// A topic joined again within LeaveDelay of its pubsub leave gets twice
+// the delay it had (up to maxDelayGrowth × LeaveDelay): a stream posted to
+// every minute or so would otherwise leave and rejoin within 30 s on every
+// post (BenchmarkTopicChurn). Recently left topics are remembered in left,
+// bounded by leftCap; eviction under MaxJoined still uses LeaveDelay.
 type topicSet struct {
 	n *Host
 
-	mu sync.Mutex
-	m  map[streams.StreamID]*joinedTopic
+	mu   sync.Mutex
+	m    map[streams.StreamID]*joinedTopic
+	left map[streams.StreamID]leftTopic
 }
 
 type joinedTopic struct {
 	topic  *pubsub.Topic
 	cancel pubsub.RelayCancelFunc
 	wanted bool
-	since  time.Time // when it became unwanted
+	since  time.Time     // when it became unwanted
+	delay  time.Duration // its leave delay: LeaveDelay, or more after quick rejoins
 }
 
+type leftTopic struct {
+	at    time.Time
+	delay time.Duration
+}
+
+// maxDelayGrowth caps a topic's grown leave delay at this many LeaveDelays.
+const maxDelayGrowth = 8
+
 func newTopicSet(n *Host) *topicSet {
-	return &topicSet{n: n, m: map[streams.StreamID]*joinedTopic{}}
+	return &topicSet{n: n, m: map[streams.StreamID]*joinedTopic{}, left: map[streams.StreamID]leftTopic{}}
+}
+
+// leftCap bounds the remembered left topics.
+func (s *topicSet) leftCap() int { return 4 * s.n.cfg.MaxJoined }
+
+// delayFor is the leave delay of a topic joined now.
+func (s *topicSet) delayFor(id streams.StreamID, now time.Time) time.Duration {
+	base := s.n.cfg.LeaveDelay
+	l, ok := s.left[id]
+	if !ok {
+		return base
+	}
+	delete(s.left, id)
+	if now.Sub(l.at) >= base {
+		return base
+	}
+	return min(2*l.delay, maxDelayGrowth*base)
 }
 
 // JoinStream joins the stream's topic (or keeps it, if it is within its
@@ -113,7 +146,7 @@ func (s *topicSet) join(id streams.StreamID) error {
 		_ = t.Close()
 		return fmt.Errorf("p2p: relay topic of %s: %w", id, err)
 	}
-	s.m[id] = &joinedTopic{topic: t, cancel: cancel, wanted: true}
+	s.m[id] = &joinedTopic{topic: t, cancel: cancel, wanted: true, delay: s.delayFor(id, time.Now())}
 	s.n.m.JoinedTopics.Set(float64(len(s.m)))
 	return nil
 }
@@ -146,6 +179,9 @@ func (s *topicSet) leave(id streams.StreamID) {
 func (s *topicSet) closeLocked(id streams.StreamID) {
 	e := s.m[id]
 	delete(s.m, id)
+	if len(s.left) < s.leftCap() {
+		s.left[id] = leftTopic{at: time.Now(), delay: e.delay}
+	}
 	e.cancel()
 	if err := e.topic.Close(); err != nil {
 		s.n.log.Debug("closing topic", "stream", id, "err", err)
@@ -166,8 +202,13 @@ func (s *topicSet) sweepLoop() {
 		}
 		s.mu.Lock()
 		for id, e := range s.m {
-			if !e.wanted && time.Since(e.since) >= s.n.cfg.LeaveDelay {
+			if !e.wanted && time.Since(e.since) >= e.delay {
 				s.closeLocked(id)
+			}
+		}
+		for id, l := range s.left {
+			if time.Since(l.at) >= s.n.cfg.LeaveDelay {
+				delete(s.left, id) // a rejoin now would start from LeaveDelay anyway
 			}
 		}
 		s.mu.Unlock()
