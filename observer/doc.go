@@ -28,7 +28,8 @@
 // last error time) is in Metrics, and with the last error's text in Health,
 // which the debug console shows.
 //
-// Delivery is at least once: a crash between a 2xx and the cursor write
-// sends that payload again, with the same seq, so receivers deduplicate by
-// seq. At start the outboxes of observers no longer configured are removed.
+// Delivery is at least once: the cursor (the first undelivered seq) is
+// written at most every 50 ms while delivering, when the sender goes idle
+// and at close, so a crash sends the payloads delivered since again, with
+// the same seq; receivers deduplicate by seq. A seq is never given twice. At start the outboxes of observers no longer configured are removed.
 package observer
