@@ -33,10 +33,14 @@ type leading struct {
 	phase      string
 	since      time.Time
 	deadline   time.Time
-	votes      []*pb.Vote    // by replica index
-	parsed     []*ParsedVote // votes[i] parsed (its signature checked once)
-	failed     []bool
-	block      *ParsedMiniblock
+	// graceBy is when waiting for the votes beyond a majority must end
+	// for the block to be registered in the next chain block: halfway
+	// from VoteAt to the expected next head. Zero: no bound.
+	graceBy time.Time
+	votes   []*pb.Vote    // by replica index
+	parsed  []*ParsedVote // votes[i] parsed (its signature checked once)
+	failed  []bool
+	block   *ParsedMiniblock
 }
 
 func (r *Replica) electionReady() bool {
@@ -68,7 +72,9 @@ func (r *Replica) maybeLead(now time.Time) {
 	r.leader = &leading{num: gen, round: round, chainBlock: r.lastRegisteredAt, randao: r.randao,
 		since: now, votes: make([]*pb.Vote, k), parsed: make([]*ParsedVote, k), failed: make([]bool, k)}
 	if r.head.Interval > 0 {
-		at := r.voteFrom(now).Add(time.Duration(float64(r.head.Interval) * r.cfg.VoteAt))
+		from, iv := r.voteFrom(now), float64(r.head.Interval)
+		r.leader.graceBy = from.Add(time.Duration(iv * (1 + r.cfg.VoteAt) / 2))
+		at := from.Add(time.Duration(iv * r.cfg.VoteAt))
 		if at.After(now) {
 			r.leader.phase, r.leader.deadline = PhaseWaiting, at
 			return
@@ -170,8 +176,19 @@ func (r *Replica) countVotes(now time.Time, deadline bool) {
 	}
 	if got >= maj {
 		// A majority is in: wait a little for the rest, whose votes may
-		// show events a majority holds that this node lacks.
-		if grace := now.Add(r.cfg.VoteGrace); grace.Before(l.deadline) {
+		// show events a majority holds that this node lacks; not so long
+		// that the block misses the next chain block (a dead replica's
+		// vote never comes, and at 100 ms blocks VoteAt plus the whole
+		// grace took the interval).
+		grace := now.Add(r.cfg.VoteGrace)
+		if !l.graceBy.IsZero() && l.graceBy.Before(grace) {
+			grace = l.graceBy
+		}
+		if !grace.After(now) {
+			r.gather(now)
+			return
+		}
+		if grace.Before(l.deadline) {
 			l.deadline = grace
 		}
 		return

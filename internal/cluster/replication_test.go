@@ -125,14 +125,23 @@ func TestNetworkFetchOnMiss(t *testing.T) {
 }
 
 // TestNetworkLeaderKilled: a replica is killed while events keep coming;
-// whenever it is elected, the next round's leader seals instead: a block
-// of round r > 0 is registered at most r·R + 1 chain blocks after its
-// parent, so a dead leader is replaced within R + 1 blocks when the next
-// round's leader is live. The dead replica leads nothing, and catches up
-// once restarted.
+// whenever it is elected, the next round's leader seals instead. Block n
+// of round r > 0 becomes due when its first event arrives, at chain block
+// `due`; round r begins r·R blocks after n-1 registered (`begins`). When
+// the event was there before round r began, the round-r leader registers
+// in the chain block after it begins: within r·R + 1 blocks of the
+// parent, so a dead leader is replaced within R + 1 when the next round's
+// leader is live. When the event came later (the test's own loop
+// between posts can take several chain blocks on a loaded machine, which
+// is what made the old check, against the parent alone, fail), the live
+// leader of the round it arrived in registers within two blocks of it.
+// Unfinished: on a loaded machine (load average above ~3 on 2 cores) a
+// leader stalled 100-250 ms by the scheduler still lands a block late
+// now and then (docs/benchmarks.md, "leader tail"). The dead replica
+// leads nothing, and catches up once restarted.
 func TestNetworkLeaderKilled(t *testing.T) {
 	const R = 4
-	nw := cluster.New(t, 3, cluster.Options{BlockTime: 100 * time.Millisecond, RoundBlocks: R})
+	nw := cluster.New(t, 3, cluster.Options{BlockTime: 200 * time.Millisecond, RoundBlocks: R})
 	u := actorstest.NewUser(t)
 	ch, reps := nw.Replicated(t, u, 3)
 	acked := post(t, u, ch, reps, 0, 6)
@@ -145,9 +154,14 @@ func TestNetworkLeaderKilled(t *testing.T) {
 	require.NoError(t, err)
 	live := reps[:2]
 	replaced := 0
+	due := map[common.Hash]uint64{} // event -> chain head before it was posted
 	for i := 6; replaced < 3; i++ {
 		require.Less(t, i, 400, "the dead replica was never elected")
-		acked = append(acked, post(t, u, ch, live, i, 1)...)
+		h, err := cl.Head(ctxT(t))
+		require.NoError(t, err)
+		evs := post(t, u, ch, live, i, 1)
+		due[evs[0]] = h.Number
+		acked = append(acked, evs...)
 		t.Cleanup(func() {
 			if t.Failed() {
 				for _, n := range live {
@@ -175,8 +189,20 @@ func TestNetworkLeaderKilled(t *testing.T) {
 			require.NoError(t, err)
 			_, at, err := cl.MiniblockHash(ctxT(t), ch, mb.Num())
 			require.NoError(t, err)
-			gap := at - parentAt
-			require.LessOrEqual(t, gap, uint64(mb.Header.Round)*R+1, "block %d of round %d registered %d chain blocks after its parent", mb.Num(), mb.Header.Round, gap)
+			begins := parentAt + uint64(mb.Header.Round)*R
+			first := uint64(0)
+			for _, ev := range mb.Events {
+				if d, ok := due[ev.Hash]; ok && (first == 0 || d < first) {
+					first = d
+				}
+			}
+			// Registered in the chain block after the round's start, or
+			// within two of the event if it came later.
+			if first <= begins {
+				require.LessOrEqual(t, at, begins+1, "block %d of round %d: its event came at chain block %d, its round began at %d (parent at %d), registered at %d", mb.Num(), mb.Header.Round, first, begins, parentAt, at)
+			} else {
+				require.LessOrEqual(t, at, first+2, "block %d of round %d: its event came at chain block %d, after its round began at %d; registered at %d", mb.Num(), mb.Header.Round, first, begins, at)
+			}
 			if mb.Header.Round == 1 {
 				replaced++
 			}
