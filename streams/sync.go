@@ -107,6 +107,7 @@ type Syncer struct {
 	lastProgress time.Time
 	atHeadSince  time.Time // durable at the chain's head with no usable peer since
 	statusDue    time.Time
+	statusAt     time.Time // when every status was last asked
 	timerAt      time.Time
 	lastSeen     time.Time
 	applied      int64
@@ -278,6 +279,9 @@ func (s *Syncer) nextDeadline() (time.Time, bool) {
 		}
 	}
 	consider(s.statusDue)
+	if retry := s.statusAt.Add(s.cfg.HedgeAfter); s.haveHead && len(s.reqs) == 0 && retry.After(s.lastSeen) {
+		consider(retry) // staleStatus may ask again then
+	}
 	if s.behind() {
 		consider(s.lastProgress.Add(s.cfg.NoProgress))
 	} else if !s.atHeadSince.IsZero() {
@@ -757,7 +761,26 @@ func (s *Syncer) pump(now time.Time) {
 	s.startWrite(now)
 	s.wantRegs(now)
 	s.request(now)
+	s.staleStatus(now)
 	s.caughtUp(now)
+}
+
+// staleStatus asks every status again, at most once per HedgeAfter, when
+// the chain's head has passed what every usable peer said it holds and
+// nothing is in flight: their statuses predate the blocks sealed since,
+// and waiting StatusEvery would stall the sync a few blocks short of the
+// head.
+func (s *Syncer) staleStatus(now time.Time) {
+	if !s.haveHead || !s.behind() || len(s.reqs) > 0 || s.usablePeers() == 0 || now.Before(s.statusAt.Add(s.cfg.HedgeAfter)) {
+		return
+	}
+	next := s.tip.Generation()
+	for _, p := range s.peers {
+		if p.haveStatus && !p.banned(now) && p.highest >= next {
+			return // someone has it: asked, or skipped until the next status
+		}
+	}
+	s.askStatus(now)
 }
 
 func (s *Syncer) caughtUp(now time.Time) {

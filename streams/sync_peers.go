@@ -88,7 +88,7 @@ func (p *syncPeer) cost(n int) float64 {
 }
 
 func (s *Syncer) askStatus(now time.Time) {
-	s.statusDue = now.Add(s.cfg.StatusEvery)
+	s.statusDue, s.statusAt = now.Add(s.cfg.StatusEvery), now
 	var ask []common.Address
 	for _, a := range s.order {
 		if !s.peers[a].banned(now) {

@@ -520,3 +520,44 @@ func TestSyncStatusOnConnect(t *testing.T) {
 	require.Equal(t, 0, s.Status().PeersUsable, "gone: unusable until its next status")
 	require.Equal(t, []common.Address{a}, asked(s.Step(at, SyncPeerConnected{Peer: a})), "back: asked again")
 }
+
+// Peers whose status is older than the chain's head (blocks were sealed
+// since) are asked again soon, not at the next StatusEvery: the sync
+// does not stall a few blocks short of the head.
+func TestSyncStaleStatusAskedAgain(t *testing.T) {
+	c := buildSyncChain(t, 6, 1)
+	cfg := testSyncConfig()
+	cfg.Replicas = c.w.replicas
+	cfg.StatusEvery = time.Hour
+	s, err := NewSyncer(cfg, c.v0, 1)
+	require.NoError(t, err)
+	a := common.Address{1}
+	asked := func(effs []SyncEffect) bool {
+		for _, e := range effs {
+			if as, ok := e.(SyncAskStatus); ok && len(as.Peers) > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	s.Start(t0)
+	s.Step(t0, SyncPeerStatus{Peer: a, Lowest: 0, Highest: 0}) // it had nothing past the genesis then
+	effs := s.Step(t0, c.head())
+	require.False(t, asked(effs), "asked at Start: not again before HedgeAfter")
+	var at time.Time
+	for _, e := range effs {
+		if st, ok := e.(SyncSetTimer); ok {
+			at = st.At
+		}
+	}
+	require.Equal(t, t0.Add(cfg.HedgeAfter), at, "a tick when it may ask again")
+	require.True(t, asked(s.Step(at, SyncTick{})), "no peer has the next block: every status asked again")
+	require.False(t, asked(s.Step(at, SyncPeerStatus{Peer: a, Lowest: 0, Highest: 0})), "not again at once")
+	effs = s.Step(at, SyncPeerStatus{Peer: a, Lowest: 0, Highest: 6})
+	var req bool
+	for _, e := range effs {
+		_, ok := e.(SyncRequestRange)
+		req = req || ok
+	}
+	require.True(t, req, "the fresh status has the blocks: asked")
+}
