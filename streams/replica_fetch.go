@@ -324,13 +324,11 @@ func (r *Replica) registeredFrom(now time.Time, in Registered, fromSync bool) {
 	if in.Num == gen && r.regAtNum != gen {
 		r.regAt, r.regAtNum = now, gen
 	}
-	if p := r.proposed; p != nil && p.Header.MiniblockNum == in.Num && p.Hash == in.Hash {
-		// This node's own proposal, registered: the chain watch can tell
-		// before the chain writer's answer does (RegisterDone holds it
-		// too). Without this the replica would think it lacks the block
-		// and read the chain (k = 1) or fetch it from peers.
-		r.hold(p, r.self)
-	}
+	// This node's own proposal, registered, is held only on the chain
+	// writer's answer (registerDone), not here when the chain watch tells
+	// first: holding it here too stalled a stream in the simulator (seeds
+	// 141 and 1422 of `make sim`), so a watch that is first still costs a
+	// fetch or a chain read of the block.
 	// Candidates that are not the registered block can go.
 	keep := r.blocks[in.Num][:0]
 	for _, c := range r.blocks[in.Num] {
