@@ -31,6 +31,7 @@ func TestMain(m *testing.M) {
 // receiver records payloads while up and answers 503 while down.
 type receiver struct {
 	up       atomic.Bool
+	phase    atomic.Int64 // a request marked with another phase (phaseTransport) is answered 503
 	hits     atomic.Int64
 	inflight atomic.Int64 // handlers running
 	mu       sync.Mutex
@@ -45,7 +46,7 @@ func newReceiver(t *testing.T, up bool) *receiver {
 		r.hits.Add(1)
 		r.inflight.Add(1)
 		defer r.inflight.Add(-1)
-		if !r.up.Load() {
+		if ph := req.Header.Get("X-Test-Phase"); !r.up.Load() || (ph != "" && ph != fmt.Sprint(r.phase.Load())) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
@@ -121,6 +122,7 @@ func TestOutboxIsReplayedAtStart(t *testing.T) {
 	r := newReceiver(t, false)
 	dir := t.TempDir()
 	opts := testOptions(dir)
+	opts.Client = &http.Client{Transport: phaseTransport(0)}
 	o := start(t, r.srv.URL, opts)
 	for i := 0; i < 20; i++ {
 		o.Observe(eventUpdate(i))
@@ -132,8 +134,14 @@ func TestOutboxIsReplayedAtStart(t *testing.T) {
 	r.srv.CloseClientConnections()
 	require.Eventually(t, func() bool { return r.inflight.Load() == 0 }, 10*time.Second, time.Millisecond)
 
+	// A POST the stopped sender wrote before Close can still be read and
+	// handled after it, even on a connection the server accepts late (it
+	// failed once in CI as a duplicate of payload 0): it must find the
+	// receiver as it was when it was sent, down.
+	r.phase.Store(1)
 	r.up.Store(true)
 	opts = testOptions(dir)
+	opts.Client = &http.Client{Transport: phaseTransport(1)}
 	o = start(t, r.srv.URL, opts)
 	defer o.Close()
 	require.Eventually(t, func() bool { return len(r.payloads()) >= 20 }, 10*time.Second, time.Millisecond)
@@ -367,4 +375,13 @@ func TestLazyCursorNeverReusesASeq(t *testing.T) {
 	require.NoError(t, err)
 	defer again.close()
 	require.Zero(t, again.len(), "after a clean close nothing is sent again")
+}
+
+// phaseTransport marks each request with the test phase that sent it.
+type phaseTransport int64
+
+func (p phaseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("X-Test-Phase", fmt.Sprint(int64(p)))
+	return http.DefaultTransport.RoundTrip(req)
 }
