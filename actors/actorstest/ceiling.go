@@ -16,11 +16,11 @@ type Ceiling struct {
 	RecoveriesPerCPUSecond float64
 }
 
-// MeasureCeiling recovers the signers of up to 2,000 of envs on one
+// MeasureCeiling recovers the signers of up to 10,000 of envs on one
 // goroutine. Call it while the node under test is idle.
 func MeasureCeiling(tb testing.TB, envs []*pb.Envelope) Ceiling {
 	tb.Helper()
-	sample := envs[:min(len(envs), 2000)]
+	sample := envs[:min(len(envs), 10000)]
 	c0 := cpuTime()
 	for _, env := range sample {
 		if _, err := crypto.Ecrecover(env.Hash, env.Signature); err != nil {
