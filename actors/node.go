@@ -49,8 +49,6 @@ type Node struct {
 	// observer is Deps.Observer (nil: none).
 	observer Observer
 	net      Network
-	// dispatch runs the actors' mailboxes on warm goroutines (dispatch.go).
-	dispatch *warmDispatcher
 
 	randao    randaoCache
 	chainRecs chainRecs
@@ -135,15 +133,13 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 	logger := slog.New(minLevel{n.log.Handler(), slog.LevelWarn}).With("lib", "protoactor")
 	n.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return logger }))
 	regCell := newStatusCell(ActorInfo{Kind: KindRegistry, Name: "registry"})
-	n.dispatch = newWarmDispatcher(300) // protoactor's default throughput
 	props := actor.PropsFromProducer(func() actor.Actor { return newRegistry(n, regCell) },
-		actor.WithMailbox(regCell.mailboxProducer()), actor.WithDispatcher(n.dispatch))
+		actor.WithMailbox(regCell.mailboxProducer()))
 	n.registry, err = n.sys.Root.SpawnNamed(props, "registry")
 	if err != nil {
 		cancel()
 		n.ioStop()
 		n.sys.Shutdown()
-		n.dispatch.Stop()
 		return nil, fmt.Errorf("actors: spawn registry: %w", err)
 	}
 	if _, lone := n.net.(nopNetwork); !lone {
@@ -194,7 +190,6 @@ func (n *Node) Stop() {
 		n.ioStop()
 		n.io.Wait()
 		n.sys.Shutdown()
-		n.dispatch.Stop()
 	})
 }
 
