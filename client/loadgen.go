@@ -38,6 +38,7 @@ type LoadConfig struct {
 	State       string        // file of the key and channels to reuse ("" keeps nothing)
 	Concurrency int           // requests in flight while creating
 	Workers     int           // posts in flight at most
+	H2C         bool          // cleartext HTTP/2 with prior knowledge, else HTTP/1.1
 	CreateOnly  bool          // stop once the streams exist (a setup phase)
 }
 
@@ -107,12 +108,13 @@ func RunLoadgen(ctx context.Context, args []string, std IO) error {
 	conc := fs.Int("concurrency", 64, "requests in flight while creating channels")
 	workers := fs.Int("workers", 1024, "posts in flight at most")
 	createOnly := fs.Bool("create-only", false, "create the missing streams (recorded in --state), post nothing")
+	h2c := fs.Bool("h2c", false, "speak cleartext HTTP/2 (prior knowledge) instead of HTTP/1.1")
 	envflag.Usage(fs, envPrefix, "node loadgen --api ADDR[,ADDR...] --streams N --rate R --duration D")
 	if err := envflag.Parse(fs, args, envPrefix); err != nil {
 		return flagError(err)
 	}
 	cfg := LoadConfig{APIs: strings.Split(*api, ","), Streams: *n, Rate: *rate, Duration: *dur, Report: *report,
-		BlockTime: *bt, State: *state, Concurrency: *conc, Workers: *workers, CreateOnly: *createOnly}
+		BlockTime: *bt, State: *state, Concurrency: *conc, Workers: *workers, CreateOnly: *createOnly, H2C: *h2c}
 	if cfg.Streams <= 0 || cfg.Rate <= 0 || cfg.Duration <= 0 || cfg.Report <= 0 || cfg.BlockTime <= 0 || cfg.Concurrency <= 0 || cfg.Workers <= 0 {
 		return usagef("loadgen: --streams, --rate, --duration, --report, --block-time, --concurrency and --workers must be positive")
 	}
@@ -148,7 +150,13 @@ type lgNode struct {
 // run is unfinished.
 func Loadgen(ctx context.Context, cfg LoadConfig, live interface{ Write([]byte) (int, error) }) (*LoadResult, error) {
 	logf := func(format string, a ...any) { fmt.Fprintf(live, "loadgen: "+format+"\n", a...) }
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Workers + cfg.Concurrency, MaxConnsPerHost: 0, IdleConnTimeout: time.Minute}}
+	tr := &http.Transport{MaxIdleConnsPerHost: cfg.Workers + cfg.Concurrency, MaxConnsPerHost: 0, IdleConnTimeout: time.Minute}
+	if cfg.H2C {
+		var p http.Protocols
+		p.SetUnencryptedHTTP2(true)
+		tr.Protocols = &p
+	}
+	hc := &http.Client{Transport: tr}
 	st := &loadState{Spaces: map[string]string{}}
 	if cfg.State != "" {
 		if b, err := os.ReadFile(cfg.State); err == nil {

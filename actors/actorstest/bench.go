@@ -199,12 +199,15 @@ func StartCPU() CPUMeter {
 // Report reports, since StartCPU, events/s, the CPU of the whole process
 // (node and clients) per event as cpu-µs/event, and the cores it kept busy
 // as cores: 2.0 on two cores means the machine's share was the limit.
-func (m CPUMeter) Report(b *testing.B, events int) {
+// It returns the CPU-µs per event.
+func (m CPUMeter) Report(b *testing.B, events int) float64 {
 	elapsed := time.Since(m.start)
 	cpu := cpuTime() - m.cpu0
+	perEvent := float64(cpu.Microseconds()) / float64(events)
 	b.ReportMetric(float64(events)/elapsed.Seconds(), "events/s")
-	b.ReportMetric(float64(cpu.Microseconds())/float64(events), "cpu-µs/event")
+	b.ReportMetric(perEvent, "cpu-µs/event")
 	b.ReportMetric(cpu.Seconds()/elapsed.Seconds(), "cores")
+	return perEvent
 }
 
 // cpuTime is the user and system CPU time of this process.
