@@ -37,7 +37,8 @@ type ReplicaConfig struct {
 	// events a majority holds that it lacks.
 	VoteGrace time.Duration
 	// VoteAt is when, as a fraction of the chain's block interval after the
-	// head that made this node leader, the leader asks for votes.
+	// head that made this node leader, the leader asks for votes. The
+	// leader of a failover round (round > 0) asks at once.
 	VoteAt float64
 	// LeaderTimeout bounds a leader's staging and registration; a leader
 	// stuck longer is dropped.
