@@ -175,6 +175,10 @@ type ChainHead struct {
 	Number   uint64
 	Time     uint64 // unix seconds
 	Interval time.Duration
+	// At is when the head reached the node, if the shell knows (it may
+	// step the head later, behind a queue); zero: when it is stepped.
+	// A leader's VoteAt counts from it.
+	At time.Time
 }
 
 // RandaoRead answers a ReadRandao.

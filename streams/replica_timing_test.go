@@ -132,3 +132,25 @@ func TestReplicaFailoverLeaderAsksAtRoundStart(t *testing.T) {
 	require.Equal(t, begins+1, p.chainReg[1].ChainBlock, "in the chain block after the round began")
 	require.Equal(t, round, leader.r.recentBlock(1).Header.Round)
 }
+
+// TestReplicaVoteAtCountsFromHeadArrival: a head that reached the node a
+// while before the shell stepped it (behind a long mailbox) carries its
+// arrival time, and the leader's VoteAt counts from that arrival: counted
+// from the step, the vote came as late as the queue was long and the
+// block missed the next chain block.
+func TestReplicaVoteAtCountsFromHeadArrival(t *testing.T) {
+	const interval = time.Second
+	p := newPump(t, 1)
+	n := p.nodes[0]
+	arrived := p.now
+	p.now = p.now.Add(interval / 4) // stepped a quarter interval late
+	p.head++
+	p.send(-1, 0, ChainHead{Number: p.head, Time: uint64(arrived.Unix()), Interval: interval, At: arrived})
+	p.run()
+	p.post(0, "one")
+	require.Equal(t, PhaseWaiting, n.r.Status().Leader, "the leader waits VoteAt after the head")
+	p.advance(interval/4 - time.Millisecond)
+	require.Equal(t, int64(0), n.r.View().LastBlock().Num(), "not before VoteAt")
+	p.advance(time.Millisecond)
+	require.Equal(t, int64(1), n.r.View().LastBlock().Num(), "sealed VoteAt after the head arrived, not after it was stepped")
+}
