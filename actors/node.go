@@ -161,7 +161,8 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 	go func() {
 		defer n.wg.Done()
 		for h := range heads {
-			n.sys.Root.Send(n.registry, &headMsg{head: h})
+			// Stamped here, not behind the registry's queue.
+			n.sys.Root.Send(n.registry, &headMsg{head: h, at: n.now()})
 		}
 	}()
 	n.log.Info("actors started", "node", n.addr)

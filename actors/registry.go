@@ -136,7 +136,9 @@ func (r *registry) Receive(ctx actor.Context) {
 		r.headsReported(msg)
 
 	case *headMsg:
-		msg.at = r.n.now()
+		if msg.at.IsZero() {
+			msg.at = r.n.now()
+		}
 		if r.head != nil && msg.head.Number == r.head.head.Number+1 {
 			d := msg.at.Sub(r.head.at)
 			if r.head.interval == 0 {

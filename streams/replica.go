@@ -200,6 +200,9 @@ func (r *Replica) Step(now time.Time, in Input) []Effect {
 		r.registered(now, in)
 	case ChainHead:
 		r.head, r.headAt, r.haveHead = in, now, true
+		if !in.At.IsZero() && in.At.Before(now) {
+			r.headAt = in.At
+		}
 		r.randaoFailed = false
 		r.noLeadTillHead = false
 		if r.behind && !r.syncing {

@@ -37,7 +37,8 @@ type ReplicaConfig struct {
 	// events a majority holds that it lacks.
 	VoteGrace time.Duration
 	// VoteAt is when, as a fraction of the chain's block interval after the
-	// head that made this node leader, the leader asks for votes.
+	// head that made this node leader, the leader asks for votes. The
+	// leader of a failover round (round > 0) asks at once.
 	VoteAt float64
 	// LeaderTimeout bounds a leader's staging and registration; a leader
 	// stuck longer is dropped.
@@ -174,6 +175,10 @@ type ChainHead struct {
 	Number   uint64
 	Time     uint64 // unix seconds
 	Interval time.Duration
+	// At is when the head reached the node, if the shell knows (it may
+	// step the head later, behind a queue); zero: when it is stepped.
+	// A leader's VoteAt counts from it.
+	At time.Time
 }
 
 // RandaoRead answers a ReadRandao.

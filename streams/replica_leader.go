@@ -73,8 +73,17 @@ func (r *Replica) maybeLead(now time.Time) {
 		since: now, votes: make([]*pb.Vote, k), parsed: make([]*ParsedVote, k), failed: make([]bool, k)}
 	if r.head.Interval > 0 {
 		from, iv := r.voteFrom(now), float64(r.head.Interval)
-		r.leader.graceBy = from.Add(time.Duration(iv * (1 + r.cfg.VoteAt) / 2))
-		at := from.Add(time.Duration(iv * r.cfg.VoteAt))
+		voteAt := r.cfg.VoteAt
+		if round > 0 {
+			// A failover round: its events waited R chain blocks for a
+			// leader that did not seal, so waiting for more buys nothing;
+			// asking at once leaves the whole interval to land the block
+			// in the chain block after the round began, even when this
+			// node is stalled a while (TestNetworkLeaderKilled).
+			voteAt = 0
+		}
+		r.leader.graceBy = from.Add(time.Duration(iv * (1 + voteAt) / 2))
+		at := from.Add(time.Duration(iv * voteAt))
 		if at.After(now) {
 			r.leader.phase, r.leader.deadline = PhaseWaiting, at
 			return

@@ -93,3 +93,64 @@ func TestReplicaVoterAnswersOnceParentApplied(t *testing.T) {
 	p.newHead()
 	require.Equal(t, int64(2), p.converged())
 }
+
+// TestReplicaFailoverLeaderAsksAtRoundStart: the leader of a round past
+// the first asks for votes as soon as its round begins, not VoteAt into
+// the block interval: the events waited R chain blocks for a leader that
+// did not seal, so there is nothing to wait for, and the block must land
+// in the chain block after the round began even when the leader's process
+// is stalled for part of the interval.
+func TestReplicaFailoverLeaderAsksAtRoundStart(t *testing.T) {
+	const interval = time.Second
+	p := newPump(t, 3)
+	randao := pumpRandao(10)
+	id := p.w.view.StreamID()
+	dead := p.index(ElectLeader(randao, id, 1, 0, p.w.replicas))
+	var round uint32
+	for round = 1; p.index(ElectLeader(randao, id, 1, round, p.w.replicas)) == dead; round++ {
+	}
+	leader := p.nodes[p.index(ElectLeader(randao, id, 1, round, p.w.replicas))]
+	p.drop = func(d delivery) bool { return d.from == dead || d.to == dead }
+	req, _ := p.post((dead+1)%3, "during the outage")
+	require.NoError(t, p.answers[req].Err)
+	head := func() {
+		p.advance(interval)
+		p.head++
+		for i := range p.nodes {
+			p.send(-1, i, ChainHead{Number: p.head, Time: uint64(p.now.Unix()), Interval: interval})
+		}
+		p.run()
+	}
+	begins := 10 + uint64(round)*pumpRoundBlocks
+	for p.head < begins {
+		head()
+		require.NotContains(t, p.chainReg, int64(1), "no block before round %d begins at chain block %d", round, begins)
+	}
+	require.NotEqual(t, PhaseWaiting, leader.r.Status().Leader, "the round-%d leader does not wait VoteAt", round)
+	p.advance(interval/2 - time.Millisecond)
+	require.Contains(t, p.chainReg, int64(1), "registered before VoteAt of the interval")
+	require.Equal(t, begins+1, p.chainReg[1].ChainBlock, "in the chain block after the round began")
+	require.Equal(t, round, leader.r.recentBlock(1).Header.Round)
+}
+
+// TestReplicaVoteAtCountsFromHeadArrival: a head that reached the node a
+// while before the shell stepped it (behind a long mailbox) carries its
+// arrival time, and the leader's VoteAt counts from that arrival: counted
+// from the step, the vote came as late as the queue was long and the
+// block missed the next chain block.
+func TestReplicaVoteAtCountsFromHeadArrival(t *testing.T) {
+	const interval = time.Second
+	p := newPump(t, 1)
+	n := p.nodes[0]
+	arrived := p.now
+	p.now = p.now.Add(interval / 4) // stepped a quarter interval late
+	p.head++
+	p.send(-1, 0, ChainHead{Number: p.head, Time: uint64(arrived.Unix()), Interval: interval, At: arrived})
+	p.run()
+	p.post(0, "one")
+	require.Equal(t, PhaseWaiting, n.r.Status().Leader, "the leader waits VoteAt after the head")
+	p.advance(interval/4 - time.Millisecond)
+	require.Equal(t, int64(0), n.r.View().LastBlock().Num(), "not before VoteAt")
+	p.advance(time.Millisecond)
+	require.Equal(t, int64(1), n.r.View().LastBlock().Num(), "sealed VoteAt after the head arrived, not after it was stepped")
+}

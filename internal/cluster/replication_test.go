@@ -135,13 +135,21 @@ func TestNetworkFetchOnMiss(t *testing.T) {
 // between posts can take several chain blocks on a loaded machine, which
 // is what made the old check, against the parent alone, fail), the live
 // leader of the round it arrived in registers within two blocks of it.
-// Unfinished: on a loaded machine (load average above ~3 on 2 cores) a
-// leader stalled 100-250 ms by the scheduler still lands a block late
-// now and then (docs/benchmarks.md, "leader tail"). The dead replica
-// leads nothing, and catches up once restarted.
+// The dead replica leads nothing, and catches up once restarted.
+//
+// Chain blocks are 500 ms here (the bound is counted in chain blocks, so
+// the property is the same at any block time). At 200 ms the test failed
+// 1-2 runs in 20 under load with -race: a probe of each step showed the
+// live leader's process stalled by the scheduler for 100-300 ms between
+// the head that began its round and the next one (a vote round trip of
+// 157-283 ms, the chain-writer's 2 ms batch timer firing 158 ms late),
+// which one 200 ms interval cannot absorb whatever the protocol does. A
+// failover leader also asks for votes as soon as its round begins
+// (TestReplicaFailoverLeaderAsksAtRoundStart), so the whole interval is
+// its margin.
 func TestNetworkLeaderKilled(t *testing.T) {
 	const R = 4
-	nw := cluster.New(t, 3, cluster.Options{BlockTime: 200 * time.Millisecond, RoundBlocks: R})
+	nw := cluster.New(t, 3, cluster.Options{BlockTime: 500 * time.Millisecond, RoundBlocks: R})
 	u := actorstest.NewUser(t)
 	ch, reps := nw.Replicated(t, u, 3)
 	acked := post(t, u, ch, reps, 0, 6)
@@ -203,9 +211,7 @@ func TestNetworkLeaderKilled(t *testing.T) {
 			} else {
 				require.LessOrEqual(t, at, first+2, "block %d of round %d: its event came at chain block %d, after its round began at %d; registered at %d", mb.Num(), mb.Header.Round, first, begins, at)
 			}
-			if mb.Header.Round == 1 {
-				replaced++
-			}
+			replaced++ // a round past the first: a dead leader replaced
 		}
 	}
 	checkSealed(t, cluster.SameBlocks(t, ch, live), acked)
