@@ -68,6 +68,10 @@ type Replica struct {
 
 	blocks map[int64][]*heldBlock // received or own blocks, num >= generation
 	regs   map[int64]Registered   // registrations seen, num >= generation
+	// regWait is the registration of this node's own proposal when the
+	// chain watch reported it before the chain writer answered: the
+	// answer (registerDone) takes it up, or abandon replays it.
+	regWait *Registered
 
 	acks   map[common.Hash]*pendingAck // client events waiting for a majority
 	ackQ   []*pendingAck               // by deadline

@@ -762,3 +762,44 @@ func TestReplicaLeadersRotate(t *testing.T) {
 		require.LessOrEqual(t, share, 0.47)
 	}
 }
+
+// TestReplicaSingleWatchFirstNoChainRead: when the chain watch reports the
+// leader's own block registered before the chain writer answers, the
+// replica waits for the answer and applies its own block: no chain read
+// (k = 1) of a block it holds.
+func TestReplicaSingleWatchFirstNoChainRead(t *testing.T) {
+	p := newPump(t, 1)
+	p.watchFirst = true
+	n := p.nodes[0]
+	for i := range 3 {
+		n.effs = nil
+		_, ev := p.post(0, fmt.Sprintf("hi %d", i))
+		p.newHead()
+		require.Equal(t, int64(i+1), n.r.View().LastBlock().Num())
+		require.Equal(t, []*ParsedEvent{ev}, n.r.View().LastBlock().Events)
+		require.Len(t, effectsOf[BlockApplied](n), 1)
+		require.Empty(t, effectsOf[SyncChain](n), "block %d: its own block read back from the chain", i+1)
+	}
+	p.converged()
+}
+
+// TestReplicaWatchFirstAnswerLost: the registration that waited for the
+// chain writer's answer is not lost when the answer never comes: the
+// leader's deadline ends the leadership and the block is found through
+// the chain, as any block the replica lacks.
+func TestReplicaWatchFirstAnswerLost(t *testing.T) {
+	p := newPump(t, 1)
+	p.lostAnswers = true
+	n := p.nodes[0]
+	n.effs = nil
+	_, ev := p.post(0, "hi")
+	p.newHead()
+	require.Equal(t, int64(1), p.chainTop, "registered")
+	require.Equal(t, int64(0), n.r.View().LastBlock().Num(), "waits for the writer's answer")
+	require.Empty(t, effectsOf[SyncChain](n))
+	p.advance(2 * DefaultReplicaConfig().LeaderTimeout)
+	require.NotEmpty(t, effectsOf[SyncChain](n), "the chain is read once the leader gives up")
+	require.Equal(t, int64(1), n.r.View().LastBlock().Num())
+	require.Equal(t, []*ParsedEvent{ev}, n.r.View().LastBlock().Events)
+	p.converged()
+}
