@@ -70,6 +70,7 @@ type Node struct {
 	ioCtxt   context.Context // parent of every actor I/O; ends after the actors
 	ioStop   context.CancelFunc
 	io       sync.WaitGroup // actor I/O goroutines
+	workers  *workers       // kept goroutines for mailbox runs and I/O
 	done     chan struct{}
 	stopping atomic.Bool // set when Stop begins: nothing new reaches the actors
 	stopOnce sync.Once
@@ -104,6 +105,7 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 		observer: d.Observer,
 	}
 	n.ioCtxt, n.ioStop = context.WithCancel(context.Background())
+	n.workers = newWorkers(workerCount)
 	if n.net == nil {
 		n.net = nopNetwork{}
 	}
@@ -118,6 +120,7 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 	}
 	if err := n.chain.RegisterNode(ctx, chainlink.NodeRecord{Address: n.addr}); err != nil {
 		n.ioStop()
+		n.workers.stop()
 		return nil, fmt.Errorf("actors: register node on chain: %w", err)
 	}
 	hctx, cancel := context.WithCancel(context.Background())
@@ -126,6 +129,7 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 	if err != nil {
 		cancel()
 		n.ioStop()
+		n.workers.stop()
 		return nil, fmt.Errorf("actors: subscribe to chain heads: %w", err)
 	}
 
@@ -134,11 +138,12 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 	n.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return logger }))
 	regCell := newStatusCell(ActorInfo{Kind: KindRegistry, Name: "registry"})
 	props := actor.PropsFromProducer(func() actor.Actor { return newRegistry(n, regCell) },
-		actor.WithMailbox(regCell.mailboxProducer()))
+		actor.WithMailbox(regCell.mailboxProducer()), actor.WithDispatcher(n.workers.dispatcher()))
 	n.registry, err = n.sys.Root.SpawnNamed(props, "registry")
 	if err != nil {
 		cancel()
 		n.ioStop()
+		n.workers.stop()
 		n.sys.Shutdown()
 		return nil, fmt.Errorf("actors: spawn registry: %w", err)
 	}
@@ -190,16 +195,22 @@ func (n *Node) Stop() {
 		n.ioStop()
 		n.io.Wait()
 		n.sys.Shutdown()
+		n.workers.stop()
 	})
 }
 
-// goIO runs fn on a goroutine of its own; Stop waits for it.
+// workerCount is how many goroutines a node keeps for mailbox runs and
+// I/O calls (more run on fresh goroutines when these are busy).
+const workerCount = 64
+
+// goIO runs fn on a goroutine of its own (a kept one when idle); Stop
+// waits for it.
 func (n *Node) goIO(fn func()) {
 	n.io.Add(1)
-	go func() {
+	n.workers.run(func() {
 		defer n.io.Done()
 		fn()
-	}()
+	})
 }
 
 // ioCtx bounds one store, chain or network call made for an actor.
