@@ -204,6 +204,9 @@ func (r *Replica) Step(now time.Time, in Input) []Effect {
 		r.registered(now, in)
 	case ChainHead:
 		r.head, r.headAt, r.haveHead = in, now, true
+		if !in.Seen.IsZero() && in.Seen.Before(now) {
+			r.headAt = in.Seen
+		}
 		r.randaoFailed = false
 		r.noLeadTillHead = false
 		if r.behind && !r.syncing {

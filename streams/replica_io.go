@@ -174,6 +174,10 @@ type ChainHead struct {
 	Number   uint64
 	Time     uint64 // unix seconds
 	Interval time.Duration
+	// Seen is when this node saw the head arrive, if it is fed to the
+	// replica later than that (a shell that sends heads only to streams
+	// with work); zero means the time of the step.
+	Seen time.Time
 }
 
 // RandaoRead answers a ReadRandao.

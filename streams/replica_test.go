@@ -803,3 +803,30 @@ func TestReplicaWatchFirstAnswerLost(t *testing.T) {
 	require.Equal(t, []*ParsedEvent{ev}, n.r.View().LastBlock().Events)
 	p.converged()
 }
+
+// TestReplicaHeadSeenEarlier: a head fed to the replica later than it
+// arrived (ChainHead.Seen) counts the leader's VoteAt from its arrival: a
+// leader whose VoteAt passed while the head waited asks for votes at once,
+// one fed the head at its arrival waits for VoteAt.
+func TestReplicaHeadSeenEarlier(t *testing.T) {
+	for _, late := range []bool{false, true} {
+		p := newPump(t, 1)
+		n := p.nodes[0]
+		p.post(0, "hi")
+		n.effs = nil
+		p.head++
+		p.now = p.now.Add(time.Second)
+		h := ChainHead{Number: p.head, Time: uint64(p.now.Unix()), Interval: time.Second}
+		if late {
+			h.Seen = p.now.Add(-time.Second)
+		}
+		p.send(-1, 0, h)
+		p.run()
+		if late {
+			require.NotEmpty(t, effectsOf[StageBlock](n), "VoteAt passed while the head waited: proposes at once")
+		} else {
+			require.Empty(t, effectsOf[StageBlock](n), "waits for VoteAt")
+			require.Equal(t, PhaseWaiting, n.r.leader.phase)
+		}
+	}
+}
