@@ -14,7 +14,10 @@
 # Knobs (environment): BENCH_SCALE_DIR (default /tmp/bench-scale),
 # BENCH_SCALE_HOSTED ("1000 10000 100000"), BENCH_SCALE_ACTIVE (5000),
 # BENCH_SCALE_RATE (5000), BENCH_SCALE_DURATION (60s), BENCH_SCALE_IDLE
-# (idle timeout, 10s), BENCH_SCALE_CREATE_CONCURRENCY (2000).
+# (idle timeout, 10s), BENCH_SCALE_CREATE_CONCURRENCY (2000),
+# BENCH_SCALE_BLOCK_TIME (chain block time, 1s), BENCH_SCALE_BLOCK_CACHE_MIB
+# (the store's block cache, the node's default when unset), BENCH_SCALE_BIN
+# (a prebuilt node binary instead of building this tree's).
 set -euo pipefail
 
 DIR=${BENCH_SCALE_DIR:-/tmp/bench-scale}
@@ -24,15 +27,22 @@ RATE=${BENCH_SCALE_RATE:-5000}
 DURATION=${BENCH_SCALE_DURATION:-60s}
 IDLE=${BENCH_SCALE_IDLE:-10s}
 CONC=${BENCH_SCALE_CREATE_CONCURRENCY:-2000}
+BLOCK_TIME=${BENCH_SCALE_BLOCK_TIME:-1s}
+CACHE_FLAG=()
+[ -n "${BENCH_SCALE_BLOCK_CACHE_MIB:-}" ] && CACHE_FLAG=(--store.block-cache-mib "$BENCH_SCALE_BLOCK_CACHE_MIB")
 PORT=${BENCH_SCALE_PORT:-17400}
 BIN=$DIR/node
 mkdir -p "$DIR"
-go build -o "$BIN" ./cmd/node
+if [ -n "${BENCH_SCALE_BIN:-}" ]; then
+	cp "$BENCH_SCALE_BIN" "$BIN"
+else
+	go build -o "$BIN" ./cmd/node
+fi
 OUT=$DIR/results.txt
 : >"$OUT"
 say() { echo "$*" | tee -a "$OUT"; }
 
-say "bench-scale $(date -u +%FT%TZ) $(git rev-parse --short HEAD) nproc=$(nproc) load: $(cut -d' ' -f1-3 /proc/loadavg)"
+say "bench-scale $(date -u +%FT%TZ) $(git rev-parse --short HEAD) nproc=$(nproc) load: $(cut -d' ' -f1-3 /proc/loadavg); block time $BLOCK_TIME; active $ACTIVE at $RATE/s for $DURATION; store block cache ${BENCH_SCALE_BLOCK_CACHE_MIB:-$("$BIN" run -h 2>&1 | grep -- '-store.block-cache-mib' | grep -o 'default "[0-9]*"' | tr -dc 0-9 || true)} MiB (none said: badger's 256)"
 # Recoveries per CPU-second of one core: the benchmark's CPU time, not its
 # wall clock (on a loaded machine the wall clock counts waiting too).
 go test -c -o "$DIR/streams.test" ./streams/
@@ -53,7 +63,7 @@ live_streams() {
 }
 
 start_node() { # data dir
-	"$BIN" run --chain memory --block-time 1s --idle-timeout "$IDLE" --data-dir "$1/data" \
+	"$BIN" run --chain memory --block-time "$BLOCK_TIME" --idle-timeout "$IDLE" --data-dir "$1/data" "${CACHE_FLAG[@]}" \
 		--api "127.0.0.1:$PORT" --debug "127.0.0.1:$((PORT + 1))" --p2p.listen "/ip4/127.0.0.1/tcp/$((PORT + 2))" \
 		--p2p.dht=false --p2p.registry=false --log-level warn >"$1/node.log" 2>&1 &
 	pid=$!
