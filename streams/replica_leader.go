@@ -386,16 +386,15 @@ func (r *Replica) abandon(err error) {
 }
 
 // takeRegWait returns the registration waiting for the chain writer's
-// answer, if any, and forgets it (in regs too).
+// answer, if any and still the one regs holds for its number, and forgets
+// it (in regs too).
 func (r *Replica) takeRegWait() *Registered {
 	w := r.regWait
-	if w == nil {
+	r.regWait = nil
+	if w == nil || r.regs[w.Num] != *w {
 		return nil
 	}
-	r.regWait = nil
-	if r.regs[w.Num] == *w {
-		delete(r.regs, w.Num)
-	}
+	delete(r.regs, w.Num)
 	return w
 }
 
