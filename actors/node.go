@@ -75,6 +75,10 @@ type Node struct {
 	done     chan struct{}
 	stopping atomic.Bool // set when Stop begins: nothing new reaches the actors
 	stopOnce sync.Once
+
+	// headInterval is the registry's moving average of the time between
+	// chain heads, in nanoseconds (zero until known).
+	headInterval atomic.Int64
 }
 
 // Start registers the node on the chain, starts the actor system and

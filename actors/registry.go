@@ -148,6 +148,7 @@ func (r *registry) Receive(ctx actor.Context) {
 			msg.interval = r.head.interval
 		}
 		r.head = msg
+		r.n.headInterval.Store(int64(msg.interval))
 		r.deliverHead(ctx)
 
 	case *passivateReq:
