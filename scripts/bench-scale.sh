@@ -42,7 +42,7 @@ OUT=$DIR/results.txt
 : >"$OUT"
 say() { echo "$*" | tee -a "$OUT"; }
 
-say "bench-scale $(date -u +%FT%TZ) $(git rev-parse --short HEAD) nproc=$(nproc) load: $(cut -d' ' -f1-3 /proc/loadavg); block time $BLOCK_TIME; active $ACTIVE at $RATE/s for $DURATION; store block cache ${BENCH_SCALE_BLOCK_CACHE_MIB:-$("$BIN" run -h 2>&1 | grep -- '-store.block-cache-mib' | grep -o 'default "[0-9]*"' | tr -dc 0-9 || true)} MiB (none said: badger's 256)"
+say "bench-scale $(date -u +%FT%TZ) ${BENCH_SCALE_BIN:-$(git rev-parse --short HEAD)} nproc=$(nproc) load: $(cut -d' ' -f1-3 /proc/loadavg); block time $BLOCK_TIME; active $ACTIVE at $RATE/s for $DURATION; store block cache ${BENCH_SCALE_BLOCK_CACHE_MIB:-$("$BIN" run -h 2>&1 | grep -- '-store.block-cache-mib' | grep -o 'default "[0-9]*"' | tr -dc 0-9 || true)} MiB (none said: badger's 256)"
 # Recoveries per CPU-second of one core: the benchmark's CPU time, not its
 # wall clock (on a loaded machine the wall clock counts waiting too).
 go test -c -o "$DIR/streams.test" ./streams/
@@ -103,7 +103,7 @@ for N in $HOSTED; do
 	say "hosted=$N idle: heap $((h0 / 1024)) KiB ($(((h0 - base_heap) / N)) B per hosted stream over the empty node), disk $((dk / 1024)) KiB ($(((dk - base_disk) / N)) B per stream), live stream actors $(live_streams)"
 	a=$((ACTIVE < N ? ACTIVE : N))
 	c0=$(cpu $pid)
-	"$BIN" loadgen --api "127.0.0.1:$PORT" --streams "$a" --rate "$RATE" --duration "$DURATION" --state "$d/state.json" \
+	"$BIN" loadgen --api "127.0.0.1:$PORT" --streams "$a" --rate "$RATE" --duration "$DURATION" --block-time "$BLOCK_TIME" --state "$d/state.json" \
 		--report 10s >"$d/load.json" 2>"$d/load.log"
 	c1=$(cpu $pid)
 	tail -n 8 "$d/load.log" | sed "s/^/  hosted=$N /" | tee -a "$OUT"
