@@ -58,6 +58,11 @@ heap() { # heap in use after a forced GC, bytes
 	curl -fsS "http://127.0.0.1:$((PORT + 1))/debug/pprof/heap?gc=1" >/dev/null
 	curl -fsS "http://127.0.0.1:$((PORT + 1))/metrics" | awk '/^go_memstats_heap_alloc_bytes / {printf "%.0f", $2}'
 }
+badger_heap() { # heap in use under badger (memtables, block cache, tables), from a heap profile after a forced GC
+	curl -fsS "http://127.0.0.1:$((PORT + 1))/debug/pprof/heap?gc=1" -o "$DIR/heap.pprof"
+	go tool pprof -sample_index=inuse_space -focus 'dgraph-io/(badger|ristretto)' -top "$BIN" "$DIR/heap.pprof" 2>/dev/null |
+		awk '/Showing nodes accounting for/ {gsub(",", "", $5); print $5; exit}'
+}
 live_streams() {
 	curl -fsS "http://127.0.0.1:$((PORT + 1))/metrics" | awk '/^node_live_actors\{kind="stream"\}/ {n=$2} END {print n+0}'
 }
@@ -99,8 +104,9 @@ for N in $HOSTED; do
 	# Idle: every stream actor passivated.
 	for _ in $(seq 120); do [ "$(live_streams)" = "0" ] && break; sleep 1; done
 	h0=$(heap)
+	b0=$(badger_heap)
 	dk=$(disk "$d")
-	say "hosted=$N idle: heap $((h0 / 1024)) KiB ($(((h0 - base_heap) / N)) B per hosted stream over the empty node), disk $((dk / 1024)) KiB ($(((dk - base_disk) / N)) B per stream), live stream actors $(live_streams)"
+	say "hosted=$N idle: heap $((h0 / 1024)) KiB ($(((h0 - base_heap) / N)) B per hosted stream over the empty node; of the heap profile, under badger: $b0), disk $((dk / 1024)) KiB ($(((dk - base_disk) / N)) B per stream), live stream actors $(live_streams)"
 	a=$((ACTIVE < N ? ACTIVE : N))
 	c0=$(cpu $pid)
 	"$BIN" loadgen --api "127.0.0.1:$PORT" --streams "$a" --rate "$RATE" --duration "$DURATION" --block-time "$BLOCK_TIME" --state "$d/state.json" \
@@ -121,6 +127,7 @@ print(f"hosted={n} node CPU {cpu:.1f} s over the load ({cpu / r['seconds']:.2f} 
 EOF
 	for _ in $(seq 120); do [ "$(live_streams)" = "0" ] && break; sleep 1; done
 	h1=$(heap)
-	say "hosted=$N after: heap $((h1 / 1024)) KiB ($(awk -v a="$h0" -v b="$h1" 'BEGIN{printf "%+.0f", 100*(b-a)/a}')% of before), live stream actors $(live_streams), load $(cut -d' ' -f1-3 /proc/loadavg)"
+	b1=$(badger_heap)
+	say "hosted=$N after: heap $((h1 / 1024)) KiB ($(awk -v a="$h0" -v b="$h1" 'BEGIN{printf "%+.0f", 100*(b-a)/a}')% of before; under badger: $b1, before $b0), live stream actors $(live_streams), load $(cut -d' ' -f1-3 /proc/loadavg)"
 	stop_node
 done
