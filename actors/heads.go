@@ -99,22 +99,27 @@ func (r *registry) deliverHead(ctx actor.Context) {
 	}
 }
 
-func (r *registry) headsReported(m *headsReport) {
+func (r *registry) headsReported(ctx actor.Context, m *headsReport) {
 	e := r.streams[m.id]
 	if e == nil || !e.pid.Equal(m.pid) {
 		return
 	}
 	if m.behind != e.heads.behind {
 		e.heads.behind, e.heads.backoff, e.heads.nextPoll = m.behind, 0, 0
+		if !m.behind && e.heads.want && !e.stopping && r.head != nil && e.heads.sent < r.head.head.Number {
+			// Caught up between polls: the head it was not sent now.
+			r.sendHead(ctx, e)
+		}
 	}
 	if m.idle && !m.behind && e.sent == m.seen {
 		r.unwant(m.id)
 	}
 }
 
-// reportHeads runs after a stream actor handled a head: it tells the
-// registry when it has no work for heads, or when it fell behind or caught
-// up.
+// reportHeads runs after a stream actor handled a head, and after any
+// input that ended its being behind: it tells the registry when it has no
+// work for heads, or when it fell behind or caught up (a stream that
+// caught up between two backoff polls gets the current head at once).
 func (s *streamActor) reportHeads() {
 	if s.state != "live" {
 		return // loading, or not found and passivating: nothing to say

@@ -133,7 +133,7 @@ func (r *registry) Receive(ctx actor.Context) {
 		ctx.Send(e.pid, msg.msg)
 
 	case *headsReport:
-		r.headsReported(msg)
+		r.headsReported(ctx, msg)
 
 	case *headMsg:
 		msg.at = r.n.now()

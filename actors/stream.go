@@ -358,6 +358,9 @@ func (s *streamActor) step(in streams.Input) {
 	if _, hot := in.(streams.ClientEvent); !hot {
 		s.publish() // a client event changes what shows once its write returns
 	}
+	if s.behindSent && !s.r.Behind() {
+		s.reportHeads() // caught up between the heads of its backoff
+	}
 }
 
 // ioDone takes the result of I/O the actor started.

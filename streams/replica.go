@@ -366,6 +366,10 @@ type ReplicaStatus struct {
 }
 
 // Status describes the replica.
+// Behind reports whether the replica knows it is behind the chain (it
+// reads the chain until it has caught up).
+func (r *Replica) Behind() bool { return r.behind }
+
 func (r *Replica) Status() ReplicaStatus {
 	s := ReplicaStatus{
 		Generation:       r.v.Generation(),
