@@ -18,6 +18,15 @@ import (
 // chain block all land in the next one. A stream has at most one block in
 // flight (its leader waits for the outcome), so batches never reorder a
 // stream's registrations.
+//
+// Submissions are spread over the block interval: with at most
+// MaxChainSubmissions in flight, a writer that submitted every
+// ChainBatchDelay would use them all in the first milliseconds after a
+// head, and every registration queued later in the interval would wait for
+// that head's block to be mined and land a block late. So a batch goes at
+// the earliest ChainBatchDelay after its first request and interval ÷
+// MaxChainSubmissions after the previous batch (interval: the heads' moving
+// average), and a registration waits at most that long to be submitted.
 type chainWriter struct {
 	n         *Node
 	cell      *statusCell
@@ -25,6 +34,21 @@ type chainWriter struct {
 	scheduled bool
 	batches   int
 	inFlight  int
+	lastFlush time.Time
+}
+
+// batchDelay is how long a first queued request waits for its batch.
+func (w *chainWriter) batchDelay() time.Duration {
+	d := w.n.cfg.ChainBatchDelay
+	m := w.n.cfg.MaxChainSubmissions
+	iv := time.Duration(w.n.headInterval.Load())
+	if m <= 0 || iv <= 0 || w.lastFlush.IsZero() {
+		return d
+	}
+	if gap := iv/time.Duration(m) - w.n.now().Sub(w.lastFlush); gap > d {
+		return gap
+	}
+	return d
 }
 
 // flushed carries the outcome of one submission back to the chain-writer.
@@ -49,7 +73,7 @@ func (w *chainWriter) Receive(ctx actor.Context) {
 		if !w.scheduled {
 			w.scheduled = true
 			sys, self := w.n.sys, ctx.Self()
-			time.AfterFunc(w.n.cfg.ChainBatchDelay, func() { sys.Root.Send(self, &flushMsg{}) })
+			time.AfterFunc(w.batchDelay(), func() { sys.Root.Send(self, &flushMsg{}) })
 		}
 	case *flushMsg:
 		w.scheduled = false
@@ -79,6 +103,7 @@ func (w *chainWriter) flush(ctx actor.Context) {
 	}
 	q := w.queue
 	w.queue = nil
+	w.lastFlush = w.n.now()
 	regs := make([]chainlink.Registration, len(q))
 	for i, r := range q {
 		regs[i] = registration(r.mb)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 
@@ -265,4 +266,53 @@ func TestClusterChainWatchBringsMissedBlock(t *testing.T) {
 	}, 10*time.Second, 50*time.Millisecond)
 	require.Greater(t, c.Hub.Count("range"), ranges, "it fetched the block")
 	sameBlocks(t, c, ch)
+}
+
+// TestClusterHeadsOnlyToStreamsWithWork is TestHeadsOnlyToStreamsWithWork
+// at k = 3: ten live streams of three replicas, once idle, get no chain
+// heads on any node (deliveries counted); a post turns the heads on for
+// its stream alone, and once it is sealed they stop again.
+func TestClusterHeadsOnlyToStreamsWithWork(t *testing.T) {
+	c := actorstest.StartCluster(t, 3, actorstest.Options{}) // idle timeout 30 s
+	u := actorstest.NewUser(t)
+	var chans []streams.StreamID
+	for range 5 {
+		chans = append(chans, replicated(t, c, u)) // a space and a channel each
+	}
+	delivered := func() int {
+		n := 0
+		for _, nd := range c.Nodes {
+			n += int(testutil.ToFloat64(nd.Metrics.HeadsDelivered))
+		}
+		return n
+	}
+	// quiet reports whether no head went to any stream actor while the
+	// chain mined 4 blocks.
+	quiet := func() bool {
+		d0, h0 := delivered(), c.Chain.Head().Number
+		require.Eventually(t, func() bool { return c.Chain.Head().Number >= h0+4 }, 10*time.Second, 5*time.Millisecond)
+		return delivered() == d0
+	}
+	require.Eventually(t, quiet, 20*time.Second, time.Millisecond, "idle streams of k = 3 still get heads")
+
+	d0, h0 := delivered(), c.Chain.Head().Number
+	ch := chans[2]
+	ev := u.Event(t, ch, c.Nodes[0].Last(t, ch), actorstest.Message("hi"))
+	_, held, err := c.Nodes[0].AddEventHeld(ctxT(t), ev)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, held, 2)
+	for _, n := range c.Nodes {
+		v := n.WaitSealed(t, ch, 10*time.Second)
+		require.Equal(t, int64(1), v.LastBlock().Num())
+	}
+	heads := int(c.Chain.Head().Number - h0)
+	got := delivered() - d0
+	require.Positive(t, got, "the stream with work got heads")
+	// One stream on each of 3 nodes, at most one head per chain block plus
+	// the one sent ahead of its first message; the 9 idle streams, none.
+	require.LessOrEqual(t, got, 3*(heads+2), "heads went to streams without work (%d heads mined)", heads)
+	require.Eventually(t, quiet, 20*time.Second, time.Millisecond, "heads did not stop after the block")
+	for _, n := range c.Nodes {
+		require.Equal(t, 10, countStreams(t, n.Node), "the streams stayed live throughout")
+	}
 }

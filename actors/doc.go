@@ -56,8 +56,8 @@
 // signature recovery (streams.ParseStoredMiniblock; the hashes and the hash
 // chain are checked), and a stream of this node alone starts from the
 // chain record the node remembers (chainrecs.go) instead of calling
-// chain.Stream. Chain heads go only to stream actors with work (streams of
-// this node alone so far; heads.go). A stream actor that panics is
+// chain.Stream. Chain heads go only to stream actors with work, whatever
+// their replication factor (heads.go). A stream actor that panics is
 // restarted by protoactor's default supervision (as a root-level actor)
 // and reloads from the store: nothing acked is lost,
 // requests in flight fail with UNAVAILABLE. Node.Stop stops the actors

@@ -15,15 +15,14 @@ import (
 // the current head when the actor's is older, so its election and vote
 // checks see the chain as it is. A stream behind the chain is polled on a
 // backoff (1, 2, 4 ... 64 heads) instead of on every head. Per-head work is
-// so proportional to the streams with work, not to the live ones.
+// so proportional to the streams with work, not to the live ones, whatever
+// the stream's replication factor.
 //
-// Unfinished: only streams of this node alone stop their heads when idle
-// and back off when behind. A stream of k > 1 replicas keeps every head
-// while live, as before: the machine
-// takes a head's arrival as the time it is stepped with it, so a head
-// delivered late (with the next event) moved a failover leader's VoteAt
-// and its registration a chain block later; feeding the machine the head's
-// arrival time needs a change in streams.Replica.
+// A head delivered late (before the message that gives the stream work)
+// is stepped with the time the registry saw it arrive
+// (streams.ChainHead.Seen), not the time of the delivery: a failover
+// leader counts its VoteAt and rounds from when the head came, as it
+// would had it been delivered on time.
 
 // maxBehindBackoff bounds, in heads, the poll interval of a behind stream.
 const maxBehindBackoff = 64
@@ -78,6 +77,7 @@ func (r *registry) headsBefore(ctx actor.Context, e *streamEntry, m any) {
 
 func (r *registry) sendHead(ctx actor.Context, e *streamEntry) {
 	e.heads.sent = r.head.head.Number
+	r.n.m.HeadsDelivered.Inc()
 	ctx.Send(e.pid, r.head)
 }
 
@@ -99,33 +99,33 @@ func (r *registry) deliverHead(ctx actor.Context) {
 	}
 }
 
-func (r *registry) headsReported(m *headsReport) {
+func (r *registry) headsReported(ctx actor.Context, m *headsReport) {
 	e := r.streams[m.id]
 	if e == nil || !e.pid.Equal(m.pid) {
 		return
 	}
 	if m.behind != e.heads.behind {
 		e.heads.behind, e.heads.backoff, e.heads.nextPoll = m.behind, 0, 0
+		if !m.behind && e.heads.want && !e.stopping && r.head != nil && e.heads.sent < r.head.head.Number {
+			// Caught up between polls: the head it was not sent now.
+			r.sendHead(ctx, e)
+		}
 	}
 	if m.idle && !m.behind && e.sent == m.seen {
 		r.unwant(m.id)
 	}
 }
 
-// reportHeads runs after a stream actor handled a head: it tells the
-// registry when it has no work for heads, or when it fell behind or caught
-// up.
+// reportHeads runs after a stream actor handled a head, and after any
+// input that ended its being behind: it tells the registry when it has no
+// work for heads, or when it fell behind or caught up (a stream that
+// caught up between two backoff polls gets the current head at once).
 func (s *streamActor) reportHeads() {
 	if s.state != "live" {
 		return // loading, or not found and passivating: nothing to say
 	}
-	// A stream of several replicas keeps every head (no backoff when
-	// behind either): its failover timing (rounds, VoteAt) counts from
-	// when each head arrived, which a late head skews by a chain block
-	// (TestNetworkLeaderKilled).
-	lone := len(s.r.Replicas()) == 1
-	idle := s.r.Idle() && s.write == nil && lone
-	behind := s.r.Status().Behind && lone
+	idle := s.r.Idle() && s.write == nil
+	behind := s.r.Status().Behind
 	if !idle && behind == s.behindSent {
 		return
 	}

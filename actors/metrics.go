@@ -37,6 +37,8 @@ type Metrics struct {
 	Sync *SyncMetrics
 	// HeadStreams is the number of stream actors chain heads go to.
 	HeadStreams prometheus.Gauge
+	// HeadsDelivered counts chain heads sent to stream actors.
+	HeadsDelivered prometheus.Counter
 	// Forwards counts client requests forwarded to a replica, by outcome
 	// (ok, refused: the replica's coded refusal, failed: no replica answered).
 	Forwards *prometheus.CounterVec
@@ -50,7 +52,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := NopMetrics()
 	reg.MustRegister(m.EventsAdded, m.EventsRejected, m.MiniblocksSealed, m.SealLatency,
 		m.MinipoolEvents, m.MinipoolTotal, m.LiveActors, m.ChainBatch, m.Fetches, m.BlocksReceived, m.BlocksRejected, m.VoteLatency,
-		m.WakeChainReads, m.HeadStreams, m.Forwards, m.QueueRefused)
+		m.WakeChainReads, m.HeadStreams, m.HeadsDelivered, m.Forwards, m.QueueRefused)
 	reg.MustRegister(m.Sync.collectors()...)
 	return m
 }
@@ -105,6 +107,9 @@ func NopMetrics() *Metrics {
 		}, []string{"source"}),
 		HeadStreams: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: ns, Name: "head_streams", Help: "Stream actors that chain heads go to (those with work).",
+		}),
+		HeadsDelivered: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Name: "heads_delivered_total", Help: "Chain heads sent to stream actors.",
 		}),
 		Forwards: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "forwarded_requests_total", Help: "Client requests forwarded to a replica, by outcome.",

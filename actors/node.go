@@ -70,9 +70,15 @@ type Node struct {
 	ioCtxt   context.Context // parent of every actor I/O; ends after the actors
 	ioStop   context.CancelFunc
 	io       sync.WaitGroup // actor I/O goroutines
+	workers  *workers       // kept goroutines for I/O calls
+	mailboxW *workers       // kept goroutines for mailbox runs
 	done     chan struct{}
 	stopping atomic.Bool // set when Stop begins: nothing new reaches the actors
 	stopOnce sync.Once
+
+	// headInterval is the registry's moving average of the time between
+	// chain heads, in nanoseconds (zero until known).
+	headInterval atomic.Int64
 }
 
 // Start registers the node on the chain, starts the actor system and
@@ -104,6 +110,7 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 		observer: d.Observer,
 	}
 	n.ioCtxt, n.ioStop = context.WithCancel(context.Background())
+	n.workers, n.mailboxW = newWorkers(ioWorkers), newWorkers(mailboxWorkers)
 	if n.net == nil {
 		n.net = nopNetwork{}
 	}
@@ -118,6 +125,8 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 	}
 	if err := n.chain.RegisterNode(ctx, chainlink.NodeRecord{Address: n.addr}); err != nil {
 		n.ioStop()
+		n.workers.stop()
+		n.mailboxW.stop()
 		return nil, fmt.Errorf("actors: register node on chain: %w", err)
 	}
 	hctx, cancel := context.WithCancel(context.Background())
@@ -126,6 +135,8 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 	if err != nil {
 		cancel()
 		n.ioStop()
+		n.workers.stop()
+		n.mailboxW.stop()
 		return nil, fmt.Errorf("actors: subscribe to chain heads: %w", err)
 	}
 
@@ -134,11 +145,13 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 	n.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return logger }))
 	regCell := newStatusCell(ActorInfo{Kind: KindRegistry, Name: "registry"})
 	props := actor.PropsFromProducer(func() actor.Actor { return newRegistry(n, regCell) },
-		actor.WithMailbox(regCell.mailboxProducer()))
+		actor.WithMailbox(regCell.mailboxProducer()), actor.WithDispatcher(n.mailboxW.dispatcher()))
 	n.registry, err = n.sys.Root.SpawnNamed(props, "registry")
 	if err != nil {
 		cancel()
 		n.ioStop()
+		n.workers.stop()
+		n.mailboxW.stop()
 		n.sys.Shutdown()
 		return nil, fmt.Errorf("actors: spawn registry: %w", err)
 	}
@@ -191,16 +204,28 @@ func (n *Node) Stop() {
 		n.ioStop()
 		n.io.Wait()
 		n.sys.Shutdown()
+		n.workers.stop()
+		n.mailboxW.stop()
 	})
 }
 
-// goIO runs fn on a goroutine of its own; Stop waits for it.
+// How many goroutines a node keeps for I/O calls, which wait on the
+// store, the chain or a peer, and for mailbox runs, which do not (more run
+// on fresh goroutines when these are busy). Two sets, so that waiting I/O
+// never takes the mailboxes' goroutines.
+const (
+	ioWorkers      = 64
+	mailboxWorkers = 16
+)
+
+// goIO runs fn on a goroutine of its own (a kept one when idle); Stop
+// waits for it.
 func (n *Node) goIO(fn func()) {
 	n.io.Add(1)
-	go func() {
+	n.workers.run(func() {
 		defer n.io.Done()
 		fn()
-	}()
+	})
 }
 
 // ioCtx bounds one store, chain or network call made for an actor.

@@ -133,7 +133,7 @@ func (r *registry) Receive(ctx actor.Context) {
 		ctx.Send(e.pid, msg.msg)
 
 	case *headsReport:
-		r.headsReported(msg)
+		r.headsReported(ctx, msg)
 
 	case *headMsg:
 		if msg.at.IsZero() {
@@ -150,6 +150,7 @@ func (r *registry) Receive(ctx actor.Context) {
 			msg.interval = r.head.interval
 		}
 		r.head = msg
+		r.n.headInterval.Store(int64(msg.interval))
 		r.deliverHead(ctx)
 
 	case *passivateReq:
@@ -261,7 +262,7 @@ func (r *registry) spawnStream(ctx actor.Context, id streams.StreamID) *streamEn
 		}
 		return s
 	},
-		actor.WithMailbox(cell.mailboxProducer()))
+		actor.WithMailbox(cell.mailboxProducer()), actor.WithDispatcher(r.n.mailboxW.dispatcher()))
 	// At the root (see registry), under the name a child would have had.
 	name := ctx.Self().Id + "/" + id.String()
 	pid, err := r.n.sys.Root.SpawnNamed(props, name)

@@ -115,7 +115,7 @@ func (s *streamActor) Receive(ctx actor.Context) {
 	case *headMsg:
 		s.head = msg
 		if s.state == "live" {
-			s.step(streams.ChainHead{Number: msg.head.Number, Time: msg.head.Time, Interval: msg.interval, At: msg.at})
+			s.step(streams.ChainHead{Number: msg.head.Number, Time: msg.head.Time, Interval: msg.interval, Seen: msg.at})
 		}
 		s.reportHeads()
 	case *replicaInput:
@@ -330,7 +330,7 @@ func (s *streamActor) loaded(ctx actor.Context, msg *loadedMsg) {
 		}
 		s.step(msg.chain)
 		if s.head != nil {
-			s.step(streams.ChainHead{Number: s.head.head.Number, Time: s.head.head.Time, Interval: s.head.interval, At: s.head.at})
+			s.step(streams.ChainHead{Number: s.head.head.Number, Time: s.head.head.Time, Interval: s.head.interval, Seen: s.head.at})
 		}
 	}
 	early := s.early
@@ -357,6 +357,9 @@ func (s *streamActor) step(in streams.Input) {
 	}
 	if _, hot := in.(streams.ClientEvent); !hot {
 		s.publish() // a client event changes what shows once its write returns
+	}
+	if s.behindSent && !s.r.Behind() {
+		s.reportHeads() // caught up between the heads of its backoff
 	}
 }
 

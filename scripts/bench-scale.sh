@@ -14,7 +14,10 @@
 # Knobs (environment): BENCH_SCALE_DIR (default /tmp/bench-scale),
 # BENCH_SCALE_HOSTED ("1000 10000 100000"), BENCH_SCALE_ACTIVE (5000),
 # BENCH_SCALE_RATE (5000), BENCH_SCALE_DURATION (60s), BENCH_SCALE_IDLE
-# (idle timeout, 10s), BENCH_SCALE_CREATE_CONCURRENCY (2000).
+# (idle timeout, 10s), BENCH_SCALE_CREATE_CONCURRENCY (2000),
+# BENCH_SCALE_BLOCK_TIME (chain block time, 1s), BENCH_SCALE_BLOCK_CACHE_MIB
+# (the store's block cache, the node's default when unset), BENCH_SCALE_BIN
+# (a prebuilt node binary instead of building this tree's).
 set -euo pipefail
 
 DIR=${BENCH_SCALE_DIR:-/tmp/bench-scale}
@@ -24,15 +27,22 @@ RATE=${BENCH_SCALE_RATE:-5000}
 DURATION=${BENCH_SCALE_DURATION:-60s}
 IDLE=${BENCH_SCALE_IDLE:-10s}
 CONC=${BENCH_SCALE_CREATE_CONCURRENCY:-2000}
+BLOCK_TIME=${BENCH_SCALE_BLOCK_TIME:-1s}
+CACHE_FLAG=()
+[ -n "${BENCH_SCALE_BLOCK_CACHE_MIB:-}" ] && CACHE_FLAG=(--store.block-cache-mib "$BENCH_SCALE_BLOCK_CACHE_MIB")
 PORT=${BENCH_SCALE_PORT:-17400}
 BIN=$DIR/node
 mkdir -p "$DIR"
-go build -o "$BIN" ./cmd/node
+if [ -n "${BENCH_SCALE_BIN:-}" ]; then
+	cp "$BENCH_SCALE_BIN" "$BIN"
+else
+	go build -o "$BIN" ./cmd/node
+fi
 OUT=$DIR/results.txt
 : >"$OUT"
 say() { echo "$*" | tee -a "$OUT"; }
 
-say "bench-scale $(date -u +%FT%TZ) $(git rev-parse --short HEAD) nproc=$(nproc) load: $(cut -d' ' -f1-3 /proc/loadavg)"
+say "bench-scale $(date -u +%FT%TZ) ${BENCH_SCALE_BIN:-$(git rev-parse --short HEAD)} nproc=$(nproc) load: $(cut -d' ' -f1-3 /proc/loadavg); block time $BLOCK_TIME; active $ACTIVE at $RATE/s for $DURATION; store block cache ${BENCH_SCALE_BLOCK_CACHE_MIB:-$("$BIN" run -h 2>&1 | grep -- '-store.block-cache-mib' | grep -o 'default "[0-9]*"' | tr -dc 0-9 || true)} MiB (none said: badger's 256)"
 # Recoveries per CPU-second of one core: the benchmark's CPU time, not its
 # wall clock (on a loaded machine the wall clock counts waiting too).
 go test -c -o "$DIR/streams.test" ./streams/
@@ -48,12 +58,17 @@ heap() { # heap in use after a forced GC, bytes
 	curl -fsS "http://127.0.0.1:$((PORT + 1))/debug/pprof/heap?gc=1" >/dev/null
 	curl -fsS "http://127.0.0.1:$((PORT + 1))/metrics" | awk '/^go_memstats_heap_alloc_bytes / {printf "%.0f", $2}'
 }
+badger_heap() { # heap in use under badger (memtables, block cache, tables), from a heap profile after a forced GC
+	curl -fsS "http://127.0.0.1:$((PORT + 1))/debug/pprof/heap?gc=1" -o "$DIR/heap.pprof"
+	go tool pprof -sample_index=inuse_space -focus 'dgraph-io/(badger|ristretto)' -top "$BIN" "$DIR/heap.pprof" 2>/dev/null |
+		awk '/Showing nodes accounting for/ {gsub(",", "", $5); print $5; exit}'
+}
 live_streams() {
 	curl -fsS "http://127.0.0.1:$((PORT + 1))/metrics" | awk '/^node_live_actors\{kind="stream"\}/ {n=$2} END {print n+0}'
 }
 
 start_node() { # data dir
-	"$BIN" run --chain memory --block-time 1s --idle-timeout "$IDLE" --data-dir "$1/data" \
+	"$BIN" run --chain memory --block-time "$BLOCK_TIME" --idle-timeout "$IDLE" --data-dir "$1/data" "${CACHE_FLAG[@]}" \
 		--api "127.0.0.1:$PORT" --debug "127.0.0.1:$((PORT + 1))" --p2p.listen "/ip4/127.0.0.1/tcp/$((PORT + 2))" \
 		--p2p.dht=false --p2p.registry=false --log-level warn >"$1/node.log" 2>&1 &
 	pid=$!
@@ -89,11 +104,12 @@ for N in $HOSTED; do
 	# Idle: every stream actor passivated.
 	for _ in $(seq 120); do [ "$(live_streams)" = "0" ] && break; sleep 1; done
 	h0=$(heap)
+	b0=$(badger_heap)
 	dk=$(disk "$d")
-	say "hosted=$N idle: heap $((h0 / 1024)) KiB ($(((h0 - base_heap) / N)) B per hosted stream over the empty node), disk $((dk / 1024)) KiB ($(((dk - base_disk) / N)) B per stream), live stream actors $(live_streams)"
+	say "hosted=$N idle: heap $((h0 / 1024)) KiB ($(((h0 - base_heap) / N)) B per hosted stream over the empty node; of the heap profile, under badger: $b0), disk $((dk / 1024)) KiB ($(((dk - base_disk) / N)) B per stream), live stream actors $(live_streams)"
 	a=$((ACTIVE < N ? ACTIVE : N))
 	c0=$(cpu $pid)
-	"$BIN" loadgen --api "127.0.0.1:$PORT" --streams "$a" --rate "$RATE" --duration "$DURATION" --state "$d/state.json" \
+	"$BIN" loadgen --api "127.0.0.1:$PORT" --streams "$a" --rate "$RATE" --duration "$DURATION" --block-time "$BLOCK_TIME" --state "$d/state.json" \
 		--report 10s >"$d/load.json" 2>"$d/load.log"
 	c1=$(cpu $pid)
 	tail -n 8 "$d/load.log" | sed "s/^/  hosted=$N /" | tee -a "$OUT"
@@ -111,6 +127,7 @@ print(f"hosted={n} node CPU {cpu:.1f} s over the load ({cpu / r['seconds']:.2f} 
 EOF
 	for _ in $(seq 120); do [ "$(live_streams)" = "0" ] && break; sleep 1; done
 	h1=$(heap)
-	say "hosted=$N after: heap $((h1 / 1024)) KiB ($(awk -v a="$h0" -v b="$h1" 'BEGIN{printf "%+.0f", 100*(b-a)/a}')% of before), live stream actors $(live_streams), load $(cut -d' ' -f1-3 /proc/loadavg)"
+	b1=$(badger_heap)
+	say "hosted=$N after: heap $((h1 / 1024)) KiB ($(awk -v a="$h0" -v b="$h1" 'BEGIN{printf "%+.0f", 100*(b-a)/a}')% of before; under badger: $b1, before $b0), live stream actors $(live_streams), load $(cut -d' ' -f1-3 /proc/loadavg)"
 	stop_node
 done

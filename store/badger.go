@@ -67,7 +67,22 @@ type BadgerOptions struct {
 	// memory (least recently written or read evicted first; ~250 bytes
 	// each with the cache's own bookkeeping). Zero means DefaultStateCache.
 	StateCache int
+	// BlockCache is the size in bytes of badger's cache of decompressed
+	// SSTable blocks (TinyLFU eviction). It fills up to this bound as
+	// stream loads read tables, and it is most of the Go heap a node grows
+	// after a burst of activity. Zero means DefaultBlockCache; a value
+	// below MinBlockCache is raised to it (badger needs a block cache when
+	// tables are compressed). Small overrides it with 8 MiB.
+	BlockCache int64
 }
+
+// DefaultBlockCache is the default BadgerOptions.BlockCache, 64 MiB (a
+// quarter of badger's own default): a node's stream loads read few blocks
+// per stream, and the page cache keeps the tables' bytes anyway.
+const DefaultBlockCache = 64 << 20
+
+// MinBlockCache is the smallest BadgerOptions.BlockCache, 1 MiB.
+const MinBlockCache = 1 << 20
 
 // DefaultStateCache is the default BadgerOptions.StateCache: the states
 // of the 65,536 streams written most recently, about 16 MB.
@@ -162,6 +177,14 @@ func OpenBadger(dir string, opts BadgerOptions) (*Badger, error) {
 	o.DetectConflicts = false
 	// Badger logs through our slog logger, not to stderr.
 	o.Logger = slogLogger{logger}
+	switch {
+	case opts.BlockCache == 0:
+		o.BlockCacheSize = DefaultBlockCache
+	case opts.BlockCache < MinBlockCache:
+		o.BlockCacheSize = MinBlockCache
+	default:
+		o.BlockCacheSize = opts.BlockCache
+	}
 	if opts.Small {
 		// Defaults cost ~0.5 GiB per store (5 x 64 MiB memtables, 256 MiB
 		// block cache) and 1 GiB value-log files; tests open dozens.

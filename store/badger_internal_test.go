@@ -163,3 +163,21 @@ func TestStateCacheEvictsLeastRecent(t *testing.T) {
 	}
 	require.NoError(t, b.Verify(ctx))
 }
+
+// TestBlockCacheOption checks that BadgerOptions.BlockCache is the bound
+// badger runs with: the default, a set size, and a too small one raised to
+// the minimum.
+func TestBlockCacheOption(t *testing.T) {
+	for _, c := range []struct {
+		set, want int64
+	}{
+		{0, DefaultBlockCache},
+		{32 << 20, 32 << 20},
+		{1, MinBlockCache},
+	} {
+		b, err := OpenBadger(t.TempDir(), BadgerOptions{BlockCache: c.set})
+		require.NoError(t, err)
+		require.Equal(t, c.want, b.db.Opts().BlockCacheSize, "BlockCache %d", c.set)
+		require.NoError(t, b.Close())
+	}
+}

@@ -68,6 +68,10 @@ type Replica struct {
 
 	blocks map[int64][]*heldBlock // received or own blocks, num >= generation
 	regs   map[int64]Registered   // registrations seen, num >= generation
+	// regWait is the registration of this node's own proposal when the
+	// chain watch reported it before the chain writer answered: the
+	// answer (registerDone) takes it up, or abandon replays it.
+	regWait *Registered
 
 	acks   map[common.Hash]*pendingAck // client events waiting for a majority
 	ackQ   []*pendingAck               // by deadline
@@ -200,8 +204,8 @@ func (r *Replica) Step(now time.Time, in Input) []Effect {
 		r.registered(now, in)
 	case ChainHead:
 		r.head, r.headAt, r.haveHead = in, now, true
-		if !in.At.IsZero() && in.At.Before(now) {
-			r.headAt = in.At
+		if !in.Seen.IsZero() && in.Seen.Before(now) {
+			r.headAt = in.Seen
 		}
 		r.randaoFailed = false
 		r.noLeadTillHead = false
@@ -362,6 +366,10 @@ type ReplicaStatus struct {
 }
 
 // Status describes the replica.
+// Behind reports whether the replica knows it is behind the chain (it
+// reads the chain until it has caught up).
+func (r *Replica) Behind() bool { return r.behind }
+
 func (r *Replica) Status() ReplicaStatus {
 	s := ReplicaStatus{
 		Generation:       r.v.Generation(),

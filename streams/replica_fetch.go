@@ -327,8 +327,16 @@ func (r *Replica) registeredFrom(now time.Time, in Registered, fromSync bool) {
 	// This node's own proposal, registered, is held only on the chain
 	// writer's answer (registerDone), not here when the chain watch tells
 	// first: holding it here too stalled a stream in the simulator (seeds
-	// 141 and 1422 of `make sim`), so a watch that is first still costs a
-	// fetch or a chain read of the block.
+	// 141 and 1422 of `make sim`). But the watch that is first must not
+	// cost a chain read (k = 1) or a fetch of the block either: the
+	// registration waits in regWait for the writer's answer, which comes
+	// (registerDone, or the leader's deadline: abandon replays it).
+	if l := r.leader; !fromSync && l != nil && l.phase == PhaseRegistering && l.block != nil &&
+		l.num == in.Num && l.block.Hash == in.Hash && len(r.blocks[in.Num]) == 0 {
+		w := in
+		r.regWait = &w
+		return
+	}
 	// Candidates that are not the registered block can go.
 	keep := r.blocks[in.Num][:0]
 	for _, c := range r.blocks[in.Num] {
@@ -547,6 +555,9 @@ func (r *Replica) blockWritten(now time.Time, w *writeJob, err error) {
 			delete(r.regs, n)
 		}
 	}
+	if r.regWait != nil && r.regWait.Num <= num {
+		r.regWait = nil
+	}
 	for n := range r.blocks {
 		if n <= num {
 			delete(r.blocks, n)
@@ -604,6 +615,7 @@ func (r *Replica) dropPending(now time.Time, ev *ParsedEvent, why error) {
 func (r *Replica) markBehind(err error) {
 	r.behind = true
 	r.leader = nil
+	r.regWait = nil // the chain read of a replica behind finds it
 	r.emit(Behind{Err: err})
 }
 

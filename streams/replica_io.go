@@ -175,10 +175,11 @@ type ChainHead struct {
 	Number   uint64
 	Time     uint64 // unix seconds
 	Interval time.Duration
-	// At is when the head reached the node, if the shell knows (it may
-	// step the head later, behind a queue); zero: when it is stepped.
-	// A leader's VoteAt counts from it.
-	At time.Time
+	// Seen is when this node saw the head arrive, if it is fed to the
+	// replica later than that (a shell that sends heads only to streams
+	// with work, behind the registry's queue); zero means the time of the
+	// step. A leader's VoteAt counts from it.
+	Seen time.Time
 }
 
 // RandaoRead answers a ReadRandao.

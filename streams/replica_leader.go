@@ -315,6 +315,15 @@ func (r *Replica) registerDone(now time.Time, in RegisterDone) {
 		r.reregistered(in)
 		return
 	}
+	if w := r.takeRegWait(); w != nil {
+		// The chain watch was first: forget its registration so the one
+		// below (or the replay after a failure) is not a duplicate.
+		defer func() {
+			if !in.OK || in.Hash != w.Hash {
+				r.registered(now, *w)
+			}
+		}()
+	}
 	l := r.leader
 	mine := l != nil && l.block != nil && l.block.Hash == in.Hash
 	switch {
@@ -378,6 +387,24 @@ func (r *Replica) abandon(err error) {
 	r.leader = nil
 	r.noLeadTillHead = true
 	r.emit(LeaderEnded{Num: l.num, Round: l.round, Err: err})
+	if w := r.takeRegWait(); w != nil {
+		// No answer of the chain writer will take it up now: the block is
+		// registered all the same, so find it as for any other.
+		r.registered(r.lastSeen, *w)
+	}
+}
+
+// takeRegWait returns the registration waiting for the chain writer's
+// answer, if any and still the one regs holds for its number, and forgets
+// it (in regs too).
+func (r *Replica) takeRegWait() *Registered {
+	w := r.regWait
+	r.regWait = nil
+	if w == nil || r.regs[w.Num] != *w {
+		return nil
+	}
+	delete(r.regs, w.Num)
+	return w
 }
 
 // --- the replica side of a vote ----------------------------------------------

@@ -35,6 +35,9 @@ type pump struct {
 	trace    []string
 	votes    map[ReqID]common.Address // vote request id -> leader asking
 	failNext map[int]bool             // node index -> fail its next store write
+	// watchFirst delivers the chain watch's Registered before the chain
+	// writer's RegisterDone; lostAnswers drops RegisterDone entirely.
+	watchFirst, lostAnswers bool
 }
 
 type pnode struct {
@@ -45,6 +48,7 @@ type pnode struct {
 	timer  time.Time
 	effs   []Effect
 	fetchN int
+	staged map[common.Hash]*ParsedMiniblock // what its store staged
 }
 
 type delivery struct {
@@ -171,6 +175,10 @@ func (p *pump) handle(n *pnode, effs []Effect) {
 		case PersistBlock:
 			p.send(-1, n.idx, WriteDone{Write: e.Write})
 		case StageBlock:
+			if n.staged == nil {
+				n.staged = map[common.Hash]*ParsedMiniblock{}
+			}
+			n.staged[e.Block.Hash] = e.Block
 			p.send(-1, n.idx, Staged{Hash: e.Block.Hash})
 		case RegisterBlock:
 			h := e.Block.Header
@@ -182,8 +190,16 @@ func (p *pump) handle(n *pnode, effs []Effect) {
 			}
 			reg := Registered{Num: num, Hash: e.Block.Hash, ChainBlock: p.head + 1}
 			p.chainReg[num], p.chainTop = reg, num
-			p.send(-1, n.idx, RegisterDone{Num: num, Hash: e.Block.Hash, OK: true, ChainBlock: reg.ChainBlock})
-			p.broadcast(-1, reg) // every node watches the chain (the registrant too)
+			done := RegisterDone{Num: num, Hash: e.Block.Hash, OK: true, ChainBlock: reg.ChainBlock}
+			if !p.watchFirst && !p.lostAnswers {
+				p.send(-1, n.idx, done)
+			}
+			for i := range p.nodes { // every node watches the chain (the registrant too)
+				p.send(-1, i, reg)
+			}
+			if p.watchFirst && !p.lostAnswers {
+				p.send(-1, n.idx, done)
+			}
 		case PublishEvent:
 			p.broadcast(n.idx, PeerEvent{From: n.addr, Event: e.Event})
 		case PublishPool:
@@ -226,7 +242,8 @@ func (p *pump) handle(n *pnode, effs []Effect) {
 			cs := ChainState{LastNum: p.chainTop, LastHash: top.Hash, LastRegisteredAt: top.ChainBlock,
 				AfterRegisteredAt: p.chainReg[e.After].ChainBlock}
 			for num := e.After + 1; num <= p.chainTop; num++ {
-				cs.Ahead = append(cs.Ahead, ChainBlock{Registered: p.chainReg[num]})
+				reg := p.chainReg[num]
+				cs.Ahead = append(cs.Ahead, ChainBlock{Registered: reg, Staged: n.staged[reg.Hash]})
 			}
 			p.send(-1, n.idx, cs)
 		case AnswerClient:

@@ -762,3 +762,71 @@ func TestReplicaLeadersRotate(t *testing.T) {
 		require.LessOrEqual(t, share, 0.47)
 	}
 }
+
+// TestReplicaSingleWatchFirstNoChainRead: when the chain watch reports the
+// leader's own block registered before the chain writer answers, the
+// replica waits for the answer and applies its own block: no chain read
+// (k = 1) of a block it holds.
+func TestReplicaSingleWatchFirstNoChainRead(t *testing.T) {
+	p := newPump(t, 1)
+	p.watchFirst = true
+	n := p.nodes[0]
+	for i := range 3 {
+		n.effs = nil
+		_, ev := p.post(0, fmt.Sprintf("hi %d", i))
+		p.newHead()
+		require.Equal(t, int64(i+1), n.r.View().LastBlock().Num())
+		require.Equal(t, []*ParsedEvent{ev}, n.r.View().LastBlock().Events)
+		require.Len(t, effectsOf[BlockApplied](n), 1)
+		require.Empty(t, effectsOf[SyncChain](n), "block %d: its own block read back from the chain", i+1)
+	}
+	p.converged()
+}
+
+// TestReplicaWatchFirstAnswerLost: the registration that waited for the
+// chain writer's answer is not lost when the answer never comes: the
+// leader's deadline ends the leadership and the block is found through
+// the chain, as any block the replica lacks.
+func TestReplicaWatchFirstAnswerLost(t *testing.T) {
+	p := newPump(t, 1)
+	p.lostAnswers = true
+	n := p.nodes[0]
+	n.effs = nil
+	_, ev := p.post(0, "hi")
+	p.newHead()
+	require.Equal(t, int64(1), p.chainTop, "registered")
+	require.Equal(t, int64(0), n.r.View().LastBlock().Num(), "waits for the writer's answer")
+	require.Empty(t, effectsOf[SyncChain](n))
+	p.advance(2 * DefaultReplicaConfig().LeaderTimeout)
+	require.NotEmpty(t, effectsOf[SyncChain](n), "the chain is read once the leader gives up")
+	require.Equal(t, int64(1), n.r.View().LastBlock().Num())
+	require.Equal(t, []*ParsedEvent{ev}, n.r.View().LastBlock().Events)
+	p.converged()
+}
+
+// TestReplicaHeadSeenEarlier: a head fed to the replica later than it
+// arrived (ChainHead.Seen) counts the leader's VoteAt from its arrival: a
+// leader whose VoteAt passed while the head waited asks for votes at once,
+// one fed the head at its arrival waits for VoteAt.
+func TestReplicaHeadSeenEarlier(t *testing.T) {
+	for _, late := range []bool{false, true} {
+		p := newPump(t, 1)
+		n := p.nodes[0]
+		p.post(0, "hi")
+		n.effs = nil
+		p.head++
+		p.now = p.now.Add(time.Second)
+		h := ChainHead{Number: p.head, Time: uint64(p.now.Unix()), Interval: time.Second}
+		if late {
+			h.Seen = p.now.Add(-time.Second)
+		}
+		p.send(-1, 0, h)
+		p.run()
+		if late {
+			require.NotEmpty(t, effectsOf[StageBlock](n), "VoteAt passed while the head waited: proposes at once")
+		} else {
+			require.Empty(t, effectsOf[StageBlock](n), "waits for VoteAt")
+			require.Equal(t, PhaseWaiting, n.r.leader.phase)
+		}
+	}
+}

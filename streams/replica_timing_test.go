@@ -145,7 +145,7 @@ func TestReplicaVoteAtCountsFromHeadArrival(t *testing.T) {
 	arrived := p.now
 	p.now = p.now.Add(interval / 4) // stepped a quarter interval late
 	p.head++
-	p.send(-1, 0, ChainHead{Number: p.head, Time: uint64(arrived.Unix()), Interval: interval, At: arrived})
+	p.send(-1, 0, ChainHead{Number: p.head, Time: uint64(arrived.Unix()), Interval: interval, Seen: arrived})
 	p.run()
 	p.post(0, "one")
 	require.Equal(t, PhaseWaiting, n.r.Status().Leader, "the leader waits VoteAt after the head")

@@ -27,6 +27,9 @@ type Node struct {
 	Store store.Store
 	Chain *memchain.Chain
 	Key   *ecdsa.PrivateKey
+	// Metrics are the node's collectors (StartCluster gives each node
+	// its own).
+	Metrics *actors.Metrics
 }
 
 // Options tune StartNode.

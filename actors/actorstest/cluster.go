@@ -218,7 +218,8 @@ func (c *Cluster) start(tb testing.TB, key *ecdsa.PrivateKey, st store.Store, ob
 	addr := crypto.PubkeyToAddress(key.PublicKey)
 	cl := c.Chain.Client(addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	n, err := actors.Start(ctx, c.cfg, actors.Deps{Key: key, Store: st, Chain: cl, Network: c.Hub.Network(addr), Observer: obs})
+	m := actors.NopMetrics()
+	n, err := actors.Start(ctx, c.cfg, actors.Deps{Key: key, Store: st, Chain: cl, Network: c.Hub.Network(addr), Observer: obs, Metrics: m})
 	cancel()
 	require.NoError(tb, err)
 	c.Hub.Attach(n)
@@ -227,7 +228,7 @@ func (c *Cluster) start(tb testing.TB, key *ecdsa.PrivateKey, st store.Store, ob
 		n.Stop()
 		_ = cl.Close()
 	})
-	return &Node{Node: n, Store: st, Chain: c.Chain, Key: key}
+	return &Node{Node: n, Store: st, Chain: c.Chain, Key: key, Metrics: m}
 }
 
 // Stop stops node i (a crash: what is not in its store is gone) and makes

@@ -43,6 +43,8 @@ type runConfig struct {
 	registry  chainFlags // --chain.stream-registry, --chain.node-registry, --chain.deployment
 	observers observerFlags
 	p2p       p2pConfig
+
+	blockCacheMiB int64 // --store.block-cache-mib
 }
 
 func run(args []string) error {
@@ -56,6 +58,7 @@ func run(args []string) error {
 	fs.DurationVar(&c.blockTime, "block-time", time.Second, "block time of the embedded or memory chain (with a URL: the expected block time)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&c.idle, "idle-timeout", actors.DefaultConfig().IdleTimeout, "idle time after which a stream actor passivates")
+	fs.Int64Var(&c.blockCacheMiB, "store.block-cache-mib", store.DefaultBlockCache>>20, "MiB of the store's cache of decompressed table blocks (most of the heap a node grows after a burst; at least 1)")
 	c.registry.register(fs)
 	fs.Var(&c.observers, "observer", "POST JSON of what the node does to URL[,events=miniblock+event+stream_created+membership+sync_progress]; repeatable (env: several, space-separated)")
 	c.p2p.register(fs)
@@ -147,7 +150,7 @@ func startNode(ctx context.Context, c runConfig, log *slog.Logger) (_ *lifecycle
 		log.Info("created node key", "file", c.keyFile)
 	}
 
-	st, err := store.OpenBadger(filepath.Join(c.dataDir, "store"), store.BadgerOptions{Logger: log})
+	st, err := store.OpenBadger(filepath.Join(c.dataDir, "store"), store.BadgerOptions{Logger: log, BlockCache: c.blockCacheMiB << 20})
 	if err != nil {
 		return nil, explainStoreError(err, c.dataDir)
 	}
