@@ -70,8 +70,7 @@ type Node struct {
 	ioCtxt   context.Context // parent of every actor I/O; ends after the actors
 	ioStop   context.CancelFunc
 	io       sync.WaitGroup // actor I/O goroutines
-	workers  *workers       // kept goroutines for I/O calls
-	mailboxW *workers       // kept goroutines for mailbox runs
+	workers  *workers       // kept goroutines for mailbox runs and I/O
 	done     chan struct{}
 	stopping atomic.Bool // set when Stop begins: nothing new reaches the actors
 	stopOnce sync.Once
@@ -110,7 +109,7 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 		observer: d.Observer,
 	}
 	n.ioCtxt, n.ioStop = context.WithCancel(context.Background())
-	n.workers, n.mailboxW = newWorkers(ioWorkers), newWorkers(mailboxWorkers)
+	n.workers = newWorkers(workerCount)
 	if n.net == nil {
 		n.net = nopNetwork{}
 	}
@@ -126,7 +125,6 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 	if err := n.chain.RegisterNode(ctx, chainlink.NodeRecord{Address: n.addr}); err != nil {
 		n.ioStop()
 		n.workers.stop()
-		n.mailboxW.stop()
 		return nil, fmt.Errorf("actors: register node on chain: %w", err)
 	}
 	hctx, cancel := context.WithCancel(context.Background())
@@ -136,7 +134,6 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 		cancel()
 		n.ioStop()
 		n.workers.stop()
-		n.mailboxW.stop()
 		return nil, fmt.Errorf("actors: subscribe to chain heads: %w", err)
 	}
 
@@ -145,13 +142,12 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 	n.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return logger }))
 	regCell := newStatusCell(ActorInfo{Kind: KindRegistry, Name: "registry"})
 	props := actor.PropsFromProducer(func() actor.Actor { return newRegistry(n, regCell) },
-		actor.WithMailbox(regCell.mailboxProducer()), actor.WithDispatcher(n.mailboxW.dispatcher()))
+		actor.WithMailbox(regCell.mailboxProducer()), actor.WithDispatcher(n.workers.dispatcher()))
 	n.registry, err = n.sys.Root.SpawnNamed(props, "registry")
 	if err != nil {
 		cancel()
 		n.ioStop()
 		n.workers.stop()
-		n.mailboxW.stop()
 		n.sys.Shutdown()
 		return nil, fmt.Errorf("actors: spawn registry: %w", err)
 	}
@@ -205,18 +201,12 @@ func (n *Node) Stop() {
 		n.io.Wait()
 		n.sys.Shutdown()
 		n.workers.stop()
-		n.mailboxW.stop()
 	})
 }
 
-// How many goroutines a node keeps for I/O calls, which wait on the
-// store, the chain or a peer, and for mailbox runs, which do not (more run
-// on fresh goroutines when these are busy). Two sets, so that waiting I/O
-// never takes the mailboxes' goroutines.
-const (
-	ioWorkers      = 64
-	mailboxWorkers = 16
-)
+// workerCount is how many goroutines a node keeps for mailbox runs and
+// I/O calls (more run on fresh goroutines when these are busy).
+const workerCount = 64
 
 // goIO runs fn on a goroutine of its own (a kept one when idle); Stop
 // waits for it.
