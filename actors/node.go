@@ -70,7 +70,6 @@ type Node struct {
 	ioCtxt   context.Context // parent of every actor I/O; ends after the actors
 	ioStop   context.CancelFunc
 	io       sync.WaitGroup // actor I/O goroutines
-	workers  *workers       // kept goroutines for mailbox runs and I/O
 	done     chan struct{}
 	stopping atomic.Bool // set when Stop begins: nothing new reaches the actors
 	stopOnce sync.Once
@@ -109,7 +108,6 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 		observer: d.Observer,
 	}
 	n.ioCtxt, n.ioStop = context.WithCancel(context.Background())
-	n.workers = newWorkers(workerCount)
 	if n.net == nil {
 		n.net = nopNetwork{}
 	}
@@ -124,7 +122,6 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 	}
 	if err := n.chain.RegisterNode(ctx, chainlink.NodeRecord{Address: n.addr}); err != nil {
 		n.ioStop()
-		n.workers.stop()
 		return nil, fmt.Errorf("actors: register node on chain: %w", err)
 	}
 	hctx, cancel := context.WithCancel(context.Background())
@@ -133,7 +130,6 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 	if err != nil {
 		cancel()
 		n.ioStop()
-		n.workers.stop()
 		return nil, fmt.Errorf("actors: subscribe to chain heads: %w", err)
 	}
 
@@ -142,12 +138,11 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 	n.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return logger }))
 	regCell := newStatusCell(ActorInfo{Kind: KindRegistry, Name: "registry"})
 	props := actor.PropsFromProducer(func() actor.Actor { return newRegistry(n, regCell) },
-		actor.WithMailbox(regCell.mailboxProducer()), actor.WithDispatcher(n.workers.dispatcher()))
+		actor.WithMailbox(regCell.mailboxProducer()))
 	n.registry, err = n.sys.Root.SpawnNamed(props, "registry")
 	if err != nil {
 		cancel()
 		n.ioStop()
-		n.workers.stop()
 		n.sys.Shutdown()
 		return nil, fmt.Errorf("actors: spawn registry: %w", err)
 	}
@@ -200,22 +195,16 @@ func (n *Node) Stop() {
 		n.ioStop()
 		n.io.Wait()
 		n.sys.Shutdown()
-		n.workers.stop()
 	})
 }
 
-// workerCount is how many goroutines a node keeps for mailbox runs and
-// I/O calls (more run on fresh goroutines when these are busy).
-const workerCount = 64
-
-// goIO runs fn on a goroutine of its own (a kept one when idle); Stop
-// waits for it.
+// goIO runs fn on a goroutine of its own; Stop waits for it.
 func (n *Node) goIO(fn func()) {
 	n.io.Add(1)
-	n.workers.run(func() {
+	go func() {
 		defer n.io.Done()
 		fn()
-	})
+	}()
 }
 
 // ioCtx bounds one store, chain or network call made for an actor.

@@ -262,7 +262,7 @@ func (r *registry) spawnStream(ctx actor.Context, id streams.StreamID) *streamEn
 		}
 		return s
 	},
-		actor.WithMailbox(cell.mailboxProducer()), actor.WithDispatcher(r.n.workers.dispatcher()))
+		actor.WithMailbox(cell.mailboxProducer()))
 	// At the root (see registry), under the name a child would have had.
 	name := ctx.Self().Id + "/" + id.String()
 	pid, err := r.n.sys.Root.SpawnNamed(props, name)
