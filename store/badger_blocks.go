@@ -96,15 +96,11 @@ func writeBlockOp(streamID []byte, mb Miniblock) func(w *wtx) error {
 // long stream's deleted index keys are never walked.
 func (w *wtx) writtenStaged(id []byte, num int64, hash []byte) ([][]byte, error) {
 	var keys [][]byte
-	v, ok, err := getValue(w.txn, hashKey(pfxStaged, id, hash))
+	sb, ok, err := readStaged(w.txn, id, hash)
 	if err != nil {
 		return nil, err
 	}
 	if ok {
-		sb, err := decodeStaged(id, hash, v)
-		if err != nil {
-			return nil, err
-		}
 		if sb.Num != num {
 			keys = append(keys, hashKey(pfxStaged, id, hash), stageIdxKey(id, sb.Num, hash))
 		}

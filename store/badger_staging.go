@@ -67,17 +67,29 @@ func (b *Badger) StagedBlock(ctx context.Context, streamID, hash []byte) (Staged
 	}
 	var sb StagedBlock
 	err := b.view(ctx, func(txn *badger.Txn) error {
-		v, ok, err := getValue(txn, hashKey(pfxStaged, streamID, hash))
-		if err != nil {
-			return err
+		var ok bool
+		var err error
+		sb, ok, err = readStaged(txn, streamID, hash)
+		if err == nil && !ok {
+			err = fmt.Errorf("%w: staged block %x", ErrNotFound, hash)
 		}
-		if !ok {
-			return fmt.Errorf("%w: staged block %x", ErrNotFound, hash)
-		}
-		sb, err = decodeStaged(streamID, hash, v)
 		return err
 	})
 	return sb, err
+}
+
+// readStaged reads and decodes the staged copy (stream, hash); ok is false
+// when none is stored.
+func readStaged(txn *badger.Txn, streamID, hash []byte) (StagedBlock, bool, error) {
+	v, ok, err := getValue(txn, hashKey(pfxStaged, streamID, hash))
+	if err != nil || !ok {
+		return StagedBlock{}, false, err
+	}
+	sb, err := decodeStaged(streamID, hash, v)
+	if err != nil {
+		return StagedBlock{}, false, err
+	}
+	return sb, true, nil
 }
 
 // NextProcessable implements Staging.
@@ -98,16 +110,12 @@ func (b *Badger) NextProcessable(ctx context.Context, streamID []byte) (StagedBl
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			h := it.Item().KeyCopy(nil)[len(o.Prefix):]
-			v, ok, err := getValue(txn, hashKey(pfxStaged, streamID, h))
+			sb, ok, err := readStaged(txn, streamID, h)
 			if err != nil {
 				return err
 			}
 			if !ok {
 				continue
-			}
-			sb, err := decodeStaged(streamID, h, v)
-			if err != nil {
-				return err
 			}
 			if !sb.Processed && !sb.Orphaned && bytes.Equal(sb.Parent, st.lastHash) {
 				found = sb
@@ -126,20 +134,15 @@ func (b *Badger) MarkStaged(ctx context.Context, streamID, hash []byte, processe
 	}
 	id, h := clone(streamID), clone(hash)
 	return b.update(ctx, func(w *wtx) error {
-		key := hashKey(pfxStaged, id, h)
-		v, ok, err := getValue(w.txn, key)
+		sb, ok, err := readStaged(w.txn, id, h)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return fmt.Errorf("%w: staged block %x", ErrNotFound, h)
 		}
-		sb, err := decodeStaged(id, h, v)
-		if err != nil {
-			return err
-		}
 		sb.Processed, sb.Orphaned = processed, orphaned
-		return w.set(key, encodeStaged(sb))
+		return w.set(hashKey(pfxStaged, id, h), encodeStaged(sb))
 	})
 }
 
@@ -164,16 +167,12 @@ func (b *Badger) StagedRange(ctx context.Context, streamID []byte, from, to int6
 				return nil
 			}
 			h := k[8:]
-			v, ok, err := getValue(txn, hashKey(pfxStaged, streamID, h))
+			sb, ok, err := readStaged(txn, streamID, h)
 			if err != nil {
 				return err
 			}
 			if !ok {
 				continue
-			}
-			sb, err := decodeStaged(streamID, h, v)
-			if err != nil {
-				return err
 			}
 			if sb.Processed || sb.Orphaned {
 				continue
