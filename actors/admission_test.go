@@ -191,8 +191,20 @@ type heldStore struct {
 	mu            sync.Mutex
 	load, write   []byte // the stream whose loads, block writes are held
 	open          chan struct{}
+	once          sync.Once
 	loads, writes atomic.Int32 // calls held so far
 }
+
+// newHeldStore is a heldStore over a memory store, released at the end of
+// the test if the test did not release it.
+func newHeldStore(t *testing.T) *heldStore {
+	h := &heldStore{Store: store.NewMemory(), open: make(chan struct{})}
+	t.Cleanup(h.release)
+	return h
+}
+
+// release lets every held call, and every later one, through.
+func (h *heldStore) release() { h.once.Do(func() { close(h.open) }) }
 
 func (h *heldStore) armed(which *[]byte, id []byte) bool {
 	h.mu.Lock()
@@ -242,15 +254,8 @@ func (h *heldStore) WriteMiniblock(ctx context.Context, id []byte, mb store.Mini
 func TestLimitLoadingQueue(t *testing.T) {
 	cfg := actors.DefaultConfig()
 	cfg.MaxStreamQueue = 5
-	hs := &heldStore{Store: store.NewMemory(), open: make(chan struct{})}
+	hs := newHeldStore(t)
 	f := newAdmissionFixture(t, cfg, hs)
-	t.Cleanup(func() {
-		select {
-		case <-hs.open:
-		default:
-			close(hs.open)
-		}
-	})
 	hs.arm(&hs.load, f.stuck)
 	f.n.Crash(f.stuck) // restarted, it loads again
 	require.Eventually(t, func() bool { return hs.loads.Load() == 1 }, 20*time.Second, 10*time.Millisecond, "the reload held")
@@ -262,7 +267,7 @@ func TestLimitLoadingQueue(t *testing.T) {
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, testutil.ToFloat64(f.m.QueueRefused.WithLabelValues("loading")), 2.0)
 
-	close(hs.open)
+	hs.release()
 	f.drain(t, sent, cfg.MaxStreamQueue)
 }
 
@@ -273,15 +278,8 @@ func TestLimitLoadingQueue(t *testing.T) {
 func TestLimitDeferredQueue(t *testing.T) {
 	cfg := actors.DefaultConfig()
 	cfg.MaxStreamQueue = 4
-	hs := &heldStore{Store: store.NewMemory(), open: make(chan struct{})}
+	hs := newHeldStore(t)
 	f := newAdmissionFixture(t, cfg, hs)
-	t.Cleanup(func() {
-		select {
-		case <-hs.open:
-		default:
-			close(hs.open)
-		}
-	})
 	hs.arm(&hs.write, f.stuck)
 	ctx := ctxT(t)
 	_, err := f.n.AddEvent(ctx, f.u.Event(t, f.stuck, f.prev, actorstest.Message("sealed")))
@@ -316,7 +314,7 @@ func TestLimitDeferredQueue(t *testing.T) {
 	_, err = f.n.AddEvent(ctx, f.u.Event(t, f.free, f.n.Last(t, f.free), actorstest.Message("elsewhere")))
 	require.NoError(t, err)
 
-	close(hs.open)
+	hs.release()
 	answered, refusedN := 0, 1
 	for range sent - 1 {
 		select {
