@@ -20,10 +20,14 @@ import (
 
 // restartBehind: a 3-replica stream of 5 blocks; one replica is killed,
 // the other two seal 20 more; then nothing more is posted. It returns the
-// network, the stream, the killed replica and the head it missed.
-func restartBehind(t *testing.T) (*cluster.Network, streams.StreamID, *cluster.Node, []*cluster.Node, *streams.ParsedMiniblock) {
+// network, the stream, the killed replica and the head it missed. tune,
+// if not nil, changes the nodes' config (VoteAt 0 already set).
+func restartBehind(t *testing.T, tune func(*actors.Config)) (*cluster.Network, streams.StreamID, *cluster.Node, []*cluster.Node, *streams.ParsedMiniblock) {
 	cfg := actors.DefaultConfig()
 	cfg.VoteAt = 0
+	if tune != nil {
+		tune(&cfg)
+	}
 	nw := cluster.New(t, 3, cluster.Options{Config: cfg, BlockTime: 10 * time.Millisecond})
 	u := actorstest.NewUser(t)
 	ch, reps := nw.Replicated(t, u, 3)
@@ -48,7 +52,7 @@ func storedHead(t *testing.T, nd *cluster.Node, id streams.StreamID) store.Minib
 // that nobody writes to any more finds, at start, that the chain is past
 // its stored head and syncs, with no traffic to wake the stream.
 func TestNetworkRestartQuietCatchesUp(t *testing.T) {
-	nw, ch, down, _, head := restartBehind(t)
+	nw, ch, down, _, head := restartBehind(t, nil)
 	require.Less(t, storedHead(t, down, ch).Num, head.Num()-8, "far enough behind to sync by ranges")
 	nw.Restart(down)
 	p2ptest.WaitFor(t, 60*time.Second, "the restarted replica reaches the head", func() bool {
@@ -67,7 +71,7 @@ func TestNetworkRestartQuietCatchesUp(t *testing.T) {
 // stopped are written from its staging after the restart, not fetched
 // again: here its peers refuse it every range, and it asks none.
 func TestNetworkRestartFromStaging(t *testing.T) {
-	nw, ch, down, live, head := restartBehind(t)
+	nw, ch, down, live, head := restartBehind(t, nil)
 	from := storedHead(t, down, ch).Num + 1
 	// What a catch-up cut short by a crash leaves: the missed blocks,
 	// accepted and staged, not written.
@@ -100,19 +104,9 @@ func TestNetworkRestartFromStaging(t *testing.T) {
 // requests were refused learns its peers' status when they connect again,
 // not at the next periodic ask (an hour here), and syncs.
 func TestNetworkSyncStatusOnConnect(t *testing.T) {
-	cfg := actors.DefaultConfig()
-	cfg.VoteAt = 0
-	cfg.SyncTune = func(c *streams.SyncConfig) { c.StatusEvery, c.NoProgress = time.Hour, time.Hour }
-	nw := cluster.New(t, 3, cluster.Options{Config: cfg, BlockTime: 10 * time.Millisecond})
-	u := actorstest.NewUser(t)
-	ch, reps := nw.Replicated(t, u, 3)
-	build(t, u, ch, reps, 5)
-	cluster.WaitConverged(t, ch, reps, 30*time.Second)
-	down, live := reps[2], reps[:2]
-	nw.Kill(down)
-	build(t, u, ch, live, 25)
-	cluster.WaitConverged(t, ch, live, 30*time.Second)
-	head := live[0].Last(t, ch)
+	nw, ch, down, live, head := restartBehind(t, func(cfg *actors.Config) {
+		cfg.SyncTune = func(c *streams.SyncConfig) { c.StatusEvery, c.NoProgress = time.Hour, time.Hour }
+	})
 
 	var refused [2]atomic.Int32
 	for i, r := range live {
