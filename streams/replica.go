@@ -365,11 +365,12 @@ type ReplicaStatus struct {
 	HeldBlocks       int
 }
 
-// Status describes the replica.
 // Behind reports whether the replica knows it is behind the chain (it
-// reads the chain until it has caught up).
+// reads the chain until it has caught up): Status().Behind without the
+// rest of the status.
 func (r *Replica) Behind() bool { return r.behind }
 
+// Status describes the replica.
 func (r *Replica) Status() ReplicaStatus {
 	s := ReplicaStatus{
 		Generation:       r.v.Generation(),
