@@ -7,7 +7,8 @@
 #   idle    heap (after a forced GC) and disk per hosted stream;
 #   load    ACTIVE of them posted to at RATE posts/s for DURATION;
 #   after   heap again once the active stream actors passivated.
-# Node CPU comes from /proc/PID/stat of the node process alone; the
+# Node CPU comes from /proc/PID/stat of the node process alone (loadgen's own
+# CPU, from time(1), is reported beside it, as the two share the cores); the
 # signature ceiling (recoveries/s of one core, BenchmarkRawEcrecover) is
 # measured in the same run. Figures go to $DIR/results.txt and stdout.
 #
@@ -109,11 +110,12 @@ for N in $HOSTED; do
 	say "hosted=$N idle: heap $((h0 / 1024)) KiB ($(((h0 - base_heap) / N)) B per hosted stream over the empty node; of the heap profile, under badger: $b0), disk $((dk / 1024)) KiB ($(((dk - base_disk) / N)) B per stream), live stream actors $(live_streams)"
 	a=$((ACTIVE < N ? ACTIVE : N))
 	c0=$(cpu $pid)
-	"$BIN" loadgen --api "127.0.0.1:$PORT" --streams "$a" --rate "$RATE" --duration "$DURATION" --block-time "$BLOCK_TIME" --state "$d/state.json" \
-		--report 10s >"$d/load.json" 2>"$d/load.log"
+	/usr/bin/time -f "%U %S" -o "$d/loadgen.cpu" "$BIN" loadgen --api "127.0.0.1:$PORT" --streams "$a" --rate "$RATE" --duration "$DURATION" \
+		--block-time "$BLOCK_TIME" --state "$d/state.json" --report 10s >"$d/load.json" 2>"$d/load.log"
 	c1=$(cpu $pid)
+	lg=$(awk '{printf "%.1f", $1 + $2}' "$d/loadgen.cpu")
 	tail -n 8 "$d/load.log" | sed "s/^/  hosted=$N /" | tee -a "$OUT"
-	python3 - "$d/load.json" "$N" "$a" "$c0" "$c1" "$rec" "$(nproc)" <<'EOF' | tee -a "$OUT"
+	python3 - "$d/load.json" "$N" "$a" "$c0" "$c1" "$rec" "$(nproc)" "$lg" <<'EOF' | tee -a "$OUT"
 import json, sys
 r = json.load(open(sys.argv[1]))
 n, a, c0, c1, rec, cores = int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
@@ -123,7 +125,8 @@ print(f"hosted={n} load: active {a}, target {r['target_rate']:.0f}/s, acked {r['
       f"ack ms p50 {r['ack_ms']['p50']:.1f} p99 {r['ack_ms']['p99']:.1f} p999 {r['ack_ms']['p999']:.1f}; "
       f"sealed (block times) p50 {r['sealed_block_times']['p50']:.2f} p99 {r['sealed_block_times']['p99']:.2f}; errors {r['errors']}; late {r['late']}")
 print(f"hosted={n} node CPU {cpu:.1f} s over the load ({cpu / r['seconds']:.2f} cores): {per_cpu:.0f} events per node CPU-second "
-      f"= {100 * per_cpu / rec:.0f}% of the {rec:.0f} recoveries per CPU-second; ceiling {cores} x {rec:.0f} = {cores * rec:.0f}/s")
+      f"= {100 * per_cpu / rec:.0f}% of the {rec:.0f} recoveries per CPU-second; ceiling {cores} x {rec:.0f} = {cores * rec:.0f}/s; "
+      f"loadgen CPU {float(sys.argv[8]):.1f} s ({float(sys.argv[8]) / r['seconds']:.2f} cores)")
 EOF
 	for _ in $(seq 120); do [ "$(live_streams)" = "0" ] && break; sleep 1; done
 	h1=$(heap)
