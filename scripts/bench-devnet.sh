@@ -11,10 +11,11 @@
 # maxReplicationFactor 3, so the loadgen's default replication of 3 puts
 # every stream on all three nodes), creates the largest STREAMS channels of
 # the shapes once (`node loadgen --create-only`, round-robin over the three
-# APIs) and waits until every node hosts every one of them. Then, per shape,
-# `node loadgen --api A1,A2,A3 --streams S --rate R --duration D` runs in its
-# own process (each stream posted at the node that created it, so the posts
-# are spread evenly over the three), on the first S channels.
+# APIs) and waits until every node hosts every one of them; a 10 s warm-up
+# posts about twice to every stream. Then, per shape, `node loadgen --api
+# A1,A2,A3 --streams S --rate R --duration D` runs in its own process on the
+# first S channels (each stream posted at the node that created it, so the
+# posts are spread evenly over the three).
 #
 # Reported per shape: acked/s, errors by code, ack p50/p99/p999, sealed
 # p50/p99 in block times (loadgen); each node's CPU (utime+stime from
@@ -174,6 +175,13 @@ for BT in $BLOCK_TIMES; do
 	# has not adopted a stream yet answers nothing for it.
 	wait_nodes "streams hosted (adopted) at every node" 300 api_field_hosted $((maxs + N))
 	say "block time $BT: devnet up, $maxs channels at k=3 created in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", b-a}') s and hosted at all $N nodes after $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b-a}') s"
+	# Warm-up: about two posts per stream over 10 s, so that every stream has
+	# made its first blocks at all three replicas before a measured shape.
+	"$NODE_BIN" loadgen --api "$APIS" --streams "$maxs" --rate "$(((maxs / 5) > 20 ? maxs / 5 : 20))" --duration 10s --block-time "$BT" \
+		--state "$state" --report 100s >"$DEVNET_DIR/warmup.json" 2>"$DEVNET_DIR/warmup.log" ||
+		say "block time $BT: warm-up loadgen failed: $(tail -n 1 "$DEVNET_DIR/warmup.log")"
+	say "block time $BT: warm-up: $(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(f"acked {r["acked"]} of {r["sent"]}, errors {r["errors"] or "none"}")' "$DEVNET_DIR/warmup.json" 2>/dev/null || echo 'no result')"
+	wait_drained
 	# What the devnet costs with no post: the baseline under every shape.
 	sleep 5
 	i0=()
