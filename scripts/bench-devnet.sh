@@ -4,18 +4,18 @@
 #
 #   scripts/bench-devnet.sh [STREAMS:RATE:DURATION ...]
 #
-# For each block time of BENCH_DEVNET_BLOCK_TIMES, a fresh devnet:
-# scripts/devnet.sh starts the EVM devchain (`node devchain`) and 3 node
-# processes on 127.0.0.1; the script waits until each node is connected to
-# the other two and reports 3 active registered nodes (GetNetworkInfo
-# maxReplicationFactor 3, so the loadgen's default replication of 3 puts
-# every stream on all three nodes), creates the largest STREAMS channels of
-# the shapes once (`node loadgen --create-only`, round-robin over the three
-# APIs) and waits until every node hosts every one of them; a 10 s warm-up
-# posts about twice to every stream. Then, per shape, `node loadgen --api
-# A1,A2,A3 --streams S --rate R --duration D` runs in its own process on the
-# first S channels (each stream posted at the node that created it, so the
-# posts are spread evenly over the three).
+# For each block time of BENCH_DEVNET_BLOCK_TIMES and each stream count the
+# shapes name, a fresh devnet: scripts/devnet.sh starts the EVM devchain
+# (`node devchain`) and 3 node processes on 127.0.0.1; the script waits
+# until each node is connected to the other two and reports 3 active
+# registered nodes (GetNetworkInfo maxReplicationFactor 3, so the loadgen's
+# default replication of 3 puts every stream on all three nodes), creates
+# the STREAMS channels (`node loadgen --create-only`, round-robin over the
+# three APIs) and waits until every node hosts every one of them; a 10 s
+# warm-up posts about twice to every stream. Then, per shape, `node loadgen
+# --api A1,A2,A3 --streams S --rate R --duration D` runs in its own process
+# (each stream posted at the node that created it, so the posts are spread
+# evenly over the three).
 #
 # Reported per shape: acked/s, errors by code, ack p50/p99/p999, sealed
 # p50/p99 in block times (loadgen); each node's CPU (utime+stime from
@@ -30,20 +30,22 @@
 # each figure is given as a share of it.
 #
 # The devnet's idle cost (node CPU over BENCH_DEVNET_IDLE seconds with the
-# streams hosted and no post) is measured once per block time and given
+# streams hosted and no post) is measured once per devnet and given
 # next to each shape's events per node CPU-second.
 #
 # Knobs (environment): BENCH_DEVNET_DIR (default /tmp/bench-devnet; the
-# devnet of block time BT lives in DIR/devnet-BT and is removed at start),
-# BENCH_DEVNET_SHAPES ("64:1000:30s 1000:1000:30s" unless given as
-# arguments), BENCH_DEVNET_BLOCK_TIMES ("1s"), BENCH_DEVNET_IDLE (10),
-# BENCH_DEVNET_BIN (a prebuilt
-# node binary instead of building this tree's), BENCH_DEVNET_LOADGEN (extra
-# loadgen flags), DEVNET_PORT (17800: node i API on PORT+2i, debug on
-# PORT+2i+1), DEVNET_P2P_PORT (17850), DEVNET_CHAIN (127.0.0.1:17899), NODE_ARGS
-# (extra `node run` flags, default --log-level warn). The devnet and the
-# devchain are stopped on exit, error or signal. Figures go to
-# DIR/results.txt and stdout. Hold the bench lock:
+# devnet of block time BT and S streams lives in DIR/devnet-BT-S and is
+# removed at start), BENCH_DEVNET_SHAPES ("64:1000:30s 1000:1000:30s"
+# unless given as arguments), BENCH_DEVNET_BLOCK_TIMES ("1s"),
+# BENCH_DEVNET_IDLE (10), BENCH_DEVNET_PROFILE (seconds of node 1's CPU
+# profile taken at the start of each shape's posts, into RUN_DIR/node1.pprof;
+# 0, the default: none), BENCH_DEVNET_BIN (a prebuilt node binary instead of
+# building this tree's), BENCH_DEVNET_LOADGEN (extra loadgen flags),
+# DEVNET_PORT (17800: node i API on PORT+2i, debug on PORT+2i+1),
+# DEVNET_P2P_PORT (17850), DEVNET_CHAIN (127.0.0.1:17899), NODE_ARGS (extra
+# `node run` flags, default --log-level warn). The devnet and the devchain
+# are stopped on exit, error or signal. Figures go to DIR/results.txt and
+# stdout. Hold the bench lock:
 #   setsid -w flock /tmp/bench.lock -c 'scripts/bench-devnet.sh'
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +54,7 @@ DIR=${BENCH_DEVNET_DIR:-/tmp/bench-devnet}
 if [ $# -gt 0 ]; then SHAPES=$*; else SHAPES=${BENCH_DEVNET_SHAPES:-64:1000:30s 1000:1000:30s}; fi
 BLOCK_TIMES=${BENCH_DEVNET_BLOCK_TIMES:-1s}
 IDLE=${BENCH_DEVNET_IDLE:-10}
+PROFILE=${BENCH_DEVNET_PROFILE:-0}
 N=3
 export DEVNET_PORT=${DEVNET_PORT:-17800}
 export DEVNET_P2P_PORT=${DEVNET_P2P_PORT:-17850}
@@ -144,15 +147,15 @@ wait_drained() { # every minipool empty, for up to 60 s
 	say "  (minipools not empty after 60 s:$got)"
 }
 
-maxs=0
-for sh in $SHAPES; do s=${sh%%:*}; [ "$s" -gt "$maxs" ] && maxs=$s; done
-
 rec0=$(ceiling)
 say "bench-devnet $(date -u +%FT%TZ) ${BENCH_DEVNET_BIN:-$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo -modified)} nproc=$cores load: $(cut -d' ' -f1-3 /proc/loadavg); $N nodes at k=3, block times $BLOCK_TIMES, shapes (streams:rate:duration) $SHAPES"
 say "signature ceiling (before): $rec0 recoveries per CPU-second of one core (BenchmarkRawEcrecover, CPU time)"
 
-for BT in $BLOCK_TIMES; do
-	export DEVNET_DIR=$DIR/devnet-$BT DEVNET_BLOCK_TIME=$BT
+# setup BT S: a fresh devnet of block time BT with S channels at k=3,
+# warmed up; its idle cost in idle (cores).
+setup() {
+	local BT=$1 maxs=$2 t0 t1 try i0 i1 p
+	export DEVNET_DIR=$DIR/devnet-$BT-$maxs DEVNET_BLOCK_TIME=$BT
 	if [ -s "$DEVNET_DIR/pids" ]; then # left by a run that could not stop it: stop only processes of this dir
 		while read -r p; do
 			if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$DEVNET_DIR/"; then kill -TERM "$p" 2>/dev/null || true; fi
@@ -182,15 +185,15 @@ for BT in $BLOCK_TIMES; do
 	# serving the genesis yet) tries again only when the stream is next
 	# used: the warm-up's posts do that.
 	wait_nodes "streams hosted (adopted) at every node" 30 api_field_hosted $((maxs + N)) soft || true
-	say "block time $BT: devnet up, $maxs channels at k=3 created in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", b-a}') s; after $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b-a}') s the nodes host$have of $((maxs + N)) (channels and spaces)"
+	say "$BT, $maxs streams: devnet up, $maxs channels at k=3 created in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", b-a}') s; after $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b-a}') s the nodes host$have of $((maxs + N)) (channels and spaces)"
 	# Warm-up: about two posts per stream over 10 s, so that every stream has
 	# made its first blocks at all three replicas before a measured shape.
 	"$NODE_BIN" loadgen --api "$APIS" --streams "$maxs" --rate "$(((maxs / 5) > 20 ? maxs / 5 : 20))" --duration 10s --block-time "$BT" \
 		--state "$state" --report 100s >"$DEVNET_DIR/warmup.json" 2>"$DEVNET_DIR/warmup.log" ||
-		say "block time $BT: warm-up loadgen failed: $(tail -n 1 "$DEVNET_DIR/warmup.log")"
-	say "block time $BT: warm-up: $(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(f"acked {r["acked"]} of {r["sent"]}, errors {r["errors"] or "none"}")' "$DEVNET_DIR/warmup.json" 2>/dev/null || echo 'no result')"
+		say "$BT, $maxs streams: warm-up loadgen failed: $(tail -n 1 "$DEVNET_DIR/warmup.log")"
+	say "$BT, $maxs streams: warm-up: $(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print("acked %d of %d, errors %s" % (r["acked"], r["sent"], r["errors"] or "none"))' "$DEVNET_DIR/warmup.json" 2>/dev/null || echo 'no result')"
 	wait_nodes "streams hosted (adopted) at every node after the warm-up" 60 api_field_hosted $((maxs + N)) soft || true
-	say "block time $BT: after the warm-up the nodes host$have of $((maxs + N))"
+	say "$BT, $maxs streams: after the warm-up the nodes host$have of $((maxs + N))"
 	wait_drained
 	# What the devnet costs with no post: the baseline under every shape.
 	sleep 5
@@ -200,39 +203,45 @@ for BT in $BLOCK_TIMES; do
 	i1=()
 	for p in "${pids[@]}"; do i1+=("$(cpu "$p")"); done
 	idle=$(awk -v a="${i0[*]}" -v b="${i1[*]}" -v s="$IDLE" 'BEGIN{n = split(a, x); split(b, y); for (i = 2; i <= n; i++) t += y[i] - x[i]; printf "%.3f", t / s}')
-	say "block time $BT: idle ($IDLE s, no post): 3 nodes $idle cores, devchain $(awk -v a="${i0[0]}" -v b="${i1[0]}" -v s="$IDLE" 'BEGIN{printf "%.3f", (b - a) / s}') cores"
+	say "$BT, $maxs streams: idle ($IDLE s, no post): 3 nodes $idle cores, devchain $(awk -v a="${i0[0]}" -v b="${i1[0]}" -v s="$IDLE" 'BEGIN{printf "%.3f", (b - a) / s}') cores"
+}
 
-	for sh in $SHAPES; do
-		IFS=: read -r S R D <<<"$sh"
-		wait_drained
-		w=$DIR/run-$BT-$S-$R-$D
-		mkdir -p "$w"
-		l0=$(cut -d' ' -f1 /proc/loadavg)
-		# shellcheck disable=SC2086 # BENCH_DEVNET_LOADGEN is a list of flags
-		"$NODE_BIN" loadgen --api "$APIS" --streams "$S" --rate "$R" --duration "$D" --block-time "$BT" --state "$state" \
-			--report 10s ${BENCH_DEVNET_LOADGEN:-} >"$w/load.json" 2>"$w/load.log" &
-		lg_pid=$!
-		# The node CPU window opens when the posts are signed (the loadgen
-		# signs them all before the first post; the nodes idle meanwhile).
-		until grep -q 'signed' "$w/load.log" 2>/dev/null || ! kill -0 "$lg_pid" 2>/dev/null; do sleep 0.05; done
-		c0=()
-		for p in "${pids[@]}"; do c0+=("$(cpu "$p")"); done
-		w0=$(date +%s.%N)
-		lc0=$(children_cpu)
-		lgrc=0
-		wait "$lg_pid" || lgrc=$?
-		lg_pid=
-		lc1=$(children_cpu)
-		w1=$(date +%s.%N)
-		c1=()
-		for p in "${pids[@]}"; do c1+=("$(cpu "$p")"); done
-		l1=$(cut -d' ' -f1 /proc/loadavg)
-		grep -v 'signed\|streams (' "$w/load.log" | sed "s/^/  $BT $S:$R /" | tee -a "$OUT"
-		if [ "$lgrc" != 0 ]; then
-			say "  $BT $S:$R:$D: loadgen failed (exit $lgrc): $(tail -n 1 "$w/load.log")"
-			continue
-		fi
-		python3 - "$w/load.json" "$BT" "$sh" "$w0" "$w1" "$rec0" "$cores" "$l0" "$l1" "$lc0" "$lc1" "${c0[*]}" "${c1[*]}" "$idle" <<'EOF' | tee -a "$OUT"
+# run_shape BT STREAMS:RATE:DURATION on the devnet setup made.
+run_shape() {
+	local BT=$1 sh=$2 S R D w l0 l1 c0 c1 w0 w1 lc0 lc1 lgrc p
+	IFS=: read -r S R D <<<"$sh"
+	wait_drained
+	w=$DIR/run-$BT-$S-$R-$D
+	mkdir -p "$w"
+	l0=$(cut -d' ' -f1 /proc/loadavg)
+	# shellcheck disable=SC2086 # BENCH_DEVNET_LOADGEN is a list of flags
+	"$NODE_BIN" loadgen --api "$APIS" --streams "$S" --rate "$R" --duration "$D" --block-time "$BT" --state "$state" \
+		--report 10s ${BENCH_DEVNET_LOADGEN:-} >"$w/load.json" 2>"$w/load.log" &
+	lg_pid=$!
+	# The node CPU window opens when the posts are signed (the loadgen
+	# signs them all before the first post; the nodes idle meanwhile).
+	until grep -q 'signed' "$w/load.log" 2>/dev/null || ! kill -0 "$lg_pid" 2>/dev/null; do sleep 0.05; done
+	c0=()
+	for p in "${pids[@]}"; do c0+=("$(cpu "$p")"); done
+	w0=$(date +%s.%N)
+	if [ "$PROFILE" -gt 0 ]; then # node 1's CPU profile over the first PROFILE seconds of the posts
+		curl -fsS "http://127.0.0.1:$((DEVNET_PORT + 3))/debug/pprof/profile?seconds=$PROFILE" -o "$w/node1.pprof" 2>/dev/null &
+	fi
+	lc0=$(children_cpu)
+	lgrc=0
+	wait "$lg_pid" || lgrc=$?
+	lg_pid=
+	lc1=$(children_cpu)
+	w1=$(date +%s.%N)
+	c1=()
+	for p in "${pids[@]}"; do c1+=("$(cpu "$p")"); done
+	l1=$(cut -d' ' -f1 /proc/loadavg)
+	grep -v 'signed\|streams (' "$w/load.log" | sed "s/^/  $BT $S:$R /" | tee -a "$OUT"
+	if [ "$lgrc" != 0 ]; then
+		say "  $BT $S:$R:$D: loadgen failed (exit $lgrc): $(tail -n 1 "$w/load.log")"
+		return 0
+	fi
+	python3 - "$w/load.json" "$BT" "$sh" "$w0" "$w1" "$rec0" "$cores" "$l0" "$l1" "$lc0" "$lc1" "${c0[*]}" "${c1[*]}" "$idle" <<'EOF' | tee -a "$OUT"
 import json, sys
 r = json.load(open(sys.argv[1]))
 bt, shape = sys.argv[2], sys.argv[3]
@@ -260,8 +269,17 @@ print(f"{bt} {shape}: {epcs:.0f} events per node CPU-second = {100 * epcs / (rec
       f"({1e6 / epcs if epcs else 0:.0f} node CPU-us per event over 3 replicas; over the idle devnet's {idle:.1f} s: {net:.0f} per CPU-second, "
       f"{1e6 / net if net else 0:.0f} us); load {sys.argv[8]} -> {sys.argv[9]}")
 EOF
+}
+
+for BT in $BLOCK_TIMES; do
+	# One devnet per stream count, in the order the shapes name them.
+	for S in $(for sh in $SHAPES; do echo "${sh%%:*}"; done | awk '!seen[$0]++'); do
+		setup "$BT" "$S"
+		for sh in $SHAPES; do
+			if [ "${sh%%:*}" = "$S" ]; then run_shape "$BT" "$sh"; fi
+		done
+		"$DEVNET" stop >>"$DIR/devnet-start.log"
 	done
-	"$DEVNET" stop >>"$DIR/devnet-start.log"
 done
 rec1=$(ceiling)
 say "signature ceiling (after): $rec1 recoveries per CPU-second of one core; load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
