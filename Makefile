@@ -165,3 +165,12 @@ clean: ## remove build output
 .PHONY: bench-scale
 bench-scale: ## one node, many hosted streams, loadgen in its own process (docs/benchmarks.md, Scale)
 	scripts/bench-scale.sh
+
+# The devchain and 3 node processes at k=3 (scripts/devnet.sh), `node
+# loadgen` in its own process posting over the three APIs, figures next to
+# the signature ceiling / 3 (scripts/bench-devnet.sh; docs/benchmarks.md,
+# "devnet"). Shapes: BENCH_DEVNET_SHAPES="STREAMS:RATE:DURATION ..."; ports:
+# DEVNET_PORT, DEVNET_P2P_PORT, DEVNET_CHAIN. A few minutes.
+.PHONY: bench-devnet
+bench-devnet: ## 3 node processes at k=3 on the devchain, loadgen in its own process (docs/benchmarks.md, devnet)
+	scripts/bench-devnet.sh
