@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"connectrpc.com/connect"
@@ -31,6 +32,7 @@ type Service struct {
 
 	resumeBlocks int64 // SetResumeBlocks; 0 is DefaultResumeBlocks
 	limits       Limits
+	rl           *rateLimiter // Handler's; AddEvents takes its tokens per event
 }
 
 var _ pbconnect.StreamServiceHandler = (*Service)(nil)
@@ -55,16 +57,26 @@ func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	// Responses are small: compressing them costs more than it saves.
 	opts := []connect.HandlerOption{connect.WithCompressMinBytes(4096)}
-	if s.limits.MaxRequestBytes > 0 {
-		opts = append(opts, connect.WithReadMaxBytes(s.limits.MaxRequestBytes))
-	}
-	if rl := newRateLimiter(s.limits); rl != nil {
-		opts = append(opts, connect.WithInterceptors(rl))
+	s.rl = newRateLimiter(s.limits)
+	if s.rl != nil {
+		opts = append(opts, connect.WithInterceptors(s.rl))
 	}
 	if s.limits.RequestTimeout > 0 {
 		opts = append(opts, connect.WithInterceptors(deadline(s.limits.RequestTimeout)))
 	}
-	mux.Handle(pbconnect.NewStreamServiceHandler(s, opts...))
+	one, batch := opts, opts
+	if s.limits.MaxRequestBytes > 0 {
+		one = append(slices.Clip(opts), connect.WithReadMaxBytes(s.limits.MaxRequestBytes))
+	}
+	if s.limits.MaxBatchBytes > 0 {
+		batch = append(slices.Clip(opts), connect.WithReadMaxBytes(s.limits.MaxBatchBytes))
+	}
+	mux.Handle(pbconnect.NewStreamServiceHandler(s, one...))
+	// AddEvents reads up to MaxBatchBytes: its exact path wins over the
+	// service's prefix.
+	mux.Handle(pbconnect.StreamServiceAddEventsProcedure, connect.NewUnaryHandler(pbconnect.StreamServiceAddEventsProcedure, s.AddEvents,
+		connect.WithSchema(pb.File_service_proto.Services().ByName("StreamService").Methods().ByName("AddEvents")),
+		connect.WithHandlerOptions(batch...)))
 	reflector := grpcreflect.NewStaticReflector(pbconnect.StreamServiceName)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
@@ -134,6 +146,15 @@ func (s *Service) AddEvent(ctx context.Context, req *connect.Request[pb.AddEvent
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	resp, err := s.addEvent(ctx, req.Msg)
+	if err != nil && resp != nil {
+		// QUORUM_NOT_REACHED: the client learns how many replicas held it,
+		// an AddEventResponse detail next to the pb.Error one.
+		ce := toConnect(err)
+		if d, derr := connect.NewErrorDetail(resp); derr == nil {
+			ce.AddDetail(d)
+		}
+		err = ce
+	}
 	if err != nil {
 		code, _ := ErrorCode(toConnect(err))
 		s.m.EventsRejected.WithLabelValues(code.String()).Inc()
@@ -144,6 +165,8 @@ func (s *Service) AddEvent(ctx context.Context, req *connect.Request[pb.AddEvent
 	return connect.NewResponse(resp), nil
 }
 
+// addEvent is one AddEvent: the response is set on success and, with the
+// error, for a QUORUM_NOT_REACHED (how many replicas held the event).
 func (s *Service) addEvent(ctx context.Context, req *pb.AddEventRequest) (*pb.AddEventResponse, error) {
 	id, err := streams.StreamIDFromBytes(req.StreamId)
 	if err != nil {
@@ -157,19 +180,10 @@ func (s *Service) addEvent(ctx context.Context, req *pb.AddEventRequest) (*pb.Ad
 		return nil, streams.Errorf(pb.ErrorCode_BAD_STREAM_ID, "event is for stream %x, request names %s", ev.Event.StreamId, id)
 	}
 	gen, held, err := s.node.AddEventHeld(ctx, ev)
-	if err != nil && streams.CodeOf(err) == pb.ErrorCode_QUORUM_NOT_REACHED {
-		// The client learns how many replicas held it: an AddEventResponse
-		// detail next to the pb.Error one.
-		ce := toConnect(err)
-		if d, derr := connect.NewErrorDetail(&pb.AddEventResponse{Hash: ev.Hash.Bytes(), Generation: gen, ReplicasHeld: uint32(held)}); derr == nil {
-			ce.AddDetail(d)
-		}
-		return nil, ce
-	}
-	if err != nil {
+	if err != nil && streams.CodeOf(err) != pb.ErrorCode_QUORUM_NOT_REACHED {
 		return nil, err
 	}
-	return &pb.AddEventResponse{Hash: ev.Hash.Bytes(), Generation: gen, ReplicasHeld: uint32(held)}, nil
+	return &pb.AddEventResponse{Hash: ev.Hash.Bytes(), Generation: gen, ReplicasHeld: uint32(held)}, err
 }
 
 // GetStream returns the latest snapshot block, the blocks since and the minipool.
