@@ -9,6 +9,7 @@ import (
 
 	"connectrpc.com/connect"
 	"connectrpc.com/grpcreflect"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/towns-node/node/actors"
 	"github.com/towns-node/node/proto/pb"
@@ -33,6 +34,8 @@ type Service struct {
 	resumeBlocks int64 // SetResumeBlocks; 0 is DefaultResumeBlocks
 	limits       Limits
 	rl           *rateLimiter // Handler's; AddEvents takes its tokens per event
+
+	okAddEvent, okAddEvents prometheus.Counter // m.Requests{method, "OK"}
 }
 
 var _ pbconnect.StreamServiceHandler = (*Service)(nil)
@@ -45,7 +48,8 @@ func NewService(node *actors.Node, st store.Store, log *slog.Logger, m *Metrics)
 	if m == nil {
 		m = NopMetrics()
 	}
-	return &Service{node: node, store: st, log: log, m: m, limits: DefaultLimits()}
+	return &Service{node: node, store: st, log: log, m: m, limits: DefaultLimits(),
+		okAddEvent: m.Requests.WithLabelValues("AddEvent", "OK"), okAddEvents: m.Requests.WithLabelValues("AddEvents", "OK")}
 }
 
 // SetLimits replaces DefaultLimits (before Handler is called); the HTTP
@@ -85,7 +89,14 @@ func (s *Service) Handler() http.Handler {
 
 func (s *Service) done(method string, err error) error {
 	if err == nil {
-		s.m.Requests.WithLabelValues(method, "OK").Inc()
+		switch method {
+		case "AddEvent": // the hot ones: no label lookup per call
+			s.okAddEvent.Inc()
+		case "AddEvents":
+			s.okAddEvents.Inc()
+		default:
+			s.m.Requests.WithLabelValues(method, "OK").Inc()
+		}
 		return nil
 	}
 	ce := toConnect(err)
@@ -95,9 +106,13 @@ func (s *Service) done(method string, err error) error {
 	return ce
 }
 
+// withTimeout bounds a call by RequestTimeout when it has no deadline yet
+// (the deadline interceptor normally gave it one). A call's context already
+// ends when its handler returns, so a call with a deadline gets no context
+// of its own: one allocation less per request.
 func withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
 	if _, ok := ctx.Deadline(); ok {
-		return context.WithCancel(ctx)
+		return ctx, func() {}
 	}
 	return context.WithTimeout(ctx, RequestTimeout)
 }
