@@ -19,6 +19,10 @@
 # the others to the node: "GOGC=200 BIN", "NODE_GC_PERCENT=200 BIN"). Each
 # run also reports the node's peak RSS (VmHWM), its peak heap in use
 # (sampled from /metrics every second) and its GC cycles over the run.
+# BENCH_CPU_PROFILE=SECONDS takes a CPU profile of the node that long,
+# BENCH_CPU_PROFILE_AFTER (12) seconds after loadgen starts (past its
+# signing), to $BENCH_CPU_DIR/profile-RUN-I.pprof (the
+# profiled runs' CPU figures include the profiler's cost).
 # Hold the bench lock: setsid -w flock /tmp/bench.lock -c '...'.
 set -euo pipefail
 
@@ -84,6 +88,11 @@ for run in $(seq "$RUNS"); do
 		env ${lg_env[@]+"${lg_env[@]}"} "$bin" loadgen --api "127.0.0.1:$PORT" --streams "$S" --rate "$R" --duration "$D" --state "$w/state.json" \
 			--report 100s ${BENCH_CPU_LOADGEN:-} >"$w/load.json" 2>"$w/load.log" &
 		lg=$!
+		i=$((${i:-0} + 1))
+		if [ -n "${BENCH_CPU_PROFILE:-}" ]; then
+			(sleep "${BENCH_CPU_PROFILE_AFTER:-12}" && curl -fsS -o "$DIR/profile-$run-$i.pprof" \
+				"http://127.0.0.1:$((PORT + 1))/debug/pprof/profile?seconds=$BENCH_CPU_PROFILE") &
+		fi
 		heap=0
 		while kill -0 $lg 2>/dev/null; do
 			h=$(metric go_memstats_heap_inuse_bytes)
