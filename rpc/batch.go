@@ -12,9 +12,10 @@ import (
 	"github.com/towns-node/node/streams"
 )
 
-// AddEvents is AddEvent for many events in one call: each event is parsed,
-// checked and added as AddEvent does (on its own goroutine, so the
-// signature recoveries of a batch run in parallel and the events of one
+// AddEvents is AddEvent for many events in one call: each event is parsed
+// and checked as AddEvent does, on the request goroutine (its stack has
+// grown already; calls in flight recover their signatures in parallel),
+// then added and awaited on a goroutine of its own (so the events of one
 // stream share its actor's next store write), and answered in its own
 // AddEventResult. A refused event refuses only itself: the others are
 // added, and nothing of it is stored. The limits are counted per event:
@@ -54,8 +55,13 @@ func (s *Service) AddEvents(ctx context.Context, req *connect.Request[pb.AddEven
 			s.eventResult(r, nil, streams.Errorf(pb.ErrorCode_RESOURCE_EXHAUSTED,
 				"event %d of the batch is %d bytes as an AddEventRequest; at most %d", i, proto.Size(e), s.limits.MaxRequestBytes), start)
 		default:
+			ev, err := parseRequest(e)
+			if err != nil {
+				s.eventResult(r, nil, err, start)
+				continue
+			}
 			wg.Go(func() {
-				resp, err := s.addEvent(ctx, e)
+				resp, err := s.addParsed(ctx, ev)
 				s.eventResult(r, resp, err, start)
 			})
 		}

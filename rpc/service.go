@@ -183,6 +183,16 @@ func (s *Service) AddEvent(ctx context.Context, req *connect.Request[pb.AddEvent
 // addEvent is one AddEvent: the response is set on success and, with the
 // error, for a QUORUM_NOT_REACHED (how many replicas held the event).
 func (s *Service) addEvent(ctx context.Context, req *pb.AddEventRequest) (*pb.AddEventResponse, error) {
+	ev, err := parseRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	return s.addParsed(ctx, ev)
+}
+
+// parseRequest checks an AddEventRequest's stream id and envelope
+// (signature recovery included).
+func parseRequest(req *pb.AddEventRequest) (*streams.ParsedEvent, error) {
 	id, err := streams.StreamIDFromBytes(req.StreamId)
 	if err != nil {
 		return nil, err
@@ -194,6 +204,12 @@ func (s *Service) addEvent(ctx context.Context, req *pb.AddEventRequest) (*pb.Ad
 	if streams.StreamID(ev.Event.StreamId) != id {
 		return nil, streams.Errorf(pb.ErrorCode_BAD_STREAM_ID, "event is for stream %x, request names %s", ev.Event.StreamId, id)
 	}
+	return ev, nil
+}
+
+// addParsed hands a parsed event to its stream and waits until it is
+// durable on a majority (or refused).
+func (s *Service) addParsed(ctx context.Context, ev *streams.ParsedEvent) (*pb.AddEventResponse, error) {
 	gen, held, err := s.node.AddEventHeld(ctx, ev)
 	if err != nil && streams.CodeOf(err) != pb.ErrorCode_QUORUM_NOT_REACHED {
 		return nil, err
