@@ -53,7 +53,7 @@ type runConfig struct {
 
 // defaultGCPercent is the node's GOGC (see --gc-percent; the figures behind
 // it are in docs/benchmarks.md, session 18, api).
-const defaultGCPercent = 100
+const defaultGCPercent = 200
 
 // applyGC sets the collector's target and soft memory limit of the
 // process. A GOGC or GOMEMLIMIT in the environment is kept when its flag
