@@ -294,3 +294,27 @@ func (c *Client) Status(ctx context.Context) (*pb.StatusResponse, error) {
 	}
 	return resp.Msg, nil
 }
+
+// AddEvents sends events (each an AddEventRequest: stream and envelope,
+// any streams) in one AddEvents call and returns one result per event, in
+// order; ResultError reads each. The error is the call's own (transport,
+// or a batch over the node's max_batch_events or size).
+func (c *Client) AddEvents(ctx context.Context, events []*pb.AddEventRequest) ([]*pb.AddEventResult, error) {
+	resp, err := c.api.AddEvents(ctx, connect.NewRequest(&pb.AddEventsRequest{Events: events}))
+	if err != nil {
+		return nil, err
+	}
+	if len(resp.Msg.Results) != len(events) {
+		return nil, fmt.Errorf("AddEvents: %d results for %d events", len(resp.Msg.Results), len(events))
+	}
+	return resp.Msg.Results, nil
+}
+
+// ResultError is the error of one AddEvents result, nil when the event was
+// added; ErrorCode and ErrorLine read its code and message.
+func ResultError(r *pb.AddEventResult) error {
+	if r.GetError() == nil {
+		return nil
+	}
+	return streams.Errorf(r.Error.Code, "%s", r.Error.Message)
+}

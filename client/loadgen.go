@@ -40,6 +40,7 @@ type LoadConfig struct {
 	Workers     int           // posts in flight at most
 	H2C         bool          // cleartext HTTP/2 with prior knowledge, else HTTP/1.1
 	CreateOnly  bool          // stop once the streams exist (a setup phase)
+	Batch       int           // posts per AddEvents call at most (1: one AddEvent per post)
 }
 
 // LoadResult is the JSON `node loadgen` prints at the end.
@@ -55,6 +56,8 @@ type LoadResult struct {
 	Acked          int64            `json:"acked"`
 	Late           int64            `json:"late"`   // posts sent more than 100 ms after their slot (all workers busy)
 	Unsent         int64            `json:"unsent"` // posts whose slot came after the run's end (a saturated node)
+	Batch          int              `json:"batch"`  // --batch
+	Calls          int64            `json:"calls"`  // AddEvent or AddEvents calls made
 	Throughput     float64          `json:"acked_per_second"`
 	AckMs          Quantiles        `json:"ack_ms"`
 	Sealed         int64            `json:"sealed"`
@@ -109,14 +112,15 @@ func RunLoadgen(ctx context.Context, args []string, std IO) error {
 	workers := fs.Int("workers", 1024, "posts in flight at most")
 	createOnly := fs.Bool("create-only", false, "create the missing streams (recorded in --state), post nothing")
 	h2c := fs.Bool("h2c", false, "speak cleartext HTTP/2 (prior knowledge) instead of HTTP/1.1")
+	batch := fs.Int("batch", 1, "posts per request at most: above 1, the posts due together are grouped per node into AddEvents calls")
 	envflag.Usage(fs, envPrefix, "node loadgen --api ADDR[,ADDR...] --streams N --rate R --duration D")
 	if err := envflag.Parse(fs, args, envPrefix); err != nil {
 		return flagError(err)
 	}
 	cfg := LoadConfig{APIs: strings.Split(*api, ","), Streams: *n, Rate: *rate, Duration: *dur, Report: *report,
-		BlockTime: *bt, State: *state, Concurrency: *conc, Workers: *workers, CreateOnly: *createOnly, H2C: *h2c}
-	if cfg.Streams <= 0 || cfg.Rate <= 0 || cfg.Duration <= 0 || cfg.Report <= 0 || cfg.BlockTime <= 0 || cfg.Concurrency <= 0 || cfg.Workers <= 0 {
-		return usagef("loadgen: --streams, --rate, --duration, --report, --block-time, --concurrency and --workers must be positive")
+		BlockTime: *bt, State: *state, Concurrency: *conc, Workers: *workers, CreateOnly: *createOnly, H2C: *h2c, Batch: *batch}
+	if cfg.Streams <= 0 || cfg.Rate <= 0 || cfg.Duration <= 0 || cfg.Report <= 0 || cfg.BlockTime <= 0 || cfg.Concurrency <= 0 || cfg.Workers <= 0 || cfg.Batch <= 0 {
+		return usagef("loadgen: --streams, --rate, --duration, --report, --block-time, --concurrency, --workers and --batch must be positive")
 	}
 	res, err := Loadgen(ctx, cfg, std.Stderr)
 	if err != nil {
@@ -178,7 +182,8 @@ func Loadgen(ctx context.Context, cfg LoadConfig, live interface{ Write([]byte) 
 	if err != nil {
 		return nil, fmt.Errorf("loadgen: key: %w", err)
 	}
-	res := &LoadResult{APIs: cfg.APIs, Streams: cfg.Streams, TargetRate: cfg.Rate, Errors: map[string]int64{}, BlockTimeMs: float64(cfg.BlockTime.Milliseconds())}
+	cfg.Batch = max(cfg.Batch, 1)
+	res := &LoadResult{APIs: cfg.APIs, Streams: cfg.Streams, TargetRate: cfg.Rate, Errors: map[string]int64{}, BlockTimeMs: float64(cfg.BlockTime.Milliseconds()), Batch: cfg.Batch}
 	nodes := make([]*lgNode, len(cfg.APIs))
 	for i, a := range cfg.APIs {
 		c := New(a, key)

@@ -31,7 +31,7 @@ type lgRun struct {
 	ackedAt map[common.Hash]time.Time // acked, not yet seen sealed
 	early   map[common.Hash]time.Time // seen sealed before the ack arrived
 
-	sent, acked, late atomic.Int64
+	sent, acked, late, calls atomic.Int64
 }
 
 func newLgRun(cfg LoadConfig, res *LoadResult) *lgRun {
@@ -117,16 +117,28 @@ type lgPost struct {
 
 // post sends cfg.Rate posts per second for cfg.Duration: a pacer fills a
 // queue every 5 ms with the posts whose slot came, round-robin over the
-// streams; cfg.Workers send them.
+// streams, grouped per node into requests of at most cfg.Batch posts;
+// cfg.Workers send them.
 func (r *lgRun) post(ctx context.Context, nodes []*lgNode, ss []*lgStream, logf func(string, ...any)) {
-	q := make(chan lgPost, r.cfg.Workers*4)
+	q := make(chan []lgPost, r.cfg.Workers*4)
 	var wg sync.WaitGroup
 	for range r.cfg.Workers {
 		wg.Go(func() {
-			for p := range q {
-				r.send(ctx, nodes[p.s.api], p)
+			for ps := range q {
+				if len(ps) == 1 {
+					r.send(ctx, nodes[ps[0].s.api], ps[0])
+				} else {
+					r.sendBatch(ctx, nodes[ps[0].s.api], ps)
+				}
 			}
 		})
+	}
+	pending := make([][]lgPost, len(nodes)) // per node, not yet queued
+	flush := func(ni int) {
+		if len(pending[ni]) > 0 {
+			q <- pending[ni]
+			pending[ni] = make([]lgPost, 0, r.cfg.Batch)
+		}
 	}
 	start := time.Now()
 	end := start.Add(r.cfg.Duration)
@@ -173,7 +185,13 @@ func (r *lgRun) post(ctx context.Context, nodes []*lgNode, ss []*lgStream, logf 
 				continue
 			}
 			slot := start.Add(time.Duration(float64(issued) / r.cfg.Rate * float64(time.Second)))
-			q <- lgPost{s: s, env: s.events[k], slot: slot}
+			pending[s.api] = append(pending[s.api], lgPost{s: s, env: s.events[k], slot: slot})
+			if len(pending[s.api]) >= r.cfg.Batch {
+				flush(s.api)
+			}
+		}
+		for ni := range pending {
+			flush(ni)
 		}
 	}
 	tick.Stop()
@@ -199,7 +217,7 @@ func (r *lgRun) post(ctx context.Context, nodes []*lgNode, ss []*lgStream, logf 
 	defer r.mu.Unlock()
 	res := r.res
 	res.Seconds = elapsed.Seconds()
-	res.Sent, res.Acked, res.Late = r.sent.Load(), r.acked.Load(), r.late.Load()
+	res.Sent, res.Acked, res.Late, res.Calls = r.sent.Load(), r.acked.Load(), r.late.Load(), r.calls.Load()
 	res.Throughput = float64(res.Acked) / elapsed.Seconds()
 	res.AckMs = quantiles(r.acks)
 	res.Sealed = int64(len(r.sealed))
@@ -216,19 +234,64 @@ func (r *lgRun) send(ctx context.Context, nd *lgNode, p lgPost) {
 		r.late.Add(1)
 	}
 	r.sent.Add(1)
+	r.calls.Add(1)
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	_, err := nd.api.AddEvent(cctx, connect.NewRequest(&pb.AddEventRequest{StreamId: p.s.id.Bytes(), Event: p.env}))
 	cancel()
-	now := time.Now()
 	if err != nil {
-		code := connect.CodeOf(err).String()
-		var ce *connect.Error
-		if errors.As(err, &ce) {
-			code += ":" + firstWord(ce.Message())
-		}
-		r.noteErr(code)
+		r.noteErr(callErrKey(err))
 		return
 	}
+	r.ack(p, t0, time.Now())
+}
+
+// sendBatch posts ps (all for one node) in one AddEvents call; acks,
+// latencies and errors are counted per post.
+func (r *lgRun) sendBatch(ctx context.Context, nd *lgNode, ps []lgPost) {
+	t0 := time.Now()
+	reqs := make([]*pb.AddEventRequest, len(ps))
+	for i, p := range ps {
+		if t0.Sub(p.slot) > 100*time.Millisecond {
+			r.late.Add(1)
+		}
+		reqs[i] = &pb.AddEventRequest{StreamId: p.s.id.Bytes(), Event: p.env}
+	}
+	r.sent.Add(int64(len(ps)))
+	r.calls.Add(1)
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	resp, err := nd.api.AddEvents(cctx, connect.NewRequest(&pb.AddEventsRequest{Events: reqs}))
+	cancel()
+	now := time.Now()
+	if err == nil && len(resp.Msg.Results) != len(ps) {
+		err = fmt.Errorf("AddEvents: %d results for %d events", len(resp.Msg.Results), len(ps))
+	}
+	if err != nil {
+		key := callErrKey(err)
+		r.mu.Lock()
+		r.errs[key] += int64(len(ps))
+		r.mu.Unlock()
+		return
+	}
+	for i, res := range resp.Msg.Results {
+		if res.Error != nil {
+			r.noteErr(res.Error.Code.String())
+			continue
+		}
+		r.ack(ps[i], t0, now)
+	}
+}
+
+func callErrKey(err error) string {
+	code := connect.CodeOf(err).String()
+	var ce *connect.Error
+	if errors.As(err, &ce) {
+		code += ":" + firstWord(ce.Message())
+	}
+	return code
+}
+
+// ack counts post p acked at now, sent at t0.
+func (r *lgRun) ack(p lgPost, t0, now time.Time) {
 	r.acked.Add(1)
 	ms := float64(now.Sub(t0).Microseconds()) / 1000
 	h := common.BytesToHash(p.env.Hash)

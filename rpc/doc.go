@@ -7,6 +7,10 @@
 // a pb.ErrorCode: mapped to the nearest Connect code, with a pb.Error detail
 // holding the domain code (ErrorCode reads it back on the client side).
 //
+// AddEvents (batch.go) is AddEvent for many events in one call, answered
+// per event with the same codes; its events are parsed and added in
+// parallel, and the limits count per event.
+//
 // SyncStreams is resumable: the first response says the subscription is
 // live, every update carries a cursor, and a request with cursors gets the
 // blocks and minipool events it missed, or a reset with the latest

@@ -31,6 +31,7 @@ var apiMethods = []string{
 	pbconnect.StreamServiceGetMiniblocksProcedure,
 	pbconnect.StreamServiceGetLastMiniblockProcedure,
 	pbconnect.StreamServiceGetNetworkInfoProcedure,
+	pbconnect.StreamServiceAddEventsProcedure,
 }
 
 type apiFixture struct {
@@ -119,6 +120,10 @@ func apiSeeds(tb testing.TB, fx *apiFixture) map[string]struct {
 		"last-miniblock":   {4, mustMarshal(tb, &pb.GetLastMiniblockRequest{StreamId: fx.space.Bytes()})},
 		"network-info":     {5, nil},
 		"garbage":          {1, []byte("\x0a\xff\xff\xff\x0f")},
+		"batch-mixed": {6, mustMarshal(tb, &pb.AddEventsRequest{Events: []*pb.AddEventRequest{
+			{StreamId: fx.space.Bytes(), Event: join}, {StreamId: fx.space.Bytes()}, {StreamId: []byte{1, 2}, Event: join}}})},
+		"batch-empty":   {6, nil},
+		"batch-garbage": {6, []byte("\x0a\x05\x0a\xff\xff\xff\x0f")},
 	}
 }
 

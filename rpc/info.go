@@ -49,5 +49,6 @@ func (s *Service) GetNetworkInfo(ctx context.Context, _ *connect.Request[pb.GetN
 		RecencyWindow:        info.Limits.RecencyWindow,
 		MaxReplicationFactor: uint32(info.MaxReplicationFactor),
 		NodeCount:            uint32(info.Nodes),
+		MaxBatchEvents:       uint32(max(0, s.limits.MaxBatchEvents)),
 	}), nil
 }

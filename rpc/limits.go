@@ -11,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/towns-node/node/proto/pb"
+	"github.com/towns-node/node/proto/pb/pbconnect"
 	"github.com/towns-node/node/streams"
 )
 
@@ -22,6 +23,13 @@ type Limits struct {
 	// after decompression). Larger ones are refused RESOURCE_EXHAUSTED
 	// before they are decoded.
 	MaxRequestBytes int
+	// MaxBatchEvents and MaxBatchBytes cap one AddEvents call: its events
+	// and its encoded size (its own read limit, instead of
+	// MaxRequestBytes); over either, the call is refused
+	// RESOURCE_EXHAUSTED. Each event of a batch is held to MaxRequestBytes
+	// as its own AddEventRequest, refused alone over it.
+	MaxBatchEvents int
+	MaxBatchBytes  int
 	// ReadHeaderTimeout, ReadTimeout (the whole request, body included;
 	// a server stream's responses are not bounded by it) and IdleTimeout
 	// (a keep-alive connection with no request) of the HTTP server.
@@ -31,7 +39,9 @@ type Limits struct {
 	// MaxSyncStreams caps the stream ids of one SyncStreams call.
 	MaxSyncStreams int
 	// ClientRate and ClientBurst: calls per second and burst per client IP
-	// address (0: unlimited); the excess is refused RESOURCE_EXHAUSTED.
+	// address (0: unlimited); the excess is refused RESOURCE_EXHAUSTED. An
+	// event of an AddEvents call counts as one call: the events past the
+	// client's tokens are refused one by one.
 	// With ExemptLoopback, clients on a loopback address are not limited
 	// (a local proxy, the node's own tools, benchmarks).
 	ClientRate     float64
@@ -47,7 +57,11 @@ func DefaultLimits() Limits {
 	return Limits{
 		// An event is at most 64 KiB signed (streams.DefaultMaxEventBytes);
 		// a CreateStream carries a few: 1 MiB leaves room and no more.
-		MaxRequestBytes:   1 << 20,
+		MaxRequestBytes: 1 << 20,
+		// 256 events a call; 4 MiB holds 64 events of the largest size (a
+		// batch of small posts meets the count first).
+		MaxBatchEvents:    256,
+		MaxBatchBytes:     4 << 20,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -121,9 +135,13 @@ func newRateLimiter(l Limits) *rateLimiter {
 }
 
 // allow takes a token for the client at peer ("ip:port").
-func (rl *rateLimiter) allow(peer string) bool {
-	if rl == nil {
-		return true
+func (rl *rateLimiter) allow(peer string) bool { return rl.allowUpTo(peer, 1) == 1 }
+
+// allowUpTo takes up to n tokens for the client at peer and says how many
+// it got: the events of a batch within the client's rate.
+func (rl *rateLimiter) allowUpTo(peer string, n int) int {
+	if rl == nil || n <= 0 {
+		return n
 	}
 	host, _, err := net.SplitHostPort(peer)
 	if err != nil {
@@ -131,11 +149,11 @@ func (rl *rateLimiter) allow(peer string) bool {
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		return rl.overflow.Allow() // an address we cannot read shares one bucket
+		return takeUpTo(rl.overflow, rl.now(), n) // an address we cannot read shares one bucket
 	}
 	ip = ip.Unmap()
 	if rl.exemptLoopback && ip.IsLoopback() {
-		return true
+		return n
 	}
 	now := rl.now()
 	rl.mu.Lock()
@@ -150,24 +168,34 @@ func (rl *rateLimiter) allow(peer string) bool {
 		}
 		if len(rl.clients) >= maxClients {
 			rl.mu.Unlock()
-			return rl.overflow.AllowN(now, 1)
+			return takeUpTo(rl.overflow, now, n)
 		}
 		b = &clientBucket{lim: rate.NewLimiter(rl.rate, rl.burst)}
 		rl.clients[ip] = b
 	}
 	b.last = now
 	rl.mu.Unlock()
-	return b.lim.AllowN(now, 1)
+	return takeUpTo(b.lim, now, n)
+}
+
+// takeUpTo takes min(n, whole tokens left) from lim.
+func takeUpTo(lim *rate.Limiter, now time.Time, n int) int {
+	k := min(n, int(lim.TokensAt(now)))
+	if k <= 0 || !lim.AllowN(now, k) {
+		return 0
+	}
+	return k
 }
 
 func (rl *rateLimiter) refusal(peer string) error {
 	return toConnect(streams.Errorf(pb.ErrorCode_RESOURCE_EXHAUSTED, "client %s is over its rate limit (%v calls/s, burst %d): slow down", peer, float64(rl.rate), rl.burst))
 }
 
-// WrapUnary refuses a unary call over the client's rate.
+// WrapUnary refuses a unary call over the client's rate. AddEvents is
+// let through: it takes a token per event (Service.AddEvents).
 func (rl *rateLimiter) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		if !rl.allow(req.Peer().Addr) {
+		if req.Spec().Procedure != pbconnect.StreamServiceAddEventsProcedure && !rl.allow(req.Peer().Addr) {
 			return nil, rl.refusal(req.Peer().Addr)
 		}
 		return next(ctx, req)

@@ -8,7 +8,7 @@
 //	node status [--api URL] [--json]
 //	node version
 //	node client [--api URL] [--key FILE] VERB [flags]
-//	node loadgen --api ADDR[,ADDR...] --streams N --rate R --duration D [--state FILE]
+//	node loadgen --api ADDR[,ADDR...] --streams N --rate R --duration D [--state FILE] [--batch N]
 //
 // Every flag has an environment mirror: NODE_ and the flag name in upper
 // case with dashes and dots as underscores (NODE_DATA_DIR, NODE_BLOCK_TIME, ...);
@@ -37,7 +37,7 @@ const usage = `usage:
   node status [--api URL] [--json]       what the node at URL is doing
   node version                           version and commit of this binary
   node client [--api URL] [--key FILE] VERB [flags]   (node client VERB -h for a verb's flags)
-  node loadgen --api ADDR[,ADDR...] --streams N --rate R --duration D [--state FILE]
+  node loadgen --api ADDR[,ADDR...] --streams N --rate R --duration D [--state FILE] [--batch N]
                                          post at a target rate over N channels; live figures,
                                          JSON at the end (node loadgen -h)
 `

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -45,6 +46,35 @@ type runConfig struct {
 	p2p       p2pConfig
 
 	blockCacheMiB int64 // --store.block-cache-mib
+
+	gcPercent      int   // --gc-percent
+	memoryLimitMiB int64 // --memory-limit-mib
+}
+
+// defaultGCPercent is the node's GOGC (see --gc-percent; the figures behind
+// it are in docs/benchmarks.md, session 18, api).
+const defaultGCPercent = 200
+
+// applyGC sets the collector's target and soft memory limit of the
+// process. A GOGC or GOMEMLIMIT in the environment is kept when its flag
+// was not given (nor its NODE_ mirror).
+func applyGC(c runConfig, given map[string]bool) error {
+	if c.gcPercent < -1 || c.gcPercent == 0 {
+		return fmt.Errorf("--gc-percent %d: a percentage above 0, or -1 for no collection by growth (then set --memory-limit-mib)", c.gcPercent)
+	}
+	if c.memoryLimitMiB < 0 {
+		return fmt.Errorf("--memory-limit-mib %d: 0 (none) or more", c.memoryLimitMiB)
+	}
+	if c.gcPercent == -1 && c.memoryLimitMiB == 0 {
+		return errors.New("--gc-percent -1 without --memory-limit-mib would never collect")
+	}
+	if given["gc-percent"] || os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(c.gcPercent)
+	}
+	if c.memoryLimitMiB > 0 && (given["memory-limit-mib"] || os.Getenv("GOMEMLIMIT") == "") {
+		debug.SetMemoryLimit(c.memoryLimitMiB << 20)
+	}
+	return nil
 }
 
 func run(args []string) error {
@@ -59,6 +89,8 @@ func run(args []string) error {
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&c.idle, "idle-timeout", actors.DefaultConfig().IdleTimeout, "idle time after which a stream actor passivates")
 	fs.Int64Var(&c.blockCacheMiB, "store.block-cache-mib", store.DefaultBlockCache>>20, "MiB of the store's cache of decompressed table blocks (most of the heap a node grows after a burst; at least 1)")
+	fs.IntVar(&c.gcPercent, "gc-percent", defaultGCPercent, "garbage collector target: heap growth in percent over the live heap before a collection (Go's GOGC, which this sets; -1 only with --memory-limit-mib)")
+	fs.Int64Var(&c.memoryLimitMiB, "memory-limit-mib", 0, "soft memory limit of the process in MiB (Go's GOMEMLIMIT; 0: none): the collector runs more often near it")
 	c.registry.register(fs)
 	fs.Var(&c.observers, "observer", "POST JSON of what the node does to URL[,events=miniblock+event+stream_created+membership+sync_progress]; repeatable (env: several, space-separated)")
 	c.p2p.register(fs)
@@ -68,6 +100,11 @@ func run(args []string) error {
 	}
 	if c.keyFile == "" {
 		c.keyFile = filepath.Join(c.dataDir, "node.key")
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if err := applyGC(c, given); err != nil {
+		return err
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {

@@ -247,6 +247,166 @@ func (x *AddEventResponse) GetReplicasHeld() uint32 {
 	return 0
 }
 
+type AddEventsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Events        []*AddEventRequest     `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"` // at most max_batch_events (GetNetworkInfo)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddEventsRequest) Reset() {
+	*x = AddEventsRequest{}
+	mi := &file_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddEventsRequest) ProtoMessage() {}
+
+func (x *AddEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddEventsRequest.ProtoReflect.Descriptor instead.
+func (*AddEventsRequest) Descriptor() ([]byte, []int) {
+	return file_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *AddEventsRequest) GetEvents() []*AddEventRequest {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+type AddEventsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Results       []*AddEventResult      `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"` // one per request event, in request order
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddEventsResponse) Reset() {
+	*x = AddEventsResponse{}
+	mi := &file_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddEventsResponse) ProtoMessage() {}
+
+func (x *AddEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddEventsResponse.ProtoReflect.Descriptor instead.
+func (*AddEventsResponse) Descriptor() ([]byte, []int) {
+	return file_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *AddEventsResponse) GetResults() []*AddEventResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// AddEventResult is one event's answer: error unset is AddEvent's success
+// (the fields of its AddEventResponse); error set is the code and message
+// AddEvent would have answered (a QUORUM_NOT_REACHED one keeps
+// generation and replicas_held).
+type AddEventResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hash          []byte                 `protobuf:"bytes,1,opt,name=hash,proto3" json:"hash,omitempty"` // the envelope's hash as sent (empty if it had none)
+	Generation    int64                  `protobuf:"varint,2,opt,name=generation,proto3" json:"generation,omitempty"`
+	ReplicasHeld  uint32                 `protobuf:"varint,3,opt,name=replicas_held,json=replicasHeld,proto3" json:"replicas_held,omitempty"`
+	Error         *Error                 `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddEventResult) Reset() {
+	*x = AddEventResult{}
+	mi := &file_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddEventResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddEventResult) ProtoMessage() {}
+
+func (x *AddEventResult) ProtoReflect() protoreflect.Message {
+	mi := &file_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddEventResult.ProtoReflect.Descriptor instead.
+func (*AddEventResult) Descriptor() ([]byte, []int) {
+	return file_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AddEventResult) GetHash() []byte {
+	if x != nil {
+		return x.Hash
+	}
+	return nil
+}
+
+func (x *AddEventResult) GetGeneration() int64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
+}
+
+func (x *AddEventResult) GetReplicasHeld() uint32 {
+	if x != nil {
+		return x.ReplicasHeld
+	}
+	return 0
+}
+
+func (x *AddEventResult) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
 type GetStreamRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	StreamId      []byte                 `protobuf:"bytes,1,opt,name=stream_id,json=streamId,proto3" json:"stream_id,omitempty"`
@@ -256,7 +416,7 @@ type GetStreamRequest struct {
 
 func (x *GetStreamRequest) Reset() {
 	*x = GetStreamRequest{}
-	mi := &file_service_proto_msgTypes[4]
+	mi := &file_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -268,7 +428,7 @@ func (x *GetStreamRequest) String() string {
 func (*GetStreamRequest) ProtoMessage() {}
 
 func (x *GetStreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_service_proto_msgTypes[4]
+	mi := &file_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -281,7 +441,7 @@ func (x *GetStreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStreamRequest.ProtoReflect.Descriptor instead.
 func (*GetStreamRequest) Descriptor() ([]byte, []int) {
-	return file_service_proto_rawDescGZIP(), []int{4}
+	return file_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetStreamRequest) GetStreamId() []byte {
@@ -304,7 +464,7 @@ type GetStreamResponse struct {
 
 func (x *GetStreamResponse) Reset() {
 	*x = GetStreamResponse{}
-	mi := &file_service_proto_msgTypes[5]
+	mi := &file_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -316,7 +476,7 @@ func (x *GetStreamResponse) String() string {
 func (*GetStreamResponse) ProtoMessage() {}
 
 func (x *GetStreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_service_proto_msgTypes[5]
+	mi := &file_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -329,7 +489,7 @@ func (x *GetStreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStreamResponse.ProtoReflect.Descriptor instead.
 func (*GetStreamResponse) Descriptor() ([]byte, []int) {
-	return file_service_proto_rawDescGZIP(), []int{5}
+	return file_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetStreamResponse) GetStreamId() []byte {
@@ -380,7 +540,7 @@ type GetMiniblocksRequest struct {
 
 func (x *GetMiniblocksRequest) Reset() {
 	*x = GetMiniblocksRequest{}
-	mi := &file_service_proto_msgTypes[6]
+	mi := &file_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -392,7 +552,7 @@ func (x *GetMiniblocksRequest) String() string {
 func (*GetMiniblocksRequest) ProtoMessage() {}
 
 func (x *GetMiniblocksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_service_proto_msgTypes[6]
+	mi := &file_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -405,7 +565,7 @@ func (x *GetMiniblocksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMiniblocksRequest.ProtoReflect.Descriptor instead.
 func (*GetMiniblocksRequest) Descriptor() ([]byte, []int) {
-	return file_service_proto_rawDescGZIP(), []int{6}
+	return file_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetMiniblocksRequest) GetStreamId() []byte {
@@ -444,7 +604,7 @@ type GetMiniblocksResponse struct {
 
 func (x *GetMiniblocksResponse) Reset() {
 	*x = GetMiniblocksResponse{}
-	mi := &file_service_proto_msgTypes[7]
+	mi := &file_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -456,7 +616,7 @@ func (x *GetMiniblocksResponse) String() string {
 func (*GetMiniblocksResponse) ProtoMessage() {}
 
 func (x *GetMiniblocksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_service_proto_msgTypes[7]
+	mi := &file_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -469,7 +629,7 @@ func (x *GetMiniblocksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMiniblocksResponse.ProtoReflect.Descriptor instead.
 func (*GetMiniblocksResponse) Descriptor() ([]byte, []int) {
-	return file_service_proto_rawDescGZIP(), []int{7}
+	return file_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetMiniblocksResponse) GetMiniblocks() []*Miniblock {
@@ -505,7 +665,7 @@ type SyncStreamsRequest struct {
 
 func (x *SyncStreamsRequest) Reset() {
 	*x = SyncStreamsRequest{}
-	mi := &file_service_proto_msgTypes[8]
+	mi := &file_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -517,7 +677,7 @@ func (x *SyncStreamsRequest) String() string {
 func (*SyncStreamsRequest) ProtoMessage() {}
 
 func (x *SyncStreamsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_service_proto_msgTypes[8]
+	mi := &file_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -530,7 +690,7 @@ func (x *SyncStreamsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncStreamsRequest.ProtoReflect.Descriptor instead.
 func (*SyncStreamsRequest) Descriptor() ([]byte, []int) {
-	return file_service_proto_rawDescGZIP(), []int{8}
+	return file_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *SyncStreamsRequest) GetStreamIds() [][]byte {
@@ -561,7 +721,7 @@ type SyncCursor struct {
 
 func (x *SyncCursor) Reset() {
 	*x = SyncCursor{}
-	mi := &file_service_proto_msgTypes[9]
+	mi := &file_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -573,7 +733,7 @@ func (x *SyncCursor) String() string {
 func (*SyncCursor) ProtoMessage() {}
 
 func (x *SyncCursor) ProtoReflect() protoreflect.Message {
-	mi := &file_service_proto_msgTypes[9]
+	mi := &file_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -586,7 +746,7 @@ func (x *SyncCursor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncCursor.ProtoReflect.Descriptor instead.
 func (*SyncCursor) Descriptor() ([]byte, []int) {
-	return file_service_proto_rawDescGZIP(), []int{9}
+	return file_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *SyncCursor) GetStreamId() []byte {
@@ -631,7 +791,7 @@ type SyncStreamsResponse struct {
 
 func (x *SyncStreamsResponse) Reset() {
 	*x = SyncStreamsResponse{}
-	mi := &file_service_proto_msgTypes[10]
+	mi := &file_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -643,7 +803,7 @@ func (x *SyncStreamsResponse) String() string {
 func (*SyncStreamsResponse) ProtoMessage() {}
 
 func (x *SyncStreamsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_service_proto_msgTypes[10]
+	mi := &file_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -656,7 +816,7 @@ func (x *SyncStreamsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncStreamsResponse.ProtoReflect.Descriptor instead.
 func (*SyncStreamsResponse) Descriptor() ([]byte, []int) {
-	return file_service_proto_rawDescGZIP(), []int{10}
+	return file_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SyncStreamsResponse) GetStreamId() []byte {
@@ -710,7 +870,7 @@ type GetLastMiniblockRequest struct {
 
 func (x *GetLastMiniblockRequest) Reset() {
 	*x = GetLastMiniblockRequest{}
-	mi := &file_service_proto_msgTypes[11]
+	mi := &file_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -722,7 +882,7 @@ func (x *GetLastMiniblockRequest) String() string {
 func (*GetLastMiniblockRequest) ProtoMessage() {}
 
 func (x *GetLastMiniblockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_service_proto_msgTypes[11]
+	mi := &file_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -735,7 +895,7 @@ func (x *GetLastMiniblockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLastMiniblockRequest.ProtoReflect.Descriptor instead.
 func (*GetLastMiniblockRequest) Descriptor() ([]byte, []int) {
-	return file_service_proto_rawDescGZIP(), []int{11}
+	return file_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetLastMiniblockRequest) GetStreamId() []byte {
@@ -758,7 +918,7 @@ type GetLastMiniblockResponse struct {
 
 func (x *GetLastMiniblockResponse) Reset() {
 	*x = GetLastMiniblockResponse{}
-	mi := &file_service_proto_msgTypes[12]
+	mi := &file_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -770,7 +930,7 @@ func (x *GetLastMiniblockResponse) String() string {
 func (*GetLastMiniblockResponse) ProtoMessage() {}
 
 func (x *GetLastMiniblockResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_service_proto_msgTypes[12]
+	mi := &file_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -783,7 +943,7 @@ func (x *GetLastMiniblockResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLastMiniblockResponse.ProtoReflect.Descriptor instead.
 func (*GetLastMiniblockResponse) Descriptor() ([]byte, []int) {
-	return file_service_proto_rawDescGZIP(), []int{12}
+	return file_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetLastMiniblockResponse) GetStreamId() []byte {
@@ -829,7 +989,7 @@ type GetNetworkInfoRequest struct {
 
 func (x *GetNetworkInfoRequest) Reset() {
 	*x = GetNetworkInfoRequest{}
-	mi := &file_service_proto_msgTypes[13]
+	mi := &file_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -841,7 +1001,7 @@ func (x *GetNetworkInfoRequest) String() string {
 func (*GetNetworkInfoRequest) ProtoMessage() {}
 
 func (x *GetNetworkInfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_service_proto_msgTypes[13]
+	mi := &file_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -854,7 +1014,7 @@ func (x *GetNetworkInfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNetworkInfoRequest.ProtoReflect.Descriptor instead.
 func (*GetNetworkInfoRequest) Descriptor() ([]byte, []int) {
-	return file_service_proto_rawDescGZIP(), []int{13}
+	return file_service_proto_rawDescGZIP(), []int{16}
 }
 
 type GetNetworkInfoResponse struct {
@@ -864,13 +1024,14 @@ type GetNetworkInfoResponse struct {
 	RecencyWindow        int64                  `protobuf:"varint,3,opt,name=recency_window,json=recencyWindow,proto3" json:"recency_window,omitempty"`                        // max distance, in miniblocks, of prev_miniblock_num
 	MaxReplicationFactor uint32                 `protobuf:"varint,4,opt,name=max_replication_factor,json=maxReplicationFactor,proto3" json:"max_replication_factor,omitempty"` // active registered nodes (1 without a network)
 	NodeCount            uint32                 `protobuf:"varint,5,opt,name=node_count,json=nodeCount,proto3" json:"node_count,omitempty"`                                    // registered nodes, any status
+	MaxBatchEvents       uint32                 `protobuf:"varint,6,opt,name=max_batch_events,json=maxBatchEvents,proto3" json:"max_batch_events,omitempty"`                   // events of one AddEvents call
 	unknownFields        protoimpl.UnknownFields
 	sizeCache            protoimpl.SizeCache
 }
 
 func (x *GetNetworkInfoResponse) Reset() {
 	*x = GetNetworkInfoResponse{}
-	mi := &file_service_proto_msgTypes[14]
+	mi := &file_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -882,7 +1043,7 @@ func (x *GetNetworkInfoResponse) String() string {
 func (*GetNetworkInfoResponse) ProtoMessage() {}
 
 func (x *GetNetworkInfoResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_service_proto_msgTypes[14]
+	mi := &file_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -895,7 +1056,7 @@ func (x *GetNetworkInfoResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNetworkInfoResponse.ProtoReflect.Descriptor instead.
 func (*GetNetworkInfoResponse) Descriptor() ([]byte, []int) {
-	return file_service_proto_rawDescGZIP(), []int{14}
+	return file_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetNetworkInfoResponse) GetMaxEventBytes() uint32 {
@@ -933,6 +1094,13 @@ func (x *GetNetworkInfoResponse) GetNodeCount() uint32 {
 	return 0
 }
 
+func (x *GetNetworkInfoResponse) GetMaxBatchEvents() uint32 {
+	if x != nil {
+		return x.MaxBatchEvents
+	}
+	return 0
+}
+
 var File_service_proto protoreflect.FileDescriptor
 
 const file_service_proto_rawDesc = "" +
@@ -953,7 +1121,18 @@ const file_service_proto_rawDesc = "" +
 	"\n" +
 	"generation\x18\x02 \x01(\x03R\n" +
 	"generation\x12#\n" +
-	"\rreplicas_held\x18\x03 \x01(\rR\freplicasHeld\"/\n" +
+	"\rreplicas_held\x18\x03 \x01(\rR\freplicasHeld\"E\n" +
+	"\x10AddEventsRequest\x121\n" +
+	"\x06events\x18\x01 \x03(\v2\x19.towns.v1.AddEventRequestR\x06events\"G\n" +
+	"\x11AddEventsResponse\x122\n" +
+	"\aresults\x18\x01 \x03(\v2\x18.towns.v1.AddEventResultR\aresults\"\x90\x01\n" +
+	"\x0eAddEventResult\x12\x12\n" +
+	"\x04hash\x18\x01 \x01(\fR\x04hash\x12\x1e\n" +
+	"\n" +
+	"generation\x18\x02 \x01(\x03R\n" +
+	"generation\x12#\n" +
+	"\rreplicas_held\x18\x03 \x01(\rR\freplicasHeld\x12%\n" +
+	"\x05error\x18\x04 \x01(\v2\x0f.towns.v1.ErrorR\x05error\"/\n" +
 	"\x10GetStreamRequest\x12\x1b\n" +
 	"\tstream_id\x18\x01 \x01(\fR\bstreamId\"\xcb\x01\n" +
 	"\x11GetStreamResponse\x12\x1b\n" +
@@ -1004,17 +1183,19 @@ const file_service_proto_rawDesc = "" +
 	"generation\x18\x04 \x01(\x03R\n" +
 	"generation\x12#\n" +
 	"\rminipool_size\x18\x05 \x01(\rR\fminipoolSize\"\x17\n" +
-	"\x15GetNetworkInfoRequest\"\xe6\x01\n" +
+	"\x15GetNetworkInfoRequest\"\x90\x02\n" +
 	"\x16GetNetworkInfoResponse\x12&\n" +
 	"\x0fmax_event_bytes\x18\x01 \x01(\rR\rmaxEventBytes\x12(\n" +
 	"\x10max_block_events\x18\x02 \x01(\rR\x0emaxBlockEvents\x12%\n" +
 	"\x0erecency_window\x18\x03 \x01(\x03R\rrecencyWindow\x124\n" +
 	"\x16max_replication_factor\x18\x04 \x01(\rR\x14maxReplicationFactor\x12\x1d\n" +
 	"\n" +
-	"node_count\x18\x05 \x01(\rR\tnodeCount2\xb7\x04\n" +
+	"node_count\x18\x05 \x01(\rR\tnodeCount\x12(\n" +
+	"\x10max_batch_events\x18\x06 \x01(\rR\x0emaxBatchEvents2\xfd\x04\n" +
 	"\rStreamService\x12M\n" +
 	"\fCreateStream\x12\x1d.towns.v1.CreateStreamRequest\x1a\x1e.towns.v1.CreateStreamResponse\x12A\n" +
 	"\bAddEvent\x12\x19.towns.v1.AddEventRequest\x1a\x1a.towns.v1.AddEventResponse\x12D\n" +
+	"\tAddEvents\x12\x1a.towns.v1.AddEventsRequest\x1a\x1b.towns.v1.AddEventsResponse\x12D\n" +
 	"\tGetStream\x12\x1a.towns.v1.GetStreamRequest\x1a\x1b.towns.v1.GetStreamResponse\x12P\n" +
 	"\rGetMiniblocks\x12\x1e.towns.v1.GetMiniblocksRequest\x1a\x1f.towns.v1.GetMiniblocksResponse\x12L\n" +
 	"\vSyncStreams\x12\x1c.towns.v1.SyncStreamsRequest\x1a\x1d.towns.v1.SyncStreamsResponse0\x01\x12Y\n" +
@@ -1033,56 +1214,65 @@ func file_service_proto_rawDescGZIP() []byte {
 	return file_service_proto_rawDescData
 }
 
-var file_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_service_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_service_proto_goTypes = []any{
 	(*CreateStreamRequest)(nil),      // 0: towns.v1.CreateStreamRequest
 	(*CreateStreamResponse)(nil),     // 1: towns.v1.CreateStreamResponse
 	(*AddEventRequest)(nil),          // 2: towns.v1.AddEventRequest
 	(*AddEventResponse)(nil),         // 3: towns.v1.AddEventResponse
-	(*GetStreamRequest)(nil),         // 4: towns.v1.GetStreamRequest
-	(*GetStreamResponse)(nil),        // 5: towns.v1.GetStreamResponse
-	(*GetMiniblocksRequest)(nil),     // 6: towns.v1.GetMiniblocksRequest
-	(*GetMiniblocksResponse)(nil),    // 7: towns.v1.GetMiniblocksResponse
-	(*SyncStreamsRequest)(nil),       // 8: towns.v1.SyncStreamsRequest
-	(*SyncCursor)(nil),               // 9: towns.v1.SyncCursor
-	(*SyncStreamsResponse)(nil),      // 10: towns.v1.SyncStreamsResponse
-	(*GetLastMiniblockRequest)(nil),  // 11: towns.v1.GetLastMiniblockRequest
-	(*GetLastMiniblockResponse)(nil), // 12: towns.v1.GetLastMiniblockResponse
-	(*GetNetworkInfoRequest)(nil),    // 13: towns.v1.GetNetworkInfoRequest
-	(*GetNetworkInfoResponse)(nil),   // 14: towns.v1.GetNetworkInfoResponse
-	(*Envelope)(nil),                 // 15: towns.v1.Envelope
-	(*Miniblock)(nil),                // 16: towns.v1.Miniblock
+	(*AddEventsRequest)(nil),         // 4: towns.v1.AddEventsRequest
+	(*AddEventsResponse)(nil),        // 5: towns.v1.AddEventsResponse
+	(*AddEventResult)(nil),           // 6: towns.v1.AddEventResult
+	(*GetStreamRequest)(nil),         // 7: towns.v1.GetStreamRequest
+	(*GetStreamResponse)(nil),        // 8: towns.v1.GetStreamResponse
+	(*GetMiniblocksRequest)(nil),     // 9: towns.v1.GetMiniblocksRequest
+	(*GetMiniblocksResponse)(nil),    // 10: towns.v1.GetMiniblocksResponse
+	(*SyncStreamsRequest)(nil),       // 11: towns.v1.SyncStreamsRequest
+	(*SyncCursor)(nil),               // 12: towns.v1.SyncCursor
+	(*SyncStreamsResponse)(nil),      // 13: towns.v1.SyncStreamsResponse
+	(*GetLastMiniblockRequest)(nil),  // 14: towns.v1.GetLastMiniblockRequest
+	(*GetLastMiniblockResponse)(nil), // 15: towns.v1.GetLastMiniblockResponse
+	(*GetNetworkInfoRequest)(nil),    // 16: towns.v1.GetNetworkInfoRequest
+	(*GetNetworkInfoResponse)(nil),   // 17: towns.v1.GetNetworkInfoResponse
+	(*Envelope)(nil),                 // 18: towns.v1.Envelope
+	(*Miniblock)(nil),                // 19: towns.v1.Miniblock
+	(*Error)(nil),                    // 20: towns.v1.Error
 }
 var file_service_proto_depIdxs = []int32{
-	15, // 0: towns.v1.CreateStreamRequest.events:type_name -> towns.v1.Envelope
-	16, // 1: towns.v1.CreateStreamResponse.genesis:type_name -> towns.v1.Miniblock
-	15, // 2: towns.v1.AddEventRequest.event:type_name -> towns.v1.Envelope
-	16, // 3: towns.v1.GetStreamResponse.miniblocks:type_name -> towns.v1.Miniblock
-	15, // 4: towns.v1.GetStreamResponse.minipool:type_name -> towns.v1.Envelope
-	16, // 5: towns.v1.GetMiniblocksResponse.miniblocks:type_name -> towns.v1.Miniblock
-	9,  // 6: towns.v1.SyncStreamsRequest.cursors:type_name -> towns.v1.SyncCursor
-	15, // 7: towns.v1.SyncStreamsResponse.event:type_name -> towns.v1.Envelope
-	16, // 8: towns.v1.SyncStreamsResponse.miniblock:type_name -> towns.v1.Miniblock
-	9,  // 9: towns.v1.SyncStreamsResponse.cursor:type_name -> towns.v1.SyncCursor
-	0,  // 10: towns.v1.StreamService.CreateStream:input_type -> towns.v1.CreateStreamRequest
-	2,  // 11: towns.v1.StreamService.AddEvent:input_type -> towns.v1.AddEventRequest
-	4,  // 12: towns.v1.StreamService.GetStream:input_type -> towns.v1.GetStreamRequest
-	6,  // 13: towns.v1.StreamService.GetMiniblocks:input_type -> towns.v1.GetMiniblocksRequest
-	8,  // 14: towns.v1.StreamService.SyncStreams:input_type -> towns.v1.SyncStreamsRequest
-	11, // 15: towns.v1.StreamService.GetLastMiniblock:input_type -> towns.v1.GetLastMiniblockRequest
-	13, // 16: towns.v1.StreamService.GetNetworkInfo:input_type -> towns.v1.GetNetworkInfoRequest
-	1,  // 17: towns.v1.StreamService.CreateStream:output_type -> towns.v1.CreateStreamResponse
-	3,  // 18: towns.v1.StreamService.AddEvent:output_type -> towns.v1.AddEventResponse
-	5,  // 19: towns.v1.StreamService.GetStream:output_type -> towns.v1.GetStreamResponse
-	7,  // 20: towns.v1.StreamService.GetMiniblocks:output_type -> towns.v1.GetMiniblocksResponse
-	10, // 21: towns.v1.StreamService.SyncStreams:output_type -> towns.v1.SyncStreamsResponse
-	12, // 22: towns.v1.StreamService.GetLastMiniblock:output_type -> towns.v1.GetLastMiniblockResponse
-	14, // 23: towns.v1.StreamService.GetNetworkInfo:output_type -> towns.v1.GetNetworkInfoResponse
-	17, // [17:24] is the sub-list for method output_type
-	10, // [10:17] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	18, // 0: towns.v1.CreateStreamRequest.events:type_name -> towns.v1.Envelope
+	19, // 1: towns.v1.CreateStreamResponse.genesis:type_name -> towns.v1.Miniblock
+	18, // 2: towns.v1.AddEventRequest.event:type_name -> towns.v1.Envelope
+	2,  // 3: towns.v1.AddEventsRequest.events:type_name -> towns.v1.AddEventRequest
+	6,  // 4: towns.v1.AddEventsResponse.results:type_name -> towns.v1.AddEventResult
+	20, // 5: towns.v1.AddEventResult.error:type_name -> towns.v1.Error
+	19, // 6: towns.v1.GetStreamResponse.miniblocks:type_name -> towns.v1.Miniblock
+	18, // 7: towns.v1.GetStreamResponse.minipool:type_name -> towns.v1.Envelope
+	19, // 8: towns.v1.GetMiniblocksResponse.miniblocks:type_name -> towns.v1.Miniblock
+	12, // 9: towns.v1.SyncStreamsRequest.cursors:type_name -> towns.v1.SyncCursor
+	18, // 10: towns.v1.SyncStreamsResponse.event:type_name -> towns.v1.Envelope
+	19, // 11: towns.v1.SyncStreamsResponse.miniblock:type_name -> towns.v1.Miniblock
+	12, // 12: towns.v1.SyncStreamsResponse.cursor:type_name -> towns.v1.SyncCursor
+	0,  // 13: towns.v1.StreamService.CreateStream:input_type -> towns.v1.CreateStreamRequest
+	2,  // 14: towns.v1.StreamService.AddEvent:input_type -> towns.v1.AddEventRequest
+	4,  // 15: towns.v1.StreamService.AddEvents:input_type -> towns.v1.AddEventsRequest
+	7,  // 16: towns.v1.StreamService.GetStream:input_type -> towns.v1.GetStreamRequest
+	9,  // 17: towns.v1.StreamService.GetMiniblocks:input_type -> towns.v1.GetMiniblocksRequest
+	11, // 18: towns.v1.StreamService.SyncStreams:input_type -> towns.v1.SyncStreamsRequest
+	14, // 19: towns.v1.StreamService.GetLastMiniblock:input_type -> towns.v1.GetLastMiniblockRequest
+	16, // 20: towns.v1.StreamService.GetNetworkInfo:input_type -> towns.v1.GetNetworkInfoRequest
+	1,  // 21: towns.v1.StreamService.CreateStream:output_type -> towns.v1.CreateStreamResponse
+	3,  // 22: towns.v1.StreamService.AddEvent:output_type -> towns.v1.AddEventResponse
+	5,  // 23: towns.v1.StreamService.AddEvents:output_type -> towns.v1.AddEventsResponse
+	8,  // 24: towns.v1.StreamService.GetStream:output_type -> towns.v1.GetStreamResponse
+	10, // 25: towns.v1.StreamService.GetMiniblocks:output_type -> towns.v1.GetMiniblocksResponse
+	13, // 26: towns.v1.StreamService.SyncStreams:output_type -> towns.v1.SyncStreamsResponse
+	15, // 27: towns.v1.StreamService.GetLastMiniblock:output_type -> towns.v1.GetLastMiniblockResponse
+	17, // 28: towns.v1.StreamService.GetNetworkInfo:output_type -> towns.v1.GetNetworkInfoResponse
+	21, // [21:29] is the sub-list for method output_type
+	13, // [13:21] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_service_proto_init() }
@@ -1097,7 +1287,7 @@ func file_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_service_proto_rawDesc), len(file_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -40,6 +40,8 @@ const (
 	StreamServiceCreateStreamProcedure = "/towns.v1.StreamService/CreateStream"
 	// StreamServiceAddEventProcedure is the fully-qualified name of the StreamService's AddEvent RPC.
 	StreamServiceAddEventProcedure = "/towns.v1.StreamService/AddEvent"
+	// StreamServiceAddEventsProcedure is the fully-qualified name of the StreamService's AddEvents RPC.
+	StreamServiceAddEventsProcedure = "/towns.v1.StreamService/AddEvents"
 	// StreamServiceGetStreamProcedure is the fully-qualified name of the StreamService's GetStream RPC.
 	StreamServiceGetStreamProcedure = "/towns.v1.StreamService/GetStream"
 	// StreamServiceGetMiniblocksProcedure is the fully-qualified name of the StreamService's
@@ -63,6 +65,11 @@ type StreamServiceClient interface {
 	CreateStream(context.Context, *connect.Request[pb.CreateStreamRequest]) (*connect.Response[pb.CreateStreamResponse], error)
 	// AddEvent answers once the event is persisted on a majority of replicas.
 	AddEvent(context.Context, *connect.Request[pb.AddEventRequest]) (*connect.Response[pb.AddEventResponse], error)
+	// AddEvents adds many events (of one stream or several) in one call and
+	// answers per event, in request order, each as AddEvent would: a refused
+	// event refuses only itself. The call answers once every event is durable
+	// on a majority of its replicas or refused.
+	AddEvents(context.Context, *connect.Request[pb.AddEventsRequest]) (*connect.Response[pb.AddEventsResponse], error)
 	// GetStream returns the latest snapshot, the miniblocks since it and the minipool.
 	GetStream(context.Context, *connect.Request[pb.GetStreamRequest]) (*connect.Response[pb.GetStreamResponse], error)
 	GetMiniblocks(context.Context, *connect.Request[pb.GetMiniblocksRequest]) (*connect.Response[pb.GetMiniblocksResponse], error)
@@ -98,6 +105,12 @@ func NewStreamServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			httpClient,
 			baseURL+StreamServiceAddEventProcedure,
 			connect.WithSchema(streamServiceMethods.ByName("AddEvent")),
+			connect.WithClientOptions(opts...),
+		),
+		addEvents: connect.NewClient[pb.AddEventsRequest, pb.AddEventsResponse](
+			httpClient,
+			baseURL+StreamServiceAddEventsProcedure,
+			connect.WithSchema(streamServiceMethods.ByName("AddEvents")),
 			connect.WithClientOptions(opts...),
 		),
 		getStream: connect.NewClient[pb.GetStreamRequest, pb.GetStreamResponse](
@@ -137,6 +150,7 @@ func NewStreamServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 type streamServiceClient struct {
 	createStream     *connect.Client[pb.CreateStreamRequest, pb.CreateStreamResponse]
 	addEvent         *connect.Client[pb.AddEventRequest, pb.AddEventResponse]
+	addEvents        *connect.Client[pb.AddEventsRequest, pb.AddEventsResponse]
 	getStream        *connect.Client[pb.GetStreamRequest, pb.GetStreamResponse]
 	getMiniblocks    *connect.Client[pb.GetMiniblocksRequest, pb.GetMiniblocksResponse]
 	syncStreams      *connect.Client[pb.SyncStreamsRequest, pb.SyncStreamsResponse]
@@ -152,6 +166,11 @@ func (c *streamServiceClient) CreateStream(ctx context.Context, req *connect.Req
 // AddEvent calls towns.v1.StreamService.AddEvent.
 func (c *streamServiceClient) AddEvent(ctx context.Context, req *connect.Request[pb.AddEventRequest]) (*connect.Response[pb.AddEventResponse], error) {
 	return c.addEvent.CallUnary(ctx, req)
+}
+
+// AddEvents calls towns.v1.StreamService.AddEvents.
+func (c *streamServiceClient) AddEvents(ctx context.Context, req *connect.Request[pb.AddEventsRequest]) (*connect.Response[pb.AddEventsResponse], error) {
+	return c.addEvents.CallUnary(ctx, req)
 }
 
 // GetStream calls towns.v1.StreamService.GetStream.
@@ -186,6 +205,11 @@ type StreamServiceHandler interface {
 	CreateStream(context.Context, *connect.Request[pb.CreateStreamRequest]) (*connect.Response[pb.CreateStreamResponse], error)
 	// AddEvent answers once the event is persisted on a majority of replicas.
 	AddEvent(context.Context, *connect.Request[pb.AddEventRequest]) (*connect.Response[pb.AddEventResponse], error)
+	// AddEvents adds many events (of one stream or several) in one call and
+	// answers per event, in request order, each as AddEvent would: a refused
+	// event refuses only itself. The call answers once every event is durable
+	// on a majority of its replicas or refused.
+	AddEvents(context.Context, *connect.Request[pb.AddEventsRequest]) (*connect.Response[pb.AddEventsResponse], error)
 	// GetStream returns the latest snapshot, the miniblocks since it and the minipool.
 	GetStream(context.Context, *connect.Request[pb.GetStreamRequest]) (*connect.Response[pb.GetStreamResponse], error)
 	GetMiniblocks(context.Context, *connect.Request[pb.GetMiniblocksRequest]) (*connect.Response[pb.GetMiniblocksResponse], error)
@@ -217,6 +241,12 @@ func NewStreamServiceHandler(svc StreamServiceHandler, opts ...connect.HandlerOp
 		StreamServiceAddEventProcedure,
 		svc.AddEvent,
 		connect.WithSchema(streamServiceMethods.ByName("AddEvent")),
+		connect.WithHandlerOptions(opts...),
+	)
+	streamServiceAddEventsHandler := connect.NewUnaryHandler(
+		StreamServiceAddEventsProcedure,
+		svc.AddEvents,
+		connect.WithSchema(streamServiceMethods.ByName("AddEvents")),
 		connect.WithHandlerOptions(opts...),
 	)
 	streamServiceGetStreamHandler := connect.NewUnaryHandler(
@@ -255,6 +285,8 @@ func NewStreamServiceHandler(svc StreamServiceHandler, opts ...connect.HandlerOp
 			streamServiceCreateStreamHandler.ServeHTTP(w, r)
 		case StreamServiceAddEventProcedure:
 			streamServiceAddEventHandler.ServeHTTP(w, r)
+		case StreamServiceAddEventsProcedure:
+			streamServiceAddEventsHandler.ServeHTTP(w, r)
 		case StreamServiceGetStreamProcedure:
 			streamServiceGetStreamHandler.ServeHTTP(w, r)
 		case StreamServiceGetMiniblocksProcedure:
@@ -280,6 +312,10 @@ func (UnimplementedStreamServiceHandler) CreateStream(context.Context, *connect.
 
 func (UnimplementedStreamServiceHandler) AddEvent(context.Context, *connect.Request[pb.AddEventRequest]) (*connect.Response[pb.AddEventResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("towns.v1.StreamService.AddEvent is not implemented"))
+}
+
+func (UnimplementedStreamServiceHandler) AddEvents(context.Context, *connect.Request[pb.AddEventsRequest]) (*connect.Response[pb.AddEventsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("towns.v1.StreamService.AddEvents is not implemented"))
 }
 
 func (UnimplementedStreamServiceHandler) GetStream(context.Context, *connect.Request[pb.GetStreamRequest]) (*connect.Response[pb.GetStreamResponse], error) {
