@@ -25,6 +25,14 @@ type Config struct {
 	// the next chain block often enough for a p99 above 2 block times in 3
 	// of 14 quiet runs; at 0.4 in none of 8 (p50 +0.08 block times).
 	VoteAt float64
+	// VoteSpread spreads the leaders of different streams around VoteAt
+	// (streams.ReplicaConfig.VoteSpread): VoteAt ± VoteSpread/2. The
+	// default, 0.3 (asks between 0.25 and 0.55 of the interval), keeps a
+	// node leading a thousand streams from running every round in the same
+	// instant, which queued the posts that came then: at 1,000 streams × 1
+	// post/s the ack p99 was 529–585 ms with every leader at 0.4 and
+	// 210–286 ms spread (docs/benchmarks.md, session 18, lead).
+	VoteSpread float64
 	// RoundBlocks is R: chain blocks without a registration after which the
 	// round (and so the elected leader) advances.
 	RoundBlocks uint64
@@ -75,6 +83,7 @@ func DefaultConfig() Config {
 		IdleTimeout:      30 * time.Second,
 		VoteTimeout:      2 * time.Second,
 		VoteAt:           0.4,
+		VoteSpread:       0.3,
 		RoundBlocks:      10,
 		ChainBatchDelay:  2 * time.Millisecond,
 		ChainBatchMax:    512,
@@ -106,6 +115,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("actors: VoteTimeout must be positive")
 	case c.VoteAt < 0 || c.VoteAt >= 1:
 		return fmt.Errorf("actors: VoteAt must be in [0, 1)")
+	case c.VoteSpread < 0 || c.VoteAt-c.VoteSpread/2 < 0 || c.VoteAt+c.VoteSpread/2 >= 1:
+		return fmt.Errorf("actors: VoteAt ± VoteSpread/2 must be in [0, 1)")
 	case c.RoundBlocks == 0:
 		return fmt.Errorf("actors: RoundBlocks must be positive")
 	case c.ChainBatchDelay < 0 || c.ChainBatchMax <= 0:

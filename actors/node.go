@@ -219,6 +219,7 @@ func (n *Node) replicaConfig() streams.ReplicaConfig {
 	c.Key = n.key
 	c.VoteTimeout = n.cfg.VoteTimeout
 	c.VoteAt = n.cfg.VoteAt
+	c.VoteSpread = n.cfg.VoteSpread
 	c.RoundBlocks = n.cfg.RoundBlocks
 	c.MaxWriteBatch = n.cfg.MaxWriteBatch
 	c.LeaderTimeout = n.cfg.VoteTimeout + 2*n.cfg.IOTimeout

@@ -40,6 +40,12 @@ type ReplicaConfig struct {
 	// head that made this node leader, the leader asks for votes. The
 	// leader of a failover round (round > 0) asks at once.
 	VoteAt float64
+	// VoteSpread spreads the leaders of different streams over the block
+	// interval: each (stream, generation) asks at VoteAt - VoteSpread/2 plus
+	// a fraction of VoteSpread drawn from the stream id and generation, so
+	// a node leading thousands of streams does not run every round in the
+	// same instant. 0: every leader asks at VoteAt.
+	VoteSpread float64
 	// LeaderTimeout bounds a leader's staging and registration; a leader
 	// stuck longer is dropped.
 	LeaderTimeout time.Duration
@@ -96,6 +102,8 @@ func (c ReplicaConfig) Validate() error {
 		return fmt.Errorf("streams: replica timeouts must be positive")
 	case c.VoteAt < 0 || c.VoteAt >= 1:
 		return fmt.Errorf("streams: VoteAt must be in [0, 1)")
+	case c.VoteSpread < 0 || c.VoteAt-c.VoteSpread/2 < 0 || c.VoteAt+c.VoteSpread/2 >= 1:
+		return fmt.Errorf("streams: VoteAt ± VoteSpread/2 must be in [0, 1)")
 	case c.RoundBlocks == 0:
 		return fmt.Errorf("streams: RoundBlocks must be positive")
 	case c.MaxWriteBatch <= 0:

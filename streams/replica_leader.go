@@ -1,6 +1,8 @@
 package streams
 
 import (
+	"encoding/binary"
+	"hash/fnv"
 	"slices"
 	"time"
 
@@ -74,6 +76,9 @@ func (r *Replica) maybeLead(now time.Time) {
 	if r.head.Interval > 0 {
 		from, iv := r.voteFrom(now), float64(r.head.Interval)
 		voteAt := r.cfg.VoteAt
+		if r.cfg.VoteSpread > 0 {
+			voteAt += r.cfg.VoteSpread * (spreadFraction(r.id, gen) - 0.5)
+		}
 		if round > 0 {
 			// A failover round: its events waited R chain blocks for a
 			// leader that did not seal, so waiting for more buys nothing;
@@ -90,6 +95,17 @@ func (r *Replica) maybeLead(now time.Time) {
 		}
 	}
 	r.askVotes(now)
+}
+
+// spreadFraction is a fraction in [0, 1) drawn from the stream id and the
+// generation: where in VoteSpread this round's leader asks for votes.
+func spreadFraction(id StreamID, gen int64) float64 {
+	h := fnv.New64a()
+	h.Write(id.Bytes())
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(gen))
+	h.Write(b[:])
+	return float64(h.Sum64()>>11) / (1 << 53)
 }
 
 // voteFrom is when the block interval of generation Generation() began,

@@ -1,6 +1,7 @@
 package streams
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -153,4 +154,45 @@ func TestReplicaVoteAtCountsFromHeadArrival(t *testing.T) {
 	require.Equal(t, int64(0), n.r.View().LastBlock().Num(), "not before VoteAt")
 	p.advance(time.Millisecond)
 	require.Equal(t, int64(1), n.r.View().LastBlock().Num(), "sealed VoteAt after the head arrived, not after it was stepped")
+}
+
+// TestReplicaVoteSpread: with VoteSpread set, a leader asks for votes at
+// VoteAt + VoteSpread × (f − ½) after the head, f drawn from the stream and
+// the generation, not at VoteAt itself.
+func TestReplicaVoteSpread(t *testing.T) {
+	const interval = time.Second
+	p := newPump(t, 1)
+	n := p.nodes[0]
+	n.r.cfg.VoteSpread = 0.4
+	gen := n.r.View().Generation()
+	f := spreadFraction(n.r.id, gen)
+	at := time.Duration(float64(interval) * (n.r.cfg.VoteAt + 0.4*(f-0.5)))
+	require.NotEqual(t, time.Duration(float64(interval)*n.r.cfg.VoteAt), at.Round(time.Millisecond), "this stream's draw is not the middle")
+	p.head++
+	p.send(-1, 0, ChainHead{Number: p.head, Time: uint64(p.now.Unix()), Interval: interval, Seen: p.now})
+	p.run()
+	p.post(0, "one")
+	p.advance(at - time.Millisecond)
+	require.Equal(t, int64(0), n.r.View().LastBlock().Num(), "not before its spread moment")
+	p.advance(time.Millisecond)
+	require.Equal(t, int64(1), n.r.View().LastBlock().Num(), "sealed at VoteAt + VoteSpread × (f − ½)")
+}
+
+// TestSpreadFraction: the draw is in [0, 1), differs between streams and
+// generations, and spreads evenly enough that a node leading thousands of
+// streams has them ask across the whole window.
+func TestSpreadFraction(t *testing.T) {
+	var buckets [10]int
+	for i := range 2000 {
+		id := channelID(fmt.Sprintf("spread-%d", i))
+		f := spreadFraction(id, 7)
+		require.GreaterOrEqual(t, f, 0.0)
+		require.Less(t, f, 1.0)
+		buckets[int(f*10)]++
+	}
+	for i, b := range buckets {
+		require.Greater(t, b, 120, "bucket %d of 10 holds %d of 2,000 draws", i, b)
+	}
+	id := channelID("spread-0")
+	require.NotEqual(t, spreadFraction(id, 7), spreadFraction(id, 8), "the next generation draws again")
 }
