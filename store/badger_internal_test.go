@@ -75,9 +75,10 @@ func stagedAt(id []byte, num int64, tag string, parent []byte) StagedBlock {
 }
 
 // TestBatchReadsItsOwnWrites puts a stream's appends, stagings and block
-// writes in one transaction. Block writes read the minipool and the
-// staging index without iterating the batch transaction, so they must
-// still see what earlier calls of the same batch wrote and deleted.
+// writes in one transaction. Block writes know the minipool and the
+// staged blocks from the stream's state, not by iterating the batch
+// transaction, so that state must hold what earlier calls of the same
+// batch wrote and deleted.
 func TestBatchReadsItsOwnWrites(t *testing.T) {
 	ctx := context.Background()
 	b, err := OpenBadger(t.TempDir(), BadgerOptions{Small: true})

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/stretchr/testify/require"
 
 	"github.com/towns-node/node/store"
@@ -119,4 +120,124 @@ func untar(t *testing.T, file, dir string) {
 		require.NoError(t, err)
 		require.NoError(t, out.Close())
 	}
+}
+
+// requireSame checks that two stores hold the same streams, blocks,
+// snapshots, minipools, staged blocks and meta, as far as the fixture's
+// streams and staged hashes reach.
+func requireSame(t *testing.T, want, got store.Store, staged []store.StagedBlock) {
+	t.Helper()
+	ctx := context.Background()
+	ids := func(s store.Store) [][]byte {
+		var out [][]byte
+		require.NoError(t, s.ForEachStream(ctx, func(id []byte) bool { out = append(out, id); return true }))
+		return out
+	}
+	require.Equal(t, ids(want), ids(got), "streams")
+	same := func(what string, w, g any, werr, gerr error) {
+		t.Helper()
+		if werr != nil {
+			require.Error(t, gerr, what)
+			require.Equal(t, werr.Error(), gerr.Error(), what)
+			return
+		}
+		require.NoError(t, gerr, what)
+		// %+v prints a nil and an empty byte slice alike: Badger reads
+		// back an empty parent as empty, Memory keeps the nil it got.
+		require.Equal(t, fmt.Sprintf("%+v", w), fmt.Sprintf("%+v", g), what)
+	}
+	for _, id := range [][]byte{fixA, fixB, fixC} {
+		wr, werr := want.StreamRecord(ctx, id)
+		gr, gerr := got.StreamRecord(ctx, id)
+		if werr == nil {
+			require.NoError(t, gerr)
+			require.Equal(t, wr.String(), gr.String(), "record")
+		} else {
+			require.ErrorIs(t, gerr, store.ErrStreamNotFound)
+		}
+		wp, werr := want.LoadMinipool(ctx, id)
+		gp, gerr := got.LoadMinipool(ctx, id)
+		same("minipool", wp, gp, werr, gerr)
+		wb, werr := want.ReadMiniblocks(ctx, id, 0, 100)
+		gb, gerr := got.ReadMiniblocks(ctx, id, 0, 100)
+		same("blocks", wb, gb, werr, gerr)
+		ws, werr := want.LatestSnapshot(ctx, id)
+		gs, gerr := got.LatestSnapshot(ctx, id)
+		same("snapshot", ws, gs, werr, gerr)
+		wn, werr := want.NextProcessable(ctx, id)
+		gn, gerr := got.NextProcessable(ctx, id)
+		same("next processable", wn, gn, werr, gerr)
+		wr2, werr := want.StagedRange(ctx, id, 0, 100, 0)
+		gr2, gerr := got.StagedRange(ctx, id, 0, 100, 0)
+		same("staged range", wr2, gr2, werr, gerr)
+	}
+	for _, sb := range staged {
+		w, werr := want.StagedBlock(ctx, sb.StreamID, sb.Hash)
+		g, gerr := got.StagedBlock(ctx, sb.StreamID, sb.Hash)
+		same("staged "+string(sb.Data), w, g, werr, gerr)
+	}
+	wm, werr := want.GetMeta(ctx, "fixture")
+	gm, gerr := got.GetMeta(ctx, "fixture")
+	same("meta", wm, gm, werr, gerr)
+}
+
+// TestOpensFormat1 opens the format-1 fixture: it must hold what a Memory
+// store holds after the same script, pass Verify, and go on taking
+// appends, stagings and block writes like it, also after a reopen.
+func TestOpensFormat1(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	untar(t, filepath.Join("testdata", "format1.tar.gz"), dir)
+	mem := store.NewMemory()
+	t.Cleanup(func() { _ = mem.Close() })
+	fixtureScript(t, mem)
+
+	open := func() *store.Badger {
+		s, err := store.OpenBadger(dir, store.BadgerOptions{Small: true})
+		require.NoError(t, err)
+		require.NoError(t, s.Verify(ctx))
+		return s
+	}
+	s := open()
+	b2 := storetest.BlockHash(fixA, 2)
+	staged := []store.StagedBlock{
+		fixStaged(fixA, 3, "p3", b2), fixStaged(fixA, 3, "f3", b2), fixStaged(fixA, 4, "s4", nil),
+		fixStaged(fixA, 5, "s5", nil), fixStaged(fixB, 1, "b1", nil), fixStaged(fixC, 2, "c2", nil),
+	}
+	staged = append(staged, store.StagedBlock{StreamID: fixA, Hash: storetest.BlockHash(fixA, 3), Data: []byte("p3 as written")})
+	requireSame(t, mem, s, staged)
+
+	// A crash after the passes but before the new version is written: the
+	// next open migrates again, over its own output, to the same store.
+	require.NoError(t, s.Close())
+	db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil).WithMemTableSize(8 << 20))
+	require.NoError(t, err)
+	require.NoError(t, db.Update(func(txn *badger.Txn) error { return txn.Set([]byte("v"), []byte{1}) }))
+	require.NoError(t, db.Close())
+	s = open()
+	requireSame(t, mem, s, staged)
+
+	mp, err := s.LoadMinipool(ctx, fixA)
+	require.NoError(t, err)
+	require.Len(t, mp.Events, 3, "events 4, 6 and 7 pending")
+
+	// Both stores take the same writes: block 3 (the staged p3) leaves one
+	// event behind, more events, a block of B, a staging for C.
+	ev := fixEvents(fixA, 4, 10)
+	for _, st := range []store.Store{mem, s} {
+		require.NoError(t, st.AppendEvents(ctx, fixA, 3, ev[4:6]))
+		require.NoError(t, st.WriteMiniblock(ctx, fixA, storetest.Block(fixA, 3, ev[0], ev[3], ev[4])))
+		require.NoError(t, st.AppendEvents(ctx, fixA, 4, ev[1:2]))
+		require.NoError(t, st.AppendEvents(ctx, fixB, 1, fixEvents(fixB, 0, 2)))
+		require.NoError(t, st.WriteMiniblock(ctx, fixB, storetest.Block(fixB, 1, fixEvents(fixB, 0, 1)...)))
+		require.NoError(t, st.StageBlock(ctx, fixStaged(fixC, 3, "c3", nil)))
+	}
+	staged = append(staged, fixStaged(fixC, 3, "c3", nil))
+	requireSame(t, mem, s, staged)
+	require.NoError(t, s.Verify(ctx))
+	require.NoError(t, s.Close())
+
+	s = open()
+	defer s.Close()
+	requireSame(t, mem, s, staged)
 }
