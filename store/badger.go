@@ -149,8 +149,10 @@ type Badger struct {
 	mu     sync.RWMutex // held by readers; Close takes it to wait for them
 	closed bool
 
-	reqs      chan *writeReq
-	quit      chan struct{}
+	qmu       sync.Mutex
+	queue     []*writeReq   // calls waiting for the commit loop
+	stopped   bool          // set by Close: no call is queued after it
+	wake      chan struct{} // capacity 1: the queue has calls
 	loopDone  chan struct{}
 	closeOnce sync.Once
 	closeErr  error
@@ -229,8 +231,7 @@ func OpenBadger(dir string, opts BadgerOptions) (*Badger, error) {
 	b := &Badger{
 		db:       db,
 		log:      logger,
-		reqs:     make(chan *writeReq),
-		quit:     make(chan struct{}),
+		wake:     make(chan struct{}, 1),
 		loopDone: make(chan struct{}),
 		maxBatch: opts.MaxBatch,
 		states:   states,
@@ -282,7 +283,13 @@ func (b *Badger) Close() error {
 		b.mu.Lock() // waits for readers
 		b.closed = true
 		b.mu.Unlock()
-		close(b.quit)
+		b.qmu.Lock()
+		b.stopped = true
+		b.qmu.Unlock()
+		select {
+		case b.wake <- struct{}{}:
+		default:
+		}
 		<-b.loopDone
 		if err := b.db.Close(); err != nil {
 			b.closeErr = fmt.Errorf("store: close badger: %w", err)

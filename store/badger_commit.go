@@ -15,6 +15,7 @@ import (
 // loop's transaction; it must do every check before its first write, so
 // that a refused call leaves the transaction clean.
 type writeReq struct {
+	ctx  context.Context
 	op   func(w *wtx) error
 	err  error
 	done chan error // buffered: the loop never blocks on a caller
@@ -110,20 +111,30 @@ func (w *wtx) del(k []byte) error {
 	return nil
 }
 
-// update hands op to the commit loop and waits until its batch is synced.
-// If ctx ends after the hand-off the call returns ctx's error, but the write
+// update queues op for the commit loop and waits until its batch is
+// synced. If ctx ends before the loop takes the call, the call is dropped
+// unapplied; if it ends later, the call returns ctx's error, but the write
 // may still be applied.
 func (b *Badger) update(ctx context.Context, op func(w *wtx) error) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
-	r := &writeReq{op: op, done: make(chan error, 1)}
-	select {
-	case b.reqs <- r:
-	case <-b.quit:
+	r := &writeReq{ctx: ctx, op: op, done: make(chan error, 1)}
+	b.qmu.Lock()
+	if b.stopped {
+		b.qmu.Unlock()
 		return ErrClosed
-	case <-ctx.Done():
-		return fmt.Errorf("store: %w", ctx.Err())
+	}
+	b.queue = append(b.queue, r)
+	first := len(b.queue) == 1
+	b.qmu.Unlock()
+	if first {
+		// The loop takes the whole queue when it wakes; later calls find
+		// it non-empty and need not wake it again.
+		select {
+		case b.wake <- struct{}{}:
+		default:
+		}
 	}
 	select {
 	case err := <-r.done:
@@ -133,36 +144,54 @@ func (b *Badger) update(ctx context.Context, op func(w *wtx) error) error {
 	}
 }
 
-// run is the commit loop: the only goroutine that writes to badger.
+// take moves up to max queued calls into batch; stopped tells whether
+// Close has run, so no more will come.
+func (b *Badger) take(batch []*writeReq) (_ []*writeReq, stopped bool) {
+	b.qmu.Lock()
+	defer b.qmu.Unlock()
+	n := min(len(b.queue), b.maxBatch)
+	batch = append(batch[:0], b.queue[:n]...)
+	rest := copy(b.queue, b.queue[n:])
+	clear(b.queue[rest:])
+	b.queue = b.queue[:rest]
+	return batch, b.stopped
+}
+
+// run is the commit loop: the only goroutine that writes to badger. Each
+// round takes every queued call (up to maxBatch); while it commits and
+// syncs, new calls queue up and form the next batch. After Close it
+// answers what is queued and stops.
 func (b *Badger) run() {
 	defer close(b.loopDone)
-	batch := make([]*writeReq, 0, b.maxBatch)
+	var batch, live []*writeReq
 	for {
-		select {
-		case r := <-b.reqs:
-			batch = append(batch[:0], r)
-		case <-b.quit:
-			return
-		}
-		// Take every call that is already waiting. While we sync, new
-		// callers queue up here and form the next batch.
-	drain:
-		for len(batch) < b.maxBatch {
-			select {
-			case r := <-b.reqs:
-				batch = append(batch, r)
-			default:
-				break drain
+		var stopped bool
+		batch, stopped = b.take(batch)
+		if len(batch) == 0 {
+			if stopped {
+				return
 			}
+			<-b.wake
+			continue
 		}
-		for i := 0; i < len(batch); {
-			n := b.commitGroup(batch[i:])
-			for _, r := range batch[i : i+n] {
+		// A caller that gave up before its turn is not applied.
+		live = live[:0]
+		for _, r := range batch {
+			if err := r.ctx.Err(); err != nil {
+				r.done <- fmt.Errorf("store: %w", err)
+				continue
+			}
+			live = append(live, r)
+		}
+		for i := 0; i < len(live); {
+			n := b.commitGroup(live[i:])
+			for _, r := range live[i : i+n] {
 				r.done <- r.err
 			}
 			i += n
 		}
 		clear(batch)
+		clear(live)
 	}
 }
 
