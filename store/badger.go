@@ -164,6 +164,8 @@ type Badger struct {
 	// written for a while loses its entry first, and reloads it from disk
 	// (one point read) on its next write. Only the commit loop touches it.
 	states *simplelru.LRU[string, streamState]
+	// pending is the map of the batch in flight (see newBatch).
+	pending map[string]streamState
 
 	syncs  atomic.Int64
 	writes atomic.Int64

@@ -54,10 +54,14 @@ func newBatch(b *Badger) (txn *badger.Txn, bt *batch) {
 	// No commit runs between the two calls (only the commit loop commits),
 	// so both transactions read at the same timestamp.
 	txn = b.db.NewTransaction(true)
-	return txn, &batch{
-		read:    b.db.NewTransaction(false),
-		pending: make(map[string]streamState),
+	// The pending map is reused from batch to batch (only the commit loop
+	// runs batches, one at a time): grown once to a batch's size, it is
+	// not grown again for every batch.
+	if b.pending == nil {
+		b.pending = make(map[string]streamState)
 	}
+	clear(b.pending)
+	return txn, &batch{read: b.db.NewTransaction(false), pending: b.pending}
 }
 
 // state returns a stream's state as this transaction sees it, also for a
