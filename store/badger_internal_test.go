@@ -182,3 +182,51 @@ func TestBlockCacheOption(t *testing.T) {
 		require.NoError(t, b.Close())
 	}
 }
+
+// queueForTest puts a call in the commit loop's queue by hand, as update does,
+// waking the loop only when wake is set.
+func (b *Badger) queueForTest(r *writeReq, wake bool) {
+	b.qmu.Lock()
+	b.queue = append(b.queue, r)
+	b.qmu.Unlock()
+	if wake {
+		b.wake <- struct{}{}
+	}
+}
+
+// TestQueuedCallWithEndedContextIsDropped checks that a call whose
+// context ended while it waited in the queue is answered with that error
+// and never applied.
+func TestQueuedCallWithEndedContextIsDropped(t *testing.T) {
+	b, err := OpenBadger(t.TempDir(), BadgerOptions{Small: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, b.Close()) })
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	applied := false
+	r := &writeReq{ctx: ctx, op: func(*wtx) error { applied = true; return nil }, done: make(chan error, 1)}
+	b.queueForTest(r, true)
+	require.ErrorIs(t, <-r.done, context.Canceled)
+	require.False(t, applied)
+}
+
+// TestCloseAnswersQueuedCalls checks that Close lets the loop apply and
+// answer the calls queued before it, and that calls after it are refused.
+func TestCloseAnswersQueuedCalls(t *testing.T) {
+	ctx := context.Background()
+	b, err := OpenBadger(t.TempDir(), BadgerOptions{Small: true})
+	require.NoError(t, err)
+	k := metaKey("queued")
+	r := &writeReq{ctx: ctx, op: func(w *wtx) error { return w.set(k, []byte("yes")) }, done: make(chan error, 1)}
+	b.queueForTest(r, false) // not woken: Close must see it
+	require.NoError(t, b.Close())
+	require.NoError(t, <-r.done)
+	require.ErrorIs(t, b.PutMeta(ctx, "after", nil), ErrClosed)
+	dir := b.db.Opts().Dir
+	b, err = OpenBadger(dir, BadgerOptions{Small: true})
+	require.NoError(t, err)
+	defer b.Close()
+	v, err := b.GetMeta(ctx, "queued")
+	require.NoError(t, err)
+	require.Equal(t, []byte("yes"), v)
+}
