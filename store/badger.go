@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -17,40 +16,55 @@ import (
 	"github.com/towns-node/node/proto/pb"
 )
 
-// Key layout. Every per-stream key is prefix | len(id) | id | ..., so the
-// keys of one stream never share a prefix with another's, and numbers are
-// big-endian so that key order is numeric order.
+// Key layout (format 2). Every per-stream key is prefix | len(id) | id | ...,
+// so the keys of one stream never share a prefix with another's, and
+// numbers are big-endian so that key order is numeric order.
 //
 //	r id                 -> encoded pb.StreamRecord
-//	s id                 -> stream state: last block, latest snapshot, next slot, last hash
+//	s id                 -> stream state: last block, latest snapshot, pool start, last hash
 //	b id num             -> block: uvarint(len(hash)) hash data
 //	n id num             -> snapshot carried by block num
-//	p id gen slot        -> minipool slot: event hash
-//	e id hash            -> minipool event data (envelope)
-//	x id hash            -> staged block
-//	i id num hash        -> staging index, for NextProcessable
+//	q id seq             -> minipool entry: uvarint(len(hash)) hash envelope
+//	y id num hash        -> staged block
 //	m key                -> node metadata
 //	v                    -> storage format version
 //
-// Minipool slots hold only the event hash, the envelope lives under its hash:
-// WriteMiniblock renumbers every remaining event into the next generation,
-// and moving 32-byte hashes instead of whole envelopes keeps that
-// transaction small.
+// What a write costs in entries. An append writes one entry per event and
+// nothing else: minipool entries are numbered per stream in append order
+// and keep their number when a block is written, so the events a block
+// leaves behind are not moved, and the next free number is not stored (the
+// commit loop derives it, with the stream's minipool and staged blocks,
+// when it loads the state; see streamState). Staging writes one entry.
+// Writing a block writes the block (and its snapshot), the state, and one
+// delete per included event and per staged block it makes obsolete. The
+// state's pool start bounds where a load begins to read the minipool, past
+// the deleted entries of earlier blocks.
+//
+// Format 1 (up to session 17) kept minipool slots by generation ('p' id
+// gen slot -> hash) and envelopes by hash ('e' id hash), renumbered the
+// remaining slots on every block, rewrote the state on every append, and
+// kept staged blocks by hash ('x' id hash) with an index by number ('i' id
+// num hash). OpenBadger migrates such a store (migrate1to2).
 const (
 	pfxRecord   = 'r'
 	pfxState    = 's'
 	pfxBlock    = 'b'
 	pfxSnapshot = 'n'
-	pfxPool     = 'p'
-	pfxEvent    = 'e'
-	pfxStaged   = 'x'
-	pfxStageIdx = 'i'
+	pfxPool     = 'q'
+	pfxStaged   = 'y'
 	pfxMeta     = 'm'
+
+	// Format 1 only.
+	pfxPool1     = 'p'
+	pfxEvent1    = 'e'
+	pfxStaged1   = 'x'
+	pfxStageIdx1 = 'i'
 )
 
 var (
 	keyVersion    = []byte{'v'}
-	formatVersion = []byte{1}
+	formatVersion = []byte{2}
+	format1       = []byte{1}
 )
 
 // BadgerOptions tunes OpenBadger. The zero value is a production node.
@@ -135,8 +149,10 @@ type Badger struct {
 	mu     sync.RWMutex // held by readers; Close takes it to wait for them
 	closed bool
 
-	reqs      chan *writeReq
-	quit      chan struct{}
+	qmu       sync.Mutex
+	queue     []*writeReq   // calls waiting for the commit loop
+	stopped   bool          // set by Close: no call is queued after it
+	wake      chan struct{} // capacity 1: the queue has calls
 	loopDone  chan struct{}
 	closeOnce sync.Once
 	closeErr  error
@@ -148,6 +164,8 @@ type Badger struct {
 	// written for a while loses its entry first, and reloads it from disk
 	// (one point read) on its next write. Only the commit loop touches it.
 	states *simplelru.LRU[string, streamState]
+	// pending is the map of the batch in flight (see newBatch).
+	pending map[string]streamState
 
 	syncs  atomic.Int64
 	writes atomic.Int64
@@ -199,7 +217,7 @@ func OpenBadger(dir string, opts BadgerOptions) (*Badger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open badger in %s: %w", dir, err)
 	}
-	if err := checkVersion(db); err != nil {
+	if err := checkVersion(db, logger); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
@@ -215,8 +233,7 @@ func OpenBadger(dir string, opts BadgerOptions) (*Badger, error) {
 	b := &Badger{
 		db:       db,
 		log:      logger,
-		reqs:     make(chan *writeReq),
-		quit:     make(chan struct{}),
+		wake:     make(chan struct{}, 1),
 		loopDone: make(chan struct{}),
 		maxBatch: opts.MaxBatch,
 		states:   states,
@@ -228,27 +245,37 @@ func OpenBadger(dir string, opts BadgerOptions) (*Badger, error) {
 	return b, nil
 }
 
-func checkVersion(db *badger.DB) error {
-	return db.Update(func(txn *badger.Txn) error {
-		it, err := txn.Get(keyVersion)
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			if err := txn.Set(keyVersion, formatVersion); err != nil {
-				return fmt.Errorf("store: write format version: %w", err)
-			}
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("store: read format version: %w", err)
-		}
-		v, err := it.ValueCopy(nil)
-		if err != nil {
-			return fmt.Errorf("store: read format version: %w", err)
-		}
-		if !bytes.Equal(v, formatVersion) {
-			return fmt.Errorf("store: format version %x, this build reads %x", v, formatVersion)
-		}
-		return nil
+// checkVersion writes the format version into a new store, migrates a
+// format-1 store, and refuses any other.
+func checkVersion(db *badger.DB, log *slog.Logger) error {
+	var v []byte
+	err := db.View(func(txn *badger.Txn) error {
+		var err error
+		v, _, err = getValue(txn, keyVersion)
+		return err
 	})
+	if err != nil {
+		return fmt.Errorf("store: read format version: %w", err)
+	}
+	switch {
+	case v == nil:
+		// A new store; a format-1 store always has its version key.
+	case bytes.Equal(v, formatVersion):
+		return nil
+	case bytes.Equal(v, format1):
+		if err := migrate1to2(db, log); err != nil {
+			return fmt.Errorf("store: migrate format 1 to 2: %w", err)
+		}
+	default:
+		return fmt.Errorf("store: format version %x, this build reads %x", v, formatVersion)
+	}
+	if err := db.Update(func(txn *badger.Txn) error { return txn.Set(keyVersion, formatVersion) }); err != nil {
+		return fmt.Errorf("store: write format version: %w", err)
+	}
+	if err := db.Sync(); err != nil {
+		return fmt.Errorf("store: sync format version: %w", err)
+	}
+	return nil
 }
 
 // Close stops the commit loop and closes the database. Calls in flight get
@@ -258,7 +285,13 @@ func (b *Badger) Close() error {
 		b.mu.Lock() // waits for readers
 		b.closed = true
 		b.mu.Unlock()
-		close(b.quit)
+		b.qmu.Lock()
+		b.stopped = true
+		b.qmu.Unlock()
+		select {
+		case b.wake <- struct{}{}:
+		default:
+		}
 		<-b.loopDone
 		if err := b.db.Close(); err != nil {
 			b.closeErr = fmt.Errorf("store: close badger: %w", err)
@@ -287,20 +320,25 @@ func (b *Badger) CreateStream(ctx context.Context, rec *pb.StreamRecord, genesis
 	if err != nil {
 		return fmt.Errorf("store: encode stream record: %w", err)
 	}
-	st := streamState{lastNum: 0, snapNum: -1, lastHash: clone(genesis.Hash)}
+	hash := clone(genesis.Hash)
 	var snap []byte
 	if genesis.Snapshot != nil {
-		st.snapNum = 0
 		snap = clone(genesis.Snapshot)
 	}
 	blk := encodeBlock(genesis.Hash, genesis.Data)
 	return b.update(ctx, func(w *wtx) error {
-		exists, err := w.exists(id)
+		st, err := w.state(id)
 		if err != nil {
 			return err
 		}
-		if exists {
+		if st.exists {
 			return fmt.Errorf("%w: %x", ErrStreamExists, id)
+		}
+		// Staging may already hold blocks of the stream (above 0): they stay.
+		st.exists, st.lastNum, st.snapNum, st.lastHash = true, 0, -1, hash
+		st.poolStart, st.nextSeq, st.pool = 0, 0, nil
+		if snap != nil {
+			st.snapNum = 0
 		}
 		if err := w.set(streamKey(pfxRecord, id, 0), enc); err != nil {
 			return err

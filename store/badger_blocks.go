@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -9,17 +10,16 @@ import (
 )
 
 // WriteMiniblock implements Streams. It is one transaction: the block, its
-// snapshot, the removal of the included events and the renumbering of the
-// rest into the next generation commit together or not at all.
+// snapshot, the state, and the deletion of the included events and of the
+// staged blocks it makes obsolete commit together or not at all. The
+// events left in the minipool are not touched: they are the next
+// generation's, in their order.
 //
 // Its size is bounded by badger's transaction limit (15% of MemTableSize:
-// about 9.6 MB by default, 1.2 MB with Small). Every minipool event costs
-// two entries and ~170 bytes of it whatever its size (included: two
-// deletes; remaining: a delete and a set), so a minipool of up to ~50,000
-// events by default (~7,000 with Small) can be sealed; beyond that the call
-// fails with badger.ErrTxnTooBig and changes nothing. Deleting the staged
-// entries adds two small entries per block staged at that number, normally
-// one.
+// about 9.6 MB by default, 1.2 MB with Small). The block's own bytes count
+// against it, and each included event and obsolete staged block adds a
+// delete of ~100 bytes; a block past the limit fails with
+// badger.ErrTxnTooBig and changes nothing.
 func (b *Badger) WriteMiniblock(ctx context.Context, streamID []byte, mb Miniblock) error {
 	if err := checkStreamID(streamID); err != nil {
 		return err
@@ -42,24 +42,14 @@ func writeBlockOp(streamID []byte, mb Miniblock) func(w *wtx) error {
 		if err != nil {
 			return err
 		}
+		if !st.exists {
+			return fmt.Errorf("%w: %x", ErrStreamNotFound, id)
+		}
 		if num != st.gen() {
 			return fmt.Errorf("%w: block %d, current generation %d", ErrGenerationMismatch, num, st.gen())
 		}
-		slots, err := w.slots(id, num, st.nextSlot)
-		if err != nil {
-			return err
-		}
-		staged, err := w.writtenStaged(id, num, hash)
-		if err != nil {
-			return err
-		}
 		if err := w.set(numKey(pfxBlock, id, num), blk); err != nil {
 			return err
-		}
-		for _, k := range staged {
-			if err := w.del(k); err != nil {
-				return err
-			}
 		}
 		if snap != nil {
 			if err := w.set(numKey(pfxSnapshot, id, num), snap); err != nil {
@@ -67,48 +57,35 @@ func writeBlockOp(streamID []byte, mb Miniblock) func(w *wtx) error {
 			}
 			st.snapNum = num
 		}
-		next := int64(0)
-		for _, s := range slots {
-			if err := w.del(s.key); err != nil {
-				return err
-			}
-			if _, ok := included[string(s.hash)]; ok {
-				if err := w.del(hashKey(pfxEvent, id, s.hash)); err != nil {
-					return err
-				}
+		// The staged copy of this block, wherever it was numbered, and
+		// every entry at its number: none can ever be processable now.
+		var staged []stagedRef
+		for _, r := range st.staged {
+			if r.num > num && !bytes.Equal(r.hash, hash) {
+				staged = append(staged, r)
 				continue
 			}
-			if err := w.set(poolKey(id, num+1, next), s.hash); err != nil {
+			if err := w.del(stagedKey(id, r.num, r.hash)); err != nil {
 				return err
 			}
-			next++
 		}
-		st.lastNum, st.lastHash, st.nextSlot = num, hash, next
+		var pool []poolRef
+		for _, r := range st.pool {
+			if _, ok := included[string(r.hash)]; !ok {
+				pool = append(pool, r)
+				continue
+			}
+			if err := w.del(poolKey(id, r.seq)); err != nil {
+				return err
+			}
+		}
+		st.poolStart = st.nextSeq
+		if len(pool) > 0 {
+			st.poolStart = pool[0].seq
+		}
+		st.lastNum, st.lastHash, st.pool, st.staged = num, hash, pool, staged
 		return w.putState(id, st)
 	}
-}
-
-// writtenStaged returns the staging keys (entries and index) that writing
-// block num with hash makes obsolete: the entry with that hash, wherever its
-// number, and every entry numbered num. Entries numbered below num are gone
-// already: the write of their number deleted them, and StageBlock keeps
-// none at or below the last block. So only one number is scanned, and a
-// long stream's deleted index keys are never walked.
-func (w *wtx) writtenStaged(id []byte, num int64, hash []byte) ([][]byte, error) {
-	var keys [][]byte
-	sb, ok, err := readStaged(w.txn, id, hash)
-	if err != nil {
-		return nil, err
-	}
-	if ok {
-		if sb.Num != num {
-			keys = append(keys, hashKey(pfxStaged, id, hash), stageIdxKey(id, sb.Num, hash))
-		}
-	}
-	for _, h := range w.stagedAt(id, num) {
-		keys = append(keys, stageIdxKey(id, num, h), hashKey(pfxStaged, id, h))
-	}
-	return keys, nil
 }
 
 // ReadMiniblocks implements Streams.

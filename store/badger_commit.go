@@ -4,7 +4,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
@@ -16,6 +15,7 @@ import (
 // loop's transaction; it must do every check before its first write, so
 // that a refused call leaves the transaction clean.
 type writeReq struct {
+	ctx  context.Context
 	op   func(w *wtx) error
 	err  error
 	done chan error // buffered: the loop never blocks on a caller
@@ -26,10 +26,11 @@ type writeReq struct {
 // Ops never iterate txn. Badger builds an iterator over a read-write
 // transaction by copying and sorting every write pending in it, so with B
 // calls in a batch each iterator would cost O(B log B) and the batch
-// O(B² log B). Ops read single keys through txn (a map lookup for what the
-// batch wrote, then the LSM), and iterate ranges through *batch.read, a
-// read-only transaction on the same snapshot, adding what the batch
-// changed in that range from the batch's own indexes (see stagedAt).
+// O(B² log B). Ops know what a stream holds from its state (streamState:
+// its minipool and staged blocks), loaded once through *batch.read, a
+// read-only transaction on the same snapshot, and kept in the batch's
+// pending states and then in the state cache; a write op reads nothing
+// else when the state is cached.
 type wtx struct {
 	txn   *badger.Txn
 	dirty bool
@@ -42,27 +43,33 @@ type batch struct {
 	// read sees exactly what txn saw when it began: the committed data
 	// without the batch's own writes.
 	read *badger.Txn
-	// pending holds stream states written in this transaction; they join
-	// b.states once it commits.
+	// pending holds stream states changed in this transaction; they join
+	// b.states once it commits. Every op that writes a stream's keys puts
+	// its state here, so a state loaded through read is never missing
+	// what the batch wrote.
 	pending map[string]streamState
-	// stageIdx records the staging index keys this transaction wrote
-	// (true) or deleted (false), by the (stream, number) prefix they sit
-	// under and then by block hash.
-	stageIdx map[string]map[string]bool
 }
 
 func newBatch(b *Badger) (txn *badger.Txn, bt *batch) {
 	// No commit runs between the two calls (only the commit loop commits),
 	// so both transactions read at the same timestamp.
 	txn = b.db.NewTransaction(true)
-	return txn, &batch{
-		read:     b.db.NewTransaction(false),
-		pending:  make(map[string]streamState),
-		stageIdx: make(map[string]map[string]bool),
+	// The pending map is reused from batch to batch (only the commit loop
+	// runs batches, one at a time): grown once to a batch's size, it is
+	// not grown again for every batch.
+	if b.pending == nil {
+		b.pending = make(map[string]streamState)
 	}
+	clear(b.pending)
+	return txn, &batch{read: b.db.NewTransaction(false), pending: b.pending}
 }
 
-// state returns a stream's state as this transaction sees it.
+// state returns a stream's state as this transaction sees it, also for a
+// stream that does not exist (exists false).
+//
+// Ops must not change the slices of the state they get in place: the
+// cached copy shares them. They build new slices, or append, which writes
+// past the cached copy's length only.
 func (w *wtx) state(id []byte) (streamState, error) {
 	if st, ok := w.pending[string(id)]; ok {
 		return st, nil
@@ -70,23 +77,15 @@ func (w *wtx) state(id []byte) (streamState, error) {
 	if st, ok := w.b.states.Get(string(id)); ok {
 		return st, nil
 	}
-	// Not written in this transaction, so what we read is committed.
-	st, err := loadState(w.txn, id)
+	// Not written in this transaction, so what read sees is all there is.
+	st, err := loadStreamState(w.read, id)
 	if err == nil {
 		w.b.states.Add(string(id), st)
 	}
 	return st, err
 }
 
-// exists tells whether a stream has a state, committed or pending.
-func (w *wtx) exists(id []byte) (bool, error) {
-	_, err := w.state(id)
-	if errors.Is(err, ErrStreamNotFound) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
+// putState stores the state's stored part and notes the whole state.
 func (w *wtx) putState(id []byte, st streamState) error {
 	if err := w.set(streamKey(pfxState, id, 0), st.encode()); err != nil {
 		return err
@@ -95,12 +94,16 @@ func (w *wtx) putState(id []byte, st streamState) error {
 	return nil
 }
 
+// noteState notes a state whose stored part did not change.
+func (w *wtx) noteState(id []byte, st streamState) {
+	w.pending[string(id)] = st
+}
+
 func (w *wtx) set(k, v []byte) error {
 	w.dirty = true
 	if err := w.txn.Set(k, v); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	w.noteStageIdx(k, true)
 	return nil
 }
 
@@ -109,68 +112,33 @@ func (w *wtx) del(k []byte) error {
 	if err := w.txn.Delete(k); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	w.noteStageIdx(k, false)
 	return nil
 }
 
-// noteStageIdx records a write of a staging index key in w.stageIdx.
-func (w *wtx) noteStageIdx(k []byte, set bool) {
-	if len(k) < 2 || k[0] != pfxStageIdx {
-		return
-	}
-	n := 2 + int(k[1]) + 8 // prefix | len(id) | id | num
-	if len(k) < n {
-		return
-	}
-	m := w.stageIdx[string(k[:n])]
-	if m == nil {
-		m = make(map[string]bool)
-		w.stageIdx[string(k[:n])] = m
-	}
-	m[string(k[n:])] = set
-}
-
-// stagedAt returns the hashes staged at (id, num) as this transaction sees
-// them: the committed index read through w.read, changed by the batch's
-// own writes. It costs what the stream has staged at num, whatever the
-// batch holds.
-func (w *wtx) stagedAt(id []byte, num int64) [][]byte {
-	prefix := numKey(pfxStageIdx, id, num)
-	mine := w.stageIdx[string(prefix)]
-	var out [][]byte
-	o := badger.DefaultIteratorOptions
-	o.PrefetchValues = false
-	o.Prefix = prefix
-	it := w.read.NewIterator(o)
-	defer it.Close()
-	for it.Rewind(); it.Valid(); it.Next() {
-		h := it.Item().KeyCopy(nil)[len(prefix):]
-		if _, ok := mine[string(h)]; !ok { // else the batch decides, below
-			out = append(out, h)
-		}
-	}
-	for h, set := range mine {
-		if set {
-			out = append(out, []byte(h))
-		}
-	}
-	return out
-}
-
-// update hands op to the commit loop and waits until its batch is synced.
-// If ctx ends after the hand-off the call returns ctx's error, but the write
+// update queues op for the commit loop and waits until its batch is
+// synced. If ctx ends before the loop takes the call, the call is dropped
+// unapplied; if it ends later, the call returns ctx's error, but the write
 // may still be applied.
 func (b *Badger) update(ctx context.Context, op func(w *wtx) error) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
-	r := &writeReq{op: op, done: make(chan error, 1)}
-	select {
-	case b.reqs <- r:
-	case <-b.quit:
+	r := &writeReq{ctx: ctx, op: op, done: make(chan error, 1)}
+	b.qmu.Lock()
+	if b.stopped {
+		b.qmu.Unlock()
 		return ErrClosed
-	case <-ctx.Done():
-		return fmt.Errorf("store: %w", ctx.Err())
+	}
+	b.queue = append(b.queue, r)
+	first := len(b.queue) == 1
+	b.qmu.Unlock()
+	if first {
+		// The loop takes the whole queue when it wakes; later calls find
+		// it non-empty and need not wake it again.
+		select {
+		case b.wake <- struct{}{}:
+		default:
+		}
 	}
 	select {
 	case err := <-r.done:
@@ -180,36 +148,54 @@ func (b *Badger) update(ctx context.Context, op func(w *wtx) error) error {
 	}
 }
 
-// run is the commit loop: the only goroutine that writes to badger.
+// take moves up to max queued calls into batch; stopped tells whether
+// Close has run, so no more will come.
+func (b *Badger) take(batch []*writeReq) (_ []*writeReq, stopped bool) {
+	b.qmu.Lock()
+	defer b.qmu.Unlock()
+	n := min(len(b.queue), b.maxBatch)
+	batch = append(batch[:0], b.queue[:n]...)
+	rest := copy(b.queue, b.queue[n:])
+	clear(b.queue[rest:])
+	b.queue = b.queue[:rest]
+	return batch, b.stopped
+}
+
+// run is the commit loop: the only goroutine that writes to badger. Each
+// round takes every queued call (up to maxBatch); while it commits and
+// syncs, new calls queue up and form the next batch. After Close it
+// answers what is queued and stops.
 func (b *Badger) run() {
 	defer close(b.loopDone)
-	batch := make([]*writeReq, 0, b.maxBatch)
+	var batch, live []*writeReq
 	for {
-		select {
-		case r := <-b.reqs:
-			batch = append(batch[:0], r)
-		case <-b.quit:
-			return
-		}
-		// Take every call that is already waiting. While we sync, new
-		// callers queue up here and form the next batch.
-	drain:
-		for len(batch) < b.maxBatch {
-			select {
-			case r := <-b.reqs:
-				batch = append(batch, r)
-			default:
-				break drain
+		var stopped bool
+		batch, stopped = b.take(batch)
+		if len(batch) == 0 {
+			if stopped {
+				return
 			}
+			<-b.wake
+			continue
 		}
-		for i := 0; i < len(batch); {
-			n := b.commitGroup(batch[i:])
-			for _, r := range batch[i : i+n] {
+		// A caller that gave up before its turn is not applied.
+		live = live[:0]
+		for _, r := range batch {
+			if err := r.ctx.Err(); err != nil {
+				r.done <- fmt.Errorf("store: %w", err)
+				continue
+			}
+			live = append(live, r)
+		}
+		for i := 0; i < len(live); {
+			n := b.commitGroup(live[i:])
+			for _, r := range live[i : i+n] {
 				r.done <- r.err
 			}
 			i += n
 		}
 		clear(batch)
+		clear(live)
 	}
 }
 

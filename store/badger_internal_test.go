@@ -75,9 +75,10 @@ func stagedAt(id []byte, num int64, tag string, parent []byte) StagedBlock {
 }
 
 // TestBatchReadsItsOwnWrites puts a stream's appends, stagings and block
-// writes in one transaction. Block writes read the minipool and the
-// staging index without iterating the batch transaction, so they must
-// still see what earlier calls of the same batch wrote and deleted.
+// writes in one transaction. Block writes know the minipool and the
+// staged blocks from the stream's state, not by iterating the batch
+// transaction, so that state must hold what earlier calls of the same
+// batch wrote and deleted.
 func TestBatchReadsItsOwnWrites(t *testing.T) {
 	ctx := context.Background()
 	b, err := OpenBadger(t.TempDir(), BadgerOptions{Small: true})
@@ -180,4 +181,52 @@ func TestBlockCacheOption(t *testing.T) {
 		require.Equal(t, c.want, b.db.Opts().BlockCacheSize, "BlockCache %d", c.set)
 		require.NoError(t, b.Close())
 	}
+}
+
+// queueForTest puts a call in the commit loop's queue by hand, as update does,
+// waking the loop only when wake is set.
+func (b *Badger) queueForTest(r *writeReq, wake bool) {
+	b.qmu.Lock()
+	b.queue = append(b.queue, r)
+	b.qmu.Unlock()
+	if wake {
+		b.wake <- struct{}{}
+	}
+}
+
+// TestQueuedCallWithEndedContextIsDropped checks that a call whose
+// context ended while it waited in the queue is answered with that error
+// and never applied.
+func TestQueuedCallWithEndedContextIsDropped(t *testing.T) {
+	b, err := OpenBadger(t.TempDir(), BadgerOptions{Small: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, b.Close()) })
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	applied := false
+	r := &writeReq{ctx: ctx, op: func(*wtx) error { applied = true; return nil }, done: make(chan error, 1)}
+	b.queueForTest(r, true)
+	require.ErrorIs(t, <-r.done, context.Canceled)
+	require.False(t, applied)
+}
+
+// TestCloseAnswersQueuedCalls checks that Close lets the loop apply and
+// answer the calls queued before it, and that calls after it are refused.
+func TestCloseAnswersQueuedCalls(t *testing.T) {
+	ctx := context.Background()
+	b, err := OpenBadger(t.TempDir(), BadgerOptions{Small: true})
+	require.NoError(t, err)
+	k := metaKey("queued")
+	r := &writeReq{ctx: ctx, op: func(w *wtx) error { return w.set(k, []byte("yes")) }, done: make(chan error, 1)}
+	b.queueForTest(r, false) // not woken: Close must see it
+	require.NoError(t, b.Close())
+	require.NoError(t, <-r.done)
+	require.ErrorIs(t, b.PutMeta(ctx, "after", nil), ErrClosed)
+	dir := b.db.Opts().Dir
+	b, err = OpenBadger(dir, BadgerOptions{Small: true})
+	require.NoError(t, err)
+	defer b.Close()
+	v, err := b.GetMeta(ctx, "queued")
+	require.NoError(t, err)
+	require.Equal(t, []byte("yes"), v)
 }

@@ -7,7 +7,8 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// AppendEvents implements Streams.
+// AppendEvents implements Streams. Each event is one entry, numbered after
+// the stream's last; nothing else is written.
 func (b *Badger) AppendEvents(ctx context.Context, streamID []byte, gen int64, events []PoolEvent) error {
 	if err := checkStreamID(streamID); err != nil {
 		return err
@@ -17,74 +18,37 @@ func (b *Badger) AppendEvents(ctx context.Context, streamID []byte, gen int64, e
 
 func appendOp(streamID []byte, gen int64, events []PoolEvent) func(w *wtx) error {
 	id := clone(streamID)
-	evs := make([]PoolEvent, len(events))
+	// Encoded here, by the caller, not on the commit loop.
+	vals := make([][]byte, len(events))
+	hashes := make([][]byte, len(events))
 	for i, e := range events {
-		evs[i] = PoolEvent{Hash: clone(e.Hash), Data: clone(e.Data)}
+		vals[i] = encodeBlock(e.Hash, e.Data)
+		hashes[i] = clone(e.Hash)
 	}
 	return func(w *wtx) error {
 		st, err := w.state(id)
 		if err != nil {
 			return err
 		}
+		if !st.exists {
+			return fmt.Errorf("%w: %x", ErrStreamNotFound, id)
+		}
 		if gen != st.gen() {
 			return fmt.Errorf("%w: append to %d, current %d", ErrGenerationMismatch, gen, st.gen())
 		}
-		if len(evs) == 0 {
+		if len(vals) == 0 {
 			return nil
 		}
-		for _, e := range evs {
-			if err := w.set(poolKey(id, gen, st.nextSlot), e.Hash); err != nil {
+		for i, v := range vals {
+			if err := w.set(poolKey(id, st.nextSeq), v); err != nil {
 				return err
 			}
-			if err := w.set(hashKey(pfxEvent, id, e.Hash), e.Data); err != nil {
-				return err
-			}
-			st.nextSlot++
+			st.pool = append(st.pool, poolRef{seq: st.nextSeq, hash: hashes[i]})
+			st.nextSeq++
 		}
-		return w.putState(id, st)
+		w.noteState(id, st)
+		return nil
 	}
-}
-
-// poolSlot is one slot of the current generation as read from the index.
-type poolSlot struct {
-	key  []byte
-	hash []byte
-}
-
-// slots reads the n slots of generation gen, through the batch
-// transaction: the slots of the current generation are numbered 0..n-1
-// (n is the state's nextSlot), so point reads find them all, including
-// those the batch itself appended, at a cost of n whatever the batch holds.
-func (w *wtx) slots(id []byte, gen, n int64) ([]poolSlot, error) {
-	slots := make([]poolSlot, 0, n)
-	for s := range n {
-		k := poolKey(id, gen, s)
-		h, ok, err := getValue(w.txn, k)
-		if err != nil {
-			return nil, fmt.Errorf("store: read minipool: %w", err)
-		}
-		if !ok {
-			return nil, fmt.Errorf("store: minipool slot %d of %d of %x missing", s, n, id)
-		}
-		slots = append(slots, poolSlot{key: k, hash: h})
-	}
-	return slots, nil
-}
-
-func loadSlots(txn *badger.Txn, id []byte, gen int64) ([]poolSlot, error) {
-	o := badger.DefaultIteratorOptions
-	o.Prefix = poolPrefix(id, gen)
-	it := txn.NewIterator(o)
-	defer it.Close()
-	var slots []poolSlot
-	for it.Rewind(); it.Valid(); it.Next() {
-		h, err := it.Item().ValueCopy(nil)
-		if err != nil {
-			return nil, fmt.Errorf("store: read minipool: %w", err)
-		}
-		slots = append(slots, poolSlot{key: it.Item().KeyCopy(nil), hash: h})
-	}
-	return slots, nil
 }
 
 // LoadMinipool implements Streams.
@@ -98,22 +62,15 @@ func (b *Badger) LoadMinipool(ctx context.Context, streamID []byte) (Minipool, e
 		if err != nil {
 			return err
 		}
-		slots, err := loadSlots(txn, streamID, st.gen())
-		if err != nil {
-			return err
-		}
-		mp = Minipool{Generation: st.gen(), Events: make([]PoolEvent, len(slots))}
-		for i, s := range slots {
-			data, ok, err := getValue(txn, hashKey(pfxEvent, streamID, s.hash))
-			if err != nil {
-				return err
-			}
+		mp = Minipool{Generation: st.gen(), Events: []PoolEvent{}}
+		return scanPool(txn, streamID, st.poolStart, func(seq int64, v []byte) error {
+			hash, data, ok := decodeHashed(v)
 			if !ok {
-				return fmt.Errorf("store: minipool event %x of %x has no data", s.hash, streamID)
+				return fmt.Errorf("store: corrupt minipool entry %d of %x", seq, streamID)
 			}
-			mp.Events[i] = PoolEvent{Hash: s.hash, Data: data}
-		}
-		return nil
+			mp.Events = append(mp.Events, PoolEvent{Hash: clone(hash), Data: clone(data)})
+			return nil
+		})
 	})
 	return mp, err
 }

@@ -5,9 +5,9 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -26,37 +26,31 @@ func stageOp(sb StagedBlock) func(w *wtx) error {
 	sb = cloneStaged(sb)
 	val := encodeStaged(sb)
 	return func(w *wtx) error {
-		last := int64(0)
 		st, err := w.state(sb.StreamID)
-		switch {
-		case err == nil:
-			last = st.lastNum
-		case !errors.Is(err, ErrStreamNotFound):
-			return err
-		}
-		if sb.Num <= last {
-			return nil // could never be processable
-		}
-		key := hashKey(pfxStaged, sb.StreamID, sb.Hash)
-		old, ok, err := getValue(w.txn, key)
 		if err != nil {
 			return err
 		}
-		if ok {
-			prev, err := decodeStaged(sb.StreamID, sb.Hash, old)
-			if err != nil {
-				return err
+		if sb.Num <= st.lastNum { // lastNum is 0 for a stream not created
+			return nil // could never be processable
+		}
+		staged := make([]stagedRef, 0, len(st.staged)+1)
+		for _, r := range st.staged {
+			if !bytes.Equal(r.hash, sb.Hash) {
+				staged = append(staged, r)
+				continue
 			}
-			if prev.Num != sb.Num {
-				if err := w.del(stageIdxKey(sb.StreamID, prev.Num, sb.Hash)); err != nil {
+			if r.num != sb.Num {
+				if err := w.del(stagedKey(sb.StreamID, r.num, r.hash)); err != nil {
 					return err
 				}
 			}
 		}
-		if err := w.set(key, val); err != nil {
+		if err := w.set(stagedKey(sb.StreamID, sb.Num, sb.Hash), val); err != nil {
 			return err
 		}
-		return w.set(stageIdxKey(sb.StreamID, sb.Num, sb.Hash), nil)
+		st.staged = append(staged, stagedRef{num: sb.Num, hash: sb.Hash})
+		w.noteState(sb.StreamID, st)
+		return nil
 	}
 }
 
@@ -78,18 +72,62 @@ func (b *Badger) StagedBlock(ctx context.Context, streamID, hash []byte) (Staged
 	return sb, err
 }
 
-// readStaged reads and decodes the staged copy (stream, hash); ok is false
-// when none is stored.
+// stagedFloor is the lowest number a staged block of the stream can have:
+// the last block + 1, or 1 for a stream not created.
+func stagedFloor(txn *badger.Txn, streamID []byte) (int64, error) {
+	st, err := loadState(txn, streamID)
+	switch {
+	case err == nil:
+		return st.lastNum + 1, nil
+	case errors.Is(err, ErrStreamNotFound):
+		return 1, nil
+	default:
+		return 0, err
+	}
+}
+
+// readStaged finds the staged block (stream, hash) among the stream's
+// staged keys (a stream has few) and decodes it; ok is false when none is
+// stored.
 func readStaged(txn *badger.Txn, streamID, hash []byte) (StagedBlock, bool, error) {
-	v, ok, err := getValue(txn, hashKey(pfxStaged, streamID, hash))
+	from, err := stagedFloor(txn, streamID)
+	if err != nil {
+		return StagedBlock{}, false, err
+	}
+	var num int64 = -1
+	err = scanStaged(txn, streamID, from, false, func(n int64, h, _ []byte) (bool, error) {
+		if bytes.Equal(h, hash) {
+			num = n
+			return false, nil
+		}
+		return true, nil
+	})
+	if err != nil || num < 0 {
+		return StagedBlock{}, false, err
+	}
+	return getStaged(txn, streamID, num, hash)
+}
+
+// getStaged reads and decodes the staged block (stream, num, hash).
+func getStaged(txn *badger.Txn, streamID []byte, num int64, hash []byte) (StagedBlock, bool, error) {
+	v, ok, err := getValue(txn, stagedKey(streamID, num, hash))
 	if err != nil || !ok {
 		return StagedBlock{}, false, err
 	}
-	sb, err := decodeStaged(streamID, hash, v)
+	sb, err := decodeStagedAt(streamID, num, hash, v)
 	if err != nil {
 		return StagedBlock{}, false, err
 	}
 	return sb, true, nil
+}
+
+// decodeStagedAt decodes a staged block stored under number num.
+func decodeStagedAt(streamID []byte, num int64, hash, v []byte) (StagedBlock, error) {
+	sb, err := decodeStaged(streamID, hash, v)
+	if err == nil && sb.Num != num {
+		err = fmt.Errorf("store: staged block %x numbered %d, stored under %d", hash, sb.Num, num)
+	}
+	return sb, err
 }
 
 // NextProcessable implements Staging.
@@ -103,26 +141,26 @@ func (b *Badger) NextProcessable(ctx context.Context, streamID []byte) (StagedBl
 		if err != nil {
 			return err
 		}
-		o := badger.DefaultIteratorOptions
-		o.PrefetchValues = false
-		o.Prefix = numKey(pfxStageIdx, streamID, st.lastNum+1)
-		it := txn.NewIterator(o)
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			h := it.Item().KeyCopy(nil)[len(o.Prefix):]
-			sb, ok, err := readStaged(txn, streamID, h)
-			if err != nil {
-				return err
+		next := st.lastNum + 1
+		ok := false
+		err = scanStaged(txn, streamID, next, true, func(num int64, h, v []byte) (bool, error) {
+			if num != next {
+				return false, nil
 			}
-			if !ok {
-				continue
+			sb, err := decodeStagedAt(streamID, num, h, v)
+			if err != nil {
+				return false, err
 			}
 			if !sb.Processed && !sb.Orphaned && bytes.Equal(sb.Parent, st.lastHash) {
-				found = sb
-				return nil
+				found, ok = sb, true
+				return false, nil
 			}
+			return true, nil
+		})
+		if err == nil && !ok {
+			err = fmt.Errorf("%w: no processable block after %d", ErrNotFound, st.lastNum)
 		}
-		return fmt.Errorf("%w: no processable block after %d", ErrNotFound, st.lastNum)
+		return err
 	})
 	return found, err
 }
@@ -134,15 +172,28 @@ func (b *Badger) MarkStaged(ctx context.Context, streamID, hash []byte, processe
 	}
 	id, h := clone(streamID), clone(hash)
 	return b.update(ctx, func(w *wtx) error {
-		sb, ok, err := readStaged(w.txn, id, h)
+		st, err := w.state(id)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(st.staged, func(r stagedRef) bool { return bytes.Equal(r.hash, h) })
+		if i < 0 {
+			return fmt.Errorf("%w: staged block %x", ErrNotFound, h)
+		}
+		num := st.staged[i].num
+		sb, ok, err := getStaged(w.txn, id, num, h)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return fmt.Errorf("%w: staged block %x", ErrNotFound, h)
+			return fmt.Errorf("store: staged block %x of %x missing", h, id)
 		}
 		sb.Processed, sb.Orphaned = processed, orphaned
-		return w.set(hashKey(pfxStaged, id, h), encodeStaged(sb))
+		if err := w.set(stagedKey(id, num, h), encodeStaged(sb)); err != nil {
+			return err
+		}
+		w.noteState(id, st)
+		return nil
 	})
 }
 
@@ -153,36 +204,23 @@ func (b *Badger) StagedRange(ctx context.Context, streamID []byte, from, to int6
 	}
 	var out []StagedBlock
 	err := b.view(ctx, func(txn *badger.Txn) error {
-		o := badger.DefaultIteratorOptions
-		o.PrefetchValues = false
-		o.Prefix = streamKey(pfxStageIdx, streamID, 0)
-		it := txn.NewIterator(o)
-		defer it.Close()
-		for it.Seek(numKey(pfxStageIdx, streamID, max(from, 0))); it.Valid(); it.Next() {
-			k := it.Item().KeyCopy(nil)[len(o.Prefix):]
-			if len(k) < 8 {
-				continue
-			}
-			if int64(binary.BigEndian.Uint64(k[:8])) >= to {
-				return nil
-			}
-			h := k[8:]
-			sb, ok, err := readStaged(txn, streamID, h)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
-			if sb.Processed || sb.Orphaned {
-				continue
-			}
-			out = append(out, sb)
-			if limit > 0 && len(out) >= limit {
-				return nil
-			}
+		floor, err := stagedFloor(txn, streamID)
+		if err != nil {
+			return err
 		}
-		return nil
+		return scanStaged(txn, streamID, max(from, floor), true, func(num int64, h, v []byte) (bool, error) {
+			if num >= to {
+				return false, nil
+			}
+			sb, err := decodeStagedAt(streamID, num, h, v)
+			if err != nil {
+				return false, err
+			}
+			if !sb.Processed && !sb.Orphaned {
+				out = append(out, sb)
+			}
+			return limit <= 0 || len(out) < limit, nil
+		})
 	})
 	return out, err
 }

@@ -83,71 +83,43 @@ func verifyStream(txn *badger.Txn, id []byte, st streamState) error {
 			return fmt.Errorf("snapshot of block %d missing (%v)", st.snapNum, err)
 		}
 	}
-	hashes := make(map[string]int)
-	slot := int64(0)
 	err = keys(streamKey(pfxPool, id, 0), func(k []byte) error {
-		gen, s := int64(binary.BigEndian.Uint64(k)), int64(binary.BigEndian.Uint64(k[8:]))
-		if gen != st.gen() || s != slot {
-			return fmt.Errorf("minipool slot (%d, %d) where (%d, %d) expected", gen, s, st.gen(), slot)
+		seq := int64(binary.BigEndian.Uint64(k))
+		if len(k) != 8 || seq < st.poolStart {
+			return fmt.Errorf("minipool entry %x below pool start %d", k, st.poolStart)
 		}
-		slot++
-		h, ok, err := getValue(txn, poolKey(id, gen, s))
+		v, ok, err := getValue(txn, poolKey(id, seq))
 		if err != nil || !ok {
-			return fmt.Errorf("minipool slot %d unreadable (%v)", s, err)
+			return fmt.Errorf("minipool entry %d unreadable (%v)", seq, err)
 		}
-		hashes[string(h)]++
+		if _, _, ok := decodeHashed(v); !ok {
+			return fmt.Errorf("minipool entry %d corrupt", seq)
+		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if slot != st.nextSlot {
-		return fmt.Errorf("%d minipool slots, state says next is %d", slot, st.nextSlot)
-	}
-	data := 0
-	err = keys(streamKey(pfxEvent, id, 0), func(h []byte) error {
-		if hashes[string(h)] == 0 {
-			return fmt.Errorf("event %x has data but no minipool slot", h)
-		}
-		data++
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if data != len(hashes) {
-		return fmt.Errorf("%d minipool events, %d with data", len(hashes), data)
-	}
-	indexed := 0
-	err = keys(streamKey(pfxStageIdx, id, 0), func(k []byte) error {
+	err = keys(streamKey(pfxStaged, id, 0), func(k []byte) error {
 		n, h := int64(binary.BigEndian.Uint64(k)), k[8:]
 		if n <= st.lastNum {
 			return fmt.Errorf("staged block %d (%x) at or below last block %d", n, h, st.lastNum)
 		}
-		v, ok, err := getValue(txn, hashKey(pfxStaged, id, h))
+		_, ok, err := getStaged(txn, id, n, h)
 		if err != nil || !ok {
-			return fmt.Errorf("staging index %d (%x) without entry (%v)", n, h, err)
+			return fmt.Errorf("staged block %d (%x) unreadable (%v)", n, h, err)
 		}
-		sb, err := decodeStaged(id, h, v)
-		if err != nil {
-			return err
-		}
-		if sb.Num != n {
-			return fmt.Errorf("staged block %x indexed at %d, numbered %d", h, n, sb.Num)
-		}
-		indexed++
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	entries := 0
-	err = keys(streamKey(pfxStaged, id, 0), func([]byte) error { entries++; return nil })
-	if err != nil {
-		return err
-	}
-	if entries != indexed {
-		return fmt.Errorf("%d staged blocks, %d indexed", entries, indexed)
+	for _, p := range []byte{pfxPool1, pfxEvent1, pfxStaged1, pfxStageIdx1} {
+		if err := keys(streamKey(p, id, 0), func(k []byte) error {
+			return fmt.Errorf("format-1 key %c %x left", p, k)
+		}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -175,6 +176,71 @@ func BenchmarkSealManyStreams(b *testing.B) {
 			if syncs > 0 {
 				b.ReportMetric(float64(calls)/float64(syncs), "calls/sync")
 			}
+		})
+	}
+}
+
+// cpuTime is the process's user+system CPU time so far.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	require.NoError(b, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkOneEventBlocks is a node's shape at one event per block: in each
+// round every stream appends one event, stages the block that includes it
+// (the leader's proposal) and writes it, all streams at once, as the stream
+// actors do. One op is one stream's round (three calls, three syncs shared
+// with the other streams); cpu-µs/event is the whole process's CPU per
+// event, badger's goroutines included.
+func BenchmarkOneEventBlocks(b *testing.B) {
+	for _, streams := range []int{100, 2000} {
+		b.Run(fmt.Sprintf("streams=%d", streams), func(b *testing.B) {
+			s := openBench(b)
+			ctx := context.Background()
+			ids := make([][]byte, streams)
+			for i := range ids {
+				ids[i] = storetest.StreamID(i)
+				storetest.Create(b, s, ids[i])
+			}
+			parents := make([][]byte, streams)
+			for i := range parents {
+				parents[i] = storetest.BlockHash(ids[i], 0)
+			}
+			data := make([]byte, 600) // a one-event block: header and envelope
+			rounds := (b.N + streams - 1) / streams
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			cpu0, start := cpuTime(b), time.Now()
+			for round := range rounds {
+				gen := int64(round + 1)
+				for i := range ids {
+					wg.Go(func() {
+						ev := benchEvent(i, round)
+						if err := s.AppendEvents(ctx, ids[i], gen, []store.PoolEvent{ev}); err != nil {
+							b.Error(err)
+							return
+						}
+						mb := storetest.Block(ids[i], gen, ev)
+						mb.Data = data
+						err := s.StageBlock(ctx, store.StagedBlock{StreamID: ids[i], Num: gen, Hash: mb.Hash, Parent: parents[i], Data: data})
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						if err := s.WriteMiniblock(ctx, ids[i], mb); err != nil {
+							b.Error(err)
+						}
+						parents[i] = mb.Hash
+					})
+				}
+				wg.Wait()
+			}
+			elapsed, cpu := time.Since(start), cpuTime(b)-cpu0
+			b.StopTimer()
+			events := float64(rounds * streams)
+			b.ReportMetric(events/elapsed.Seconds(), "events/s")
+			b.ReportMetric(float64(cpu.Microseconds())/events, "cpu-µs/event")
 		})
 	}
 }

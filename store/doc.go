@@ -1,5 +1,5 @@
 // Package store persists what a node keeps: stream records, miniblocks by
-// (stream, number), minipool events by (stream, generation, slot), the latest
+// (stream, number), minipool events by (stream, append number), the latest
 // snapshot, staged blocks for catch-up and node metadata.
 //
 // One interface, Store, has two backends: Badger on disk and Memory for unit
