@@ -17,6 +17,9 @@ func ElectLeader(randao common.Hash, id StreamID, num int64, round uint32, repli
 	if k == 0 {
 		return common.Address{}
 	}
+	if k == 1 {
+		return replicas[0] // any hash mod 1
+	}
 	var buf [32 + StreamIDLen + 8 + 4]byte
 	copy(buf[:32], randao[:])
 	copy(buf[32:64], id[:])

@@ -32,10 +32,18 @@ type ParsedMiniblock struct {
 // Num is the miniblock number.
 func (mb *ParsedMiniblock) Num() int64 { return mb.Header.MiniblockNum }
 
+// smallBlock is the most hashes a block takes out of the minipool for
+// which hasEvent compares them one by one rather than build a set: most
+// blocks seal a few events.
+const smallBlock = 8
+
 // index builds the set of hashes the block takes out of the minipool: its
 // events and the events it lists as rejected (both count as "in the
 // stream" for duplicate detection).
 func (mb *ParsedMiniblock) index() {
+	if len(mb.Events)+len(mb.Header.RejectedEventHashes) <= smallBlock {
+		return // hasEvent scans
+	}
 	mb.eventSet = make(map[common.Hash]struct{}, len(mb.Events)+len(mb.Header.RejectedEventHashes))
 	for _, ev := range mb.Events {
 		mb.eventSet[ev.Hash] = struct{}{}
@@ -220,10 +228,10 @@ func encodeSnapshotFor(st *pb.Snapshot) ([]byte, common.Hash, error) {
 	return b, SnapshotBytesHash(b), nil
 }
 
-// seal encodes, hashes and signs a header and assembles the block.
-// snap is the state the block carries (nil for none) and snapBytes its
-// encoding, which the header's snapshot hash covers.
-func seal(key *ecdsa.PrivateKey, hdr *pb.MiniblockHeader, events []*ParsedEvent, votes []*ParsedVote, snap *pb.Snapshot, snapBytes []byte) (*ParsedMiniblock, error) {
+// seal encodes, hashes and signs a header and assembles the block; leader
+// is key's address. snap is the state the block carries (nil for none) and
+// snapBytes its encoding, which the header's snapshot hash covers.
+func seal(key *ecdsa.PrivateKey, leader common.Address, hdr *pb.MiniblockHeader, events []*ParsedEvent, votes []*ParsedVote, snap *pb.Snapshot, snapBytes []byte) (*ParsedMiniblock, error) {
 	hb, err := marshal.Marshal(hdr)
 	if err != nil {
 		return nil, Errorf(pb.ErrorCode_INTERNAL, "encode header: %v", err)
@@ -241,7 +249,7 @@ func seal(key *ecdsa.PrivateKey, hdr *pb.MiniblockHeader, events []*ParsedEvent,
 	for i, v := range votes {
 		mb.Votes[i] = v.Vote
 	}
-	out := &ParsedMiniblock{Proto: mb, Header: hdr, Hash: h, Leader: crypto.PubkeyToAddress(key.PublicKey), Events: events, Votes: votes, Snapshot: snap}
+	out := &ParsedMiniblock{Proto: mb, Header: hdr, Hash: h, Leader: leader, Events: events, Votes: votes, Snapshot: snap}
 	out.index()
 	return out, nil
 }
@@ -266,15 +274,16 @@ func MakeGenesis(nodeKey *ecdsa.PrivateKey, events []*ParsedEvent, now time.Time
 	if err != nil {
 		return nil, err
 	}
+	leader := crypto.PubkeyToAddress(nodeKey.PublicKey)
 	hdr := &pb.MiniblockHeader{
 		StreamId:     id.Bytes(),
-		Leader:       crypto.PubkeyToAddress(nodeKey.PublicKey).Bytes(),
+		Leader:       leader.Bytes(),
 		TimestampMs:  now.UnixMilli(),
 		EventHashes:  eventHashes(events),
 		VotesHash:    votesHash(nil).Bytes(),
 		SnapshotHash: sh.Bytes(),
 	}
-	return seal(nodeKey, hdr, events, nil, st, snapBytes)
+	return seal(nodeKey, leader, hdr, events, nil, st, snapBytes)
 }
 
 func eventHashes(events []*ParsedEvent) [][]byte {
@@ -288,6 +297,7 @@ func eventHashes(events []*ParsedEvent) [][]byte {
 // Proposal is what a leader brings to Propose.
 type Proposal struct {
 	Key        *ecdsa.PrivateKey // the leader's node key
+	Self       common.Address    // Key's address; derived from Key when zero
 	Replicas   []common.Address  // the stream's replicas, in chain order
 	ChainBlock uint64            // chain block B whose randao elects the leader
 	Randao     common.Hash       // prevrandao of B
@@ -315,7 +325,10 @@ type Proposal struct {
 func (v *View) Propose(cfg Config, p Proposal) (*ParsedMiniblock, error) {
 	num := v.Generation()
 	prev := v.LastBlock().Hash
-	me := crypto.PubkeyToAddress(p.Key.PublicKey)
+	me := p.Self
+	if me == (common.Address{}) {
+		me = crypto.PubkeyToAddress(p.Key.PublicKey)
+	}
 	if want := ElectLeader(p.Randao, v.id, num, p.Round, p.Replicas); want != me || len(p.Replicas) == 0 {
 		return nil, Errorf(pb.ErrorCode_BAD_LEADER, "%s is not the leader of %s/%d round %d (%s is)", me, v.id, num, p.Round, want)
 	}
@@ -337,11 +350,7 @@ func (v *View) Propose(cfg Config, p Proposal) (*ParsedMiniblock, error) {
 		votes = append(votes, pv)
 	}
 	if !seen[me] {
-		raw, err := v.Vote(p.Key)
-		if err != nil {
-			return nil, err
-		}
-		pv, err := parseOwnVote(raw)
+		pv, err := v.ownVote(p.Key, me)
 		if err != nil {
 			return nil, err
 		}
@@ -398,11 +407,7 @@ func (v *View) Propose(cfg Config, p Proposal) (*ParsedMiniblock, error) {
 		PrevSnapshotMiniblockNum: v.lastSnapshotNum,
 		EventNumOffset:           v.state.Common.EventCount,
 	}
-	rawVotes := make([]*pb.Vote, len(votes))
-	for i, pv := range votes {
-		rawVotes[i] = pv.Vote
-	}
-	hdr.VotesHash = votesHash(rawVotes).Bytes()
+	hdr.VotesHash = parsedVotesHash(votes).Bytes()
 	hdr.RejectedEventHashes = v.listRejected(p.Rejected, counts, maj, inBlock)
 	var snap *pb.Snapshot
 	var snapBytes []byte
@@ -414,7 +419,7 @@ func (v *View) Propose(cfg Config, p Proposal) (*ParsedMiniblock, error) {
 		hdr.SnapshotHash = sh.Bytes()
 		snap = st
 	}
-	return seal(p.Key, hdr, events, votes, snap, snapBytes)
+	return seal(p.Key, me, hdr, events, votes, snap, snapBytes)
 }
 
 // VerifyMiniblock checks a parsed miniblock against its parent view and the

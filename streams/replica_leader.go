@@ -284,6 +284,7 @@ func (r *Replica) propose(now time.Time) {
 	}
 	mb, err := r.v.Propose(r.cfg.Streams, Proposal{
 		Key:        r.cfg.Key,
+		Self:       r.self,
 		Replicas:   r.replicas,
 		ChainBlock: l.chainBlock,
 		Randao:     l.randao,

@@ -19,7 +19,7 @@ import (
 // randao per block), a store that always succeeds unless told otherwise,
 // and one FIFO queue of deliveries. No goroutines: the test drives it.
 type pump struct {
-	t     *testing.T
+	t     testing.TB
 	w     *world
 	now   time.Time
 	nodes []*pnode
@@ -62,7 +62,7 @@ func pumpRandao(n uint64) common.Hash {
 	return crypto.Keccak256Hash(binary.BigEndian.AppendUint64([]byte("randao"), n))
 }
 
-func newPump(t *testing.T, k int) *pump {
+func newPump(t testing.TB, k int) *pump {
 	t.Helper()
 	w := newWorld(t, k)
 	id := channelID("pump")

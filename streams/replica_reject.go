@@ -115,11 +115,7 @@ func (r *Replica) vote() (*ParsedVote, error) {
 			return pv, nil
 		}
 	}
-	raw, err := MakeVote(r.cfg.Key, r.id, r.v.Generation(), r.v.LastBlock().Hash, hashes)
-	if err != nil {
-		return nil, err
-	}
-	return parseOwnVote(raw)
+	return signVote(r.cfg.Key, r.self, r.id, r.v.Generation(), r.v.LastBlock().Hash, hashes)
 }
 
 // missingVoted is what a majority voted for that this leader lacks and does

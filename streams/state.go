@@ -157,6 +157,35 @@ func cloneState(st *pb.Snapshot) *pb.Snapshot {
 	return c
 }
 
+// countsOnly reports whether reduce changes only the counters of the state
+// for an event of kind k (no map, no content).
+func countsOnly(k kind) bool {
+	return k == kindMessage
+}
+
+// countedState is a copy of st for reducers that change only the counters
+// (countsOnly): new Snapshot and CommonSnapshot messages, everything under
+// them (settings, members, the per-type content) shared with st, which
+// stays immutable. Nil when st carries unknown fields (a copy field by field
+// would drop them): then the caller clones. TestCountedStateCopiesEveryField
+// fails when a field is added to either message and not here.
+func countedState(st *pb.Snapshot) *pb.Snapshot {
+	c := st.GetCommon()
+	if c == nil || len(st.ProtoReflect().GetUnknown()) != 0 || len(c.ProtoReflect().GetUnknown()) != 0 {
+		return nil
+	}
+	return &pb.Snapshot{
+		Common: &pb.CommonSnapshot{
+			StreamId:     c.StreamId,
+			Settings:     c.Settings,
+			Members:      c.Members,
+			EventCount:   c.EventCount,
+			MiniblockNum: c.MiniblockNum,
+		},
+		Content: st.Content,
+	}
+}
+
 // reduce applies one event, sealed in miniblock num, to st (modified in place).
 // The event passed the rules; reduce does not check again. Inception is
 // handled by genesisState and only counted here.

@@ -21,15 +21,30 @@ type ParsedVote struct {
 
 // MakeVote signs the list of event hashes a replica holds for generation num.
 func MakeVote(key *ecdsa.PrivateKey, id StreamID, num int64, prevHash common.Hash, hashes []common.Hash) (*pb.Vote, error) {
+	pv, err := signVote(key, crypto.PubkeyToAddress(key.PublicKey), id, num, prevHash, hashes)
+	if err != nil {
+		return nil, err
+	}
+	return pv.Vote, nil
+}
+
+// signVote is MakeVote for this node's own vote, returned parsed: voter is
+// key's address (the caller knows it), and the vote is built parsed rather
+// than encoded and decoded again. It refuses a list that names a hash twice
+// (BAD_VOTES), as parsing it would. hashes is kept, not copied.
+func signVote(key *ecdsa.PrivateKey, voter common.Address, id StreamID, num int64, prevHash common.Hash, hashes []common.Hash) (*ParsedVote, error) {
 	body := &pb.VoteBody{
 		StreamId:          id.Bytes(),
 		MiniblockNum:      num,
 		PrevMiniblockHash: prevHash.Bytes(),
-		Voter:             crypto.PubkeyToAddress(key.PublicKey).Bytes(),
+		Voter:             voter.Bytes(),
 		EventHashes:       make([][]byte, len(hashes)),
 	}
-	for i, h := range hashes {
-		body.EventHashes[i] = h.Bytes()
+	for i := range hashes {
+		body.EventHashes[i] = hashes[i][:]
+	}
+	if err := distinctHashes(hashes); err != nil {
+		return nil, err
 	}
 	b, err := marshal.Marshal(body)
 	if err != nil {
@@ -40,20 +55,37 @@ func MakeVote(key *ecdsa.PrivateKey, id StreamID, num int64, prevHash common.Has
 	if err != nil {
 		return nil, Errorf(pb.ErrorCode_INTERNAL, "sign vote: %v", err)
 	}
-	return &pb.Vote{Body: b, Signature: sig}, nil
+	return &ParsedVote{Vote: &pb.Vote{Body: b, Signature: sig}, Body: body, Voter: voter, Hashes: hashes, Hash: h}, nil
+}
+
+// distinctHashes refuses a vote's list that names a hash twice (BAD_VOTES).
+// Short lists (a vote holds the minipool: mostly a few events) are compared
+// pairwise, without a map.
+func distinctHashes(hashes []common.Hash) error {
+	if len(hashes) <= 16 {
+		for i := range hashes {
+			for j := range i {
+				if hashes[i] == hashes[j] {
+					return Errorf(pb.ErrorCode_BAD_VOTES, "vote names %x twice", hashes[i])
+				}
+			}
+		}
+		return nil
+	}
+	seen := make(map[common.Hash]struct{}, len(hashes))
+	for _, h := range hashes {
+		if _, dup := seen[h]; dup {
+			return Errorf(pb.ErrorCode_BAD_VOTES, "vote names %x twice", h)
+		}
+		seen[h] = struct{}{}
+	}
+	return nil
 }
 
 // ParseVote decodes a vote and checks that its signature recovers to the
 // voter and that it names no hash twice. Errors carry BAD_VOTES.
 func ParseVote(v *pb.Vote) (*ParsedVote, error) {
 	return parseVote(v, recoverSigner)
-}
-
-// parseOwnVote parses a vote this process just signed with its own key
-// (MakeVote): every check but the signature recovery. Never for a vote
-// that came over the network.
-func parseOwnVote(v *pb.Vote) (*ParsedVote, error) {
-	return parseVote(v, trustStored)
 }
 
 func parseVote(v *pb.Vote, signer signerFunc) (*ParsedVote, error) {
@@ -79,16 +111,14 @@ func parseVote(v *pb.Vote, signer signerFunc) (*ParsedVote, error) {
 		return nil, Errorf(pb.ErrorCode_BAD_VOTES, "vote signed by %s, voter is %x", voter, body.Voter)
 	}
 	hashes := make([]common.Hash, len(body.EventHashes))
-	seen := make(map[common.Hash]struct{}, len(hashes))
 	for i, b := range body.EventHashes {
 		if len(b) != common.HashLength {
 			return nil, Errorf(pb.ErrorCode_BAD_VOTES, "vote hash %d is %d bytes", i, len(b))
 		}
 		hashes[i] = common.Hash(b)
-		if _, dup := seen[hashes[i]]; dup {
-			return nil, Errorf(pb.ErrorCode_BAD_VOTES, "vote names %x twice", b)
-		}
-		seen[hashes[i]] = struct{}{}
+	}
+	if err := distinctHashes(hashes); err != nil {
+		return nil, err
 	}
 	return &ParsedVote{Vote: v, Body: body, Voter: voter, Hashes: hashes, Hash: h}, nil
 }
@@ -104,16 +134,43 @@ func (v *View) Vote(key *ecdsa.PrivateKey) (*pb.Vote, error) {
 	return MakeVote(key, v.id, v.Generation(), v.LastBlock().Hash, hashes)
 }
 
+// ownVote is Vote for the node whose key and address are given, parsed.
+func (v *View) ownVote(key *ecdsa.PrivateKey, self common.Address) (*ParsedVote, error) {
+	evs := v.Minipool()
+	hashes := make([]common.Hash, len(evs))
+	for i, ev := range evs {
+		hashes[i] = ev.Hash
+	}
+	return signVote(key, self, v.id, v.Generation(), v.LastBlock().Hash, hashes)
+}
+
 // votesHash binds the votes carried in a block body, in order:
 // keccak256("TOWNS/VOTES/v1" || VoteHash(body_1) || sig_1 || ...).
 func votesHash(votes []*pb.Vote) common.Hash {
-	parts := make([][]byte, 0, 1+2*len(votes))
-	parts = append(parts, votesPrefix)
+	d := crypto.NewKeccakState()
+	d.Write(votesPrefix)
 	for _, v := range votes {
 		h := VoteHash(v.GetBody())
-		parts = append(parts, h.Bytes(), v.GetSignature())
+		d.Write(h[:])
+		d.Write(v.GetSignature())
 	}
-	return crypto.Keccak256Hash(parts...)
+	var out common.Hash
+	d.Read(out[:])
+	return out
+}
+
+// parsedVotesHash is votesHash of parsed votes, with the vote hashes they
+// carry (VoteHash(body), computed when each was parsed or signed).
+func parsedVotesHash(votes []*ParsedVote) common.Hash {
+	d := crypto.NewKeccakState()
+	d.Write(votesPrefix)
+	for _, pv := range votes {
+		d.Write(pv.Hash[:])
+		d.Write(pv.Vote.GetSignature())
+	}
+	var out common.Hash
+	d.Read(out[:])
+	return out
 }
 
 // checkVotes checks parsed votes against the block they serve (generation
