@@ -59,7 +59,7 @@ func genesisState0(id StreamID, events []*ParsedEvent) (*pb.Snapshot, error) {
 		return nil, Errorf(pb.ErrorCode_BAD_INCEPTION, "genesis holds no inception")
 	}
 	first := events[0]
-	a, err := classify(id.Type(), first.Event)
+	a, err := classifyEvent(id.Type(), first)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func genesisState0(id StreamID, events []*ParsedEvent) (*pb.Snapshot, error) {
 			return nil, Errorf(pb.ErrorCode_DUPLICATE_EVENT, "event %x twice in genesis", ev.Hash)
 		}
 		seen[ev.Hash] = true
-		a, err := classify(id.Type(), ev.Event)
+		a, err := classifyEvent(id.Type(), ev)
 		if err != nil {
 			return nil, err
 		}
@@ -170,7 +170,7 @@ func RestoreView(snapshotBlock *ParsedMiniblock, since []*ParsedMiniblock, pool 
 		if v.HasEvent(ev.Hash) || v.checkStreamID(ev) != nil {
 			continue
 		}
-		a, err := classify(id.Type(), ev.Event)
+		a, err := classifyEvent(id.Type(), ev)
 		if err != nil || v.checkState(ev, a, v.pool.hasPending) != nil {
 			continue
 		}
@@ -186,7 +186,7 @@ func (v *View) fitsRestored(cfg Config, ev *ParsedEvent) bool {
 	if v.HasEvent(ev.Hash) || v.checkStreamID(ev) != nil || v.checkPrev(cfg, ev) != nil {
 		return false
 	}
-	a, err := classify(v.id.Type(), ev.Event)
+	a, err := classifyEvent(v.id.Type(), ev)
 	return err == nil && v.checkState(ev, a, v.pool.hasPending) == nil
 }
 
@@ -238,7 +238,7 @@ func (v *View) SnapshotDue(n int) bool {
 
 // IsMember reports membership as of the last applied block.
 func (v *View) IsMember(addr common.Address) bool {
-	return v.state.Common.Members[addrKey(addr[:])] != nil
+	return hasAddrKey(v.state.Common.Members, addr[:])
 }
 
 // Members lists the members as of the last applied block (map order).
@@ -321,7 +321,7 @@ func (v *View) Apply(mb *ParsedMiniblock) (*View, []*ParsedEvent, error) {
 		if mb.hasEvent(ev.Hash) {
 			continue
 		}
-		a, err := classify(v.id.Type(), ev.Event)
+		a, err := classifyEvent(v.id.Type(), ev)
 		if err == nil {
 			err = nv.checkState(ev, a, func(k string) bool { _, ok := nb.pending[k]; return ok })
 		}
@@ -380,7 +380,7 @@ func (v *View) checkLink(mb *ParsedMiniblock) error {
 func (v *View) nextState(events []*ParsedEvent, num int64) (*pb.Snapshot, error) {
 	st := cloneState(v.state)
 	for _, ev := range events {
-		a, err := classify(v.id.Type(), ev.Event)
+		a, err := classifyEvent(v.id.Type(), ev)
 		if err != nil {
 			return nil, err
 		}
@@ -424,7 +424,7 @@ func (v *View) CanAddEvent(cfg Config, ev *ParsedEvent, now time.Time) error {
 	if err := v.checkPrev(cfg, ev); err != nil {
 		return err
 	}
-	a, err := classify(v.id.Type(), ev.Event)
+	a, err := classifyEvent(v.id.Type(), ev)
 	if err != nil {
 		return err
 	}
@@ -536,7 +536,7 @@ func (v *View) blockCheck(cfg Config, ev *ParsedEvent, tsMs int64, inBlock map[c
 	if err := v.checkPrev(cfg, ev); err != nil {
 		return action{}, err
 	}
-	a, err := classify(v.id.Type(), ev.Event)
+	a, err := classifyEvent(v.id.Type(), ev)
 	if err != nil {
 		return action{}, err
 	}
