@@ -82,18 +82,17 @@ func classify(t pb.StreamType, ev *pb.StreamEvent) (action, error) {
 // addrKey is the snapshot map key of an address: lower-case hex, no 0x.
 func addrKey(b []byte) string { return hex.EncodeToString(b) }
 
-// hasAddrKey reports whether m holds the addrKey of b. It makes the key on
-// the stack (indexing a map by string(bytes) copies nothing): a membership
-// check per event allocated its hex key before.
-func hasAddrKey[V any](m map[string]V, b []byte) bool {
-	var k [2 * common.HashLength]byte
-	if len(b) > common.HashLength {
-		_, ok := m[addrKey(b)]
-		return ok
+// isMemberKey reports whether m holds a member under the addrKey of b, as
+// m[addrKey(b)] != nil does, but makes the key on the stack (indexing a map
+// by string(bytes) copies nothing): a membership check per event allocated
+// its hex key before.
+func isMemberKey(m map[string]*pb.Member, b []byte) bool {
+	if len(b) > common.AddressLength {
+		return m[addrKey(b)] != nil
 	}
+	var k [2 * common.AddressLength]byte
 	n := hex.Encode(k[:], b)
-	_, ok := m[string(k[:n])]
-	return ok
+	return m[string(k[:n])] != nil
 }
 
 // checkInception validates an inception against the stream it opens and its

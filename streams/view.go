@@ -238,7 +238,7 @@ func (v *View) SnapshotDue(n int) bool {
 
 // IsMember reports membership as of the last applied block.
 func (v *View) IsMember(addr common.Address) bool {
-	return hasAddrKey(v.state.Common.Members, addr[:])
+	return isMemberKey(v.state.Common.Members, addr[:])
 }
 
 // Members lists the members as of the last applied block (map order).
