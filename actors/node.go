@@ -138,7 +138,7 @@ func Start(ctx context.Context, cfg Config, d Deps) (*Node, error) {
 	n.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return logger }))
 	regCell := newStatusCell(ActorInfo{Kind: KindRegistry, Name: "registry"})
 	props := actor.PropsFromProducer(func() actor.Actor { return newRegistry(n, regCell) },
-		actor.WithMailbox(regCell.mailboxProducer()))
+		actor.WithMailbox(regCell.mailboxProducer()), actor.WithDispatcher(dispatcher))
 	n.registry, err = n.sys.Root.SpawnNamed(props, "registry")
 	if err != nil {
 		cancel()

@@ -76,7 +76,7 @@ func (r *registry) Receive(ctx actor.Context) {
 		r.n.m.LiveActors.WithLabelValues(KindRegistry).Inc()
 		cell := newStatusCell(ActorInfo{Kind: KindChainWriter, Name: "registry/chain-writer"})
 		props := actor.PropsFromProducer(func() actor.Actor { return newChainWriter(r.n, cell) },
-			actor.WithMailbox(cell.mailboxProducer()))
+			actor.WithMailbox(cell.mailboxProducer()), actor.WithDispatcher(dispatcher))
 		pid, err := ctx.SpawnNamed(props, "chain-writer")
 		if err != nil {
 			panic(err) // a fresh registry has no children
@@ -262,7 +262,7 @@ func (r *registry) spawnStream(ctx actor.Context, id streams.StreamID) *streamEn
 		}
 		return s
 	},
-		actor.WithMailbox(cell.mailboxProducer()))
+		actor.WithMailbox(cell.mailboxProducer()), actor.WithDispatcher(dispatcher))
 	// At the root (see registry), under the name a child would have had.
 	name := ctx.Self().Id + "/" + id.String()
 	pid, err := r.n.sys.Root.SpawnNamed(props, name)

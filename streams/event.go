@@ -112,6 +112,11 @@ type ParsedEvent struct {
 	Event    *pb.StreamEvent
 	Hash     common.Hash
 	Creator  common.Address
+
+	// act is the payload's action for the stream type of the event's id,
+	// set by parsing when it classifies (classifyEvent).
+	act    classified
+	hasAct bool
 }
 
 // Size is the length of the signed event bytes.
@@ -169,7 +174,8 @@ func parseEnvelope(env *pb.Envelope, signer signerFunc) (*ParsedEvent, error) {
 	if len(ev.CreatorAddress) != common.AddressLength {
 		return nil, Errorf(pb.ErrorCode_BAD_EVENT, "event %x: creator address is %d bytes", h, len(ev.CreatorAddress))
 	}
-	if _, err := StreamIDFromBytes(ev.StreamId); err != nil {
+	id, err := StreamIDFromBytes(ev.StreamId)
+	if err != nil {
 		return nil, err
 	}
 	if ev.Payload == nil {
@@ -186,7 +192,11 @@ func parseEnvelope(env *pb.Envelope, signer signerFunc) (*ParsedEvent, error) {
 	if signed != creator {
 		return nil, Errorf(pb.ErrorCode_BAD_SIGNATURE, "event %x signed by %s, creator is %s", h, signed, creator)
 	}
-	return &ParsedEvent{Envelope: env, Event: ev, Hash: h, Creator: creator}, nil
+	pe := &ParsedEvent{Envelope: env, Event: ev, Hash: h, Creator: creator}
+	if a, err := classify(id.Type(), ev); err == nil {
+		pe.act, pe.hasAct = classified{action: a, streamType: id.Type()}, true
+	}
+	return pe, nil
 }
 
 // ParseEnvelopeBytes decodes an encoded Envelope and parses it.

@@ -111,7 +111,7 @@ func pendingKeyOf(ev *ParsedEvent) string {
 	if err != nil {
 		return ""
 	}
-	a, err := classify(id.Type(), ev.Event)
+	a, err := classifyEvent(id.Type(), ev)
 	if err != nil {
 		return ""
 	}

@@ -504,3 +504,33 @@ func TestViewConcurrentReaders(t *testing.T) {
 	<-done
 	require.Equal(t, len(evs), v.MinipoolLen())
 }
+
+// TestInBlocksAfter: an event is found in the recent blocks numbered above
+// the given one, and only there (the lookup starts at the block it computes
+// from the numbers).
+func TestInBlocksAfter(t *testing.T) {
+	w := newWorld(t, 1)
+	w.create(testStreamID(space, "s"), alice, nil)
+	var sealed []*ParsedEvent // sealed[i] is in block i+1
+	for range 4 {
+		ev := w.event(alice, username(fmt.Sprint("u", len(sealed))))
+		w.add(ev)
+		mb := w.seal()
+		require.Len(t, mb.Events, 1)
+		sealed = append(sealed, ev)
+	}
+	other := w.event(alice, username("never sealed"))
+	last := w.view.LastBlock().Num()
+	require.EqualValues(t, 4, last)
+	for i, ev := range sealed {
+		in := int64(i + 1)
+		for _, after := range []int64{-5, -1, 0, in - 1, in, in + 1, last, last + 3} {
+			require.Equal(t, in > after, w.view.inBlocksAfter(ev.Hash, after), "event of block %d, after %d", in, after)
+		}
+	}
+	for _, after := range []int64{-1, 0, 2, last} {
+		require.False(t, w.view.inBlocksAfter(other.Hash, after))
+	}
+	require.True(t, w.view.HasEvent(sealed[0].Hash))
+	require.False(t, w.view.HasEvent(other.Hash))
+}

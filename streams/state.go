@@ -20,6 +20,23 @@ type action struct {
 	setting    *pb.UserSetting
 }
 
+// classifyEvent is classify of a parsed event: the action ParseEnvelope
+// worked out once (an event passes the rules several times on its way:
+// admission, the tip, the durable view, the block, the minipool carried
+// over), or classify again when it has none for t.
+func classifyEvent(t pb.StreamType, ev *ParsedEvent) (action, error) {
+	if ev.hasAct && ev.act.streamType == t {
+		return ev.act.action, nil
+	}
+	return classify(t, ev.Event)
+}
+
+// classified is an action with the stream type it was classified for.
+type classified struct {
+	action
+	streamType pb.StreamType
+}
+
 // classify maps the payload to an action and checks that it fits stream type
 // t and is well formed (BAD_PAYLOAD).
 func classify(t pb.StreamType, ev *pb.StreamEvent) (action, error) {
@@ -64,6 +81,19 @@ func classify(t pb.StreamType, ev *pb.StreamEvent) (action, error) {
 
 // addrKey is the snapshot map key of an address: lower-case hex, no 0x.
 func addrKey(b []byte) string { return hex.EncodeToString(b) }
+
+// isMemberKey reports whether m holds a member under the addrKey of b, as
+// m[addrKey(b)] != nil does, but makes the key on the stack (indexing a map
+// by string(bytes) copies nothing): a membership check per event allocated
+// its hex key before.
+func isMemberKey(m map[string]*pb.Member, b []byte) bool {
+	if len(b) > common.AddressLength {
+		return m[addrKey(b)] != nil
+	}
+	var k [2 * common.AddressLength]byte
+	n := hex.Encode(k[:], b)
+	return m[string(k[:n])] != nil
+}
 
 // checkInception validates an inception against the stream it opens and its
 // creator (BAD_INCEPTION, PERMISSION_DENIED).
