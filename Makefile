@@ -83,7 +83,7 @@ fuzz: ## run each fuzz target of every package that has one for FUZZTIME (defaul
 	@for p in $$(grep -rl --include='*_test.go' --exclude-dir=node_modules --exclude-dir=.git '^func Fuzz' . | xargs -r -n1 dirname | sort -u); do \
 		for t in $$($(GO) test -list 'Fuzz.*' $$p/ | grep ^Fuzz); do \
 			echo "fuzz $$p $$t"; \
-			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $${FUZZTIME:-30s} -fuzzminimizetime 2s $$p/ || exit 1; done; done
+			GO=$(GO) scripts/fuzz-one.sh $$p $$t $${FUZZTIME:-30s} || exit 1; done; done
 
 .PHONY: tools
 tools: ## install the pinned code generators
