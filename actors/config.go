@@ -115,8 +115,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("actors: VoteTimeout must be positive")
 	case c.VoteAt < 0 || c.VoteAt >= 1:
 		return fmt.Errorf("actors: VoteAt must be in [0, 1)")
-	case c.VoteSpread < 0 || c.VoteAt-c.VoteSpread/2 < 0 || c.VoteAt+c.VoteSpread/2 >= 1:
-		return fmt.Errorf("actors: VoteAt ± VoteSpread/2 must be in [0, 1)")
+	case c.VoteSpread < 0 || c.VoteSpread >= 1:
+		return fmt.Errorf("actors: VoteSpread must be in [0, 1)")
 	case c.RoundBlocks == 0:
 		return fmt.Errorf("actors: RoundBlocks must be positive")
 	case c.ChainBatchDelay < 0 || c.ChainBatchMax <= 0:

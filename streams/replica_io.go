@@ -44,7 +44,8 @@ type ReplicaConfig struct {
 	// interval: each (stream, generation) asks at VoteAt - VoteSpread/2 plus
 	// a fraction of VoteSpread drawn from the stream id and generation, so
 	// a node leading thousands of streams does not run every round in the
-	// same instant. 0: every leader asks at VoteAt.
+	// same instant. 0: every leader asks at VoteAt. The window narrows to
+	// stay inside the interval: at VoteAt 0 (ask at once) it is empty.
 	VoteSpread float64
 	// LeaderTimeout bounds a leader's staging and registration; a leader
 	// stuck longer is dropped.
@@ -102,8 +103,8 @@ func (c ReplicaConfig) Validate() error {
 		return fmt.Errorf("streams: replica timeouts must be positive")
 	case c.VoteAt < 0 || c.VoteAt >= 1:
 		return fmt.Errorf("streams: VoteAt must be in [0, 1)")
-	case c.VoteSpread < 0 || c.VoteAt-c.VoteSpread/2 < 0 || c.VoteAt+c.VoteSpread/2 >= 1:
-		return fmt.Errorf("streams: VoteAt ± VoteSpread/2 must be in [0, 1)")
+	case c.VoteSpread < 0 || c.VoteSpread >= 1:
+		return fmt.Errorf("streams: VoteSpread must be in [0, 1)")
 	case c.RoundBlocks == 0:
 		return fmt.Errorf("streams: RoundBlocks must be positive")
 	case c.MaxWriteBatch <= 0:

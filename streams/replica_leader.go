@@ -76,8 +76,8 @@ func (r *Replica) maybeLead(now time.Time) {
 	if r.head.Interval > 0 {
 		from, iv := r.voteFrom(now), float64(r.head.Interval)
 		voteAt := r.cfg.VoteAt
-		if r.cfg.VoteSpread > 0 {
-			voteAt += r.cfg.VoteSpread * (spreadFraction(r.id, gen) - 0.5)
+		if spread := min(r.cfg.VoteSpread, 2*voteAt, 2*(1-voteAt)); spread > 0 {
+			voteAt += spread * (spreadFraction(r.id, gen) - 0.5)
 		}
 		if round > 0 {
 			// A failover round: its events waited R chain blocks for a

@@ -196,3 +196,23 @@ func TestSpreadFraction(t *testing.T) {
 	id := channelID("spread-0")
 	require.NotEqual(t, spreadFraction(id, 7), spreadFraction(id, 8), "the next generation draws again")
 }
+
+// TestReplicaVoteSpreadNarrowsAtEdge: the window narrows to stay inside
+// the interval: at VoteAt 0.1 a spread of 0.4 asks within 0.1 ± 0.1.
+func TestReplicaVoteSpreadNarrowsAtEdge(t *testing.T) {
+	const interval = time.Second
+	p := newPump(t, 1)
+	n := p.nodes[0]
+	n.r.cfg.VoteAt, n.r.cfg.VoteSpread = 0.1, 0.4
+	f := spreadFraction(n.r.id, n.r.View().Generation())
+	at := time.Duration(float64(interval) * (0.1 + 0.2*(f-0.5)))
+	require.GreaterOrEqual(t, at, time.Millisecond)
+	p.head++
+	p.send(-1, 0, ChainHead{Number: p.head, Time: uint64(p.now.Unix()), Interval: interval, Seen: p.now})
+	p.run()
+	p.post(0, "one")
+	p.advance(at - time.Millisecond)
+	require.Equal(t, int64(0), n.r.View().LastBlock().Num(), "not before 0.1 + 0.2 × (f − ½)")
+	p.advance(time.Millisecond)
+	require.Equal(t, int64(1), n.r.View().LastBlock().Num(), "sealed at 0.1 + 0.2 × (f − ½), the narrowed window")
+}
