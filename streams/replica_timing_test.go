@@ -168,14 +168,7 @@ func TestReplicaVoteSpread(t *testing.T) {
 	f := spreadFraction(n.r.id, gen)
 	at := time.Duration(float64(interval) * (n.r.cfg.VoteAt + 0.4*(f-0.5)))
 	require.NotEqual(t, time.Duration(float64(interval)*n.r.cfg.VoteAt), at.Round(time.Millisecond), "this stream's draw is not the middle")
-	p.head++
-	p.send(-1, 0, ChainHead{Number: p.head, Time: uint64(p.now.Unix()), Interval: interval, Seen: p.now})
-	p.run()
-	p.post(0, "one")
-	p.advance(at - time.Millisecond)
-	require.Equal(t, int64(0), n.r.View().LastBlock().Num(), "not before its spread moment")
-	p.advance(time.Millisecond)
-	require.Equal(t, int64(1), n.r.View().LastBlock().Num(), "sealed at VoteAt + VoteSpread × (f − ½)")
+	requireSealedAt(t, p, interval, at)
 }
 
 // TestSpreadFraction: the draw is in [0, 1), differs between streams and
@@ -207,12 +200,21 @@ func TestReplicaVoteSpreadNarrowsAtEdge(t *testing.T) {
 	f := spreadFraction(n.r.id, n.r.View().Generation())
 	at := time.Duration(float64(interval) * (0.1 + 0.2*(f-0.5)))
 	require.GreaterOrEqual(t, at, time.Millisecond)
+	requireSealedAt(t, p, interval, at)
+}
+
+// requireSealedAt sends node 0 of p (one replica) a head, posts one event
+// and checks that its leader seals it exactly at after the head: not a
+// millisecond before.
+func requireSealedAt(t *testing.T, p *pump, interval, at time.Duration) {
+	t.Helper()
+	n := p.nodes[0]
 	p.head++
 	p.send(-1, 0, ChainHead{Number: p.head, Time: uint64(p.now.Unix()), Interval: interval, Seen: p.now})
 	p.run()
 	p.post(0, "one")
 	p.advance(at - time.Millisecond)
-	require.Equal(t, int64(0), n.r.View().LastBlock().Num(), "not before 0.1 + 0.2 × (f − ½)")
+	require.Equal(t, int64(0), n.r.View().LastBlock().Num(), "not sealed before %v after the head", at)
 	p.advance(time.Millisecond)
-	require.Equal(t, int64(1), n.r.View().LastBlock().Num(), "sealed at 0.1 + 0.2 × (f − ½), the narrowed window")
+	require.Equal(t, int64(1), n.r.View().LastBlock().Num(), "sealed %v after the head", at)
 }
